@@ -1,0 +1,51 @@
+package shell
+
+import (
+	"context"
+	"strings"
+
+	"mimbot/mim"
+)
+
+// OpenRoom opens a war room: on the terminal it is just a name.
+func (sh *Shell) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom, error) {
+	room := mim.WarRoom{Platform: Platform, ID: req.Name, Name: req.Name}
+	if req.Existing != nil {
+		room = *req.Existing
+	} else if err := req.Record(ctx, room); err != nil {
+		return mim.WarRoom{}, err
+	}
+	bridge := ""
+	if req.Incident.Bridge != "" {
+		bridge = " · bridge " + req.Incident.Bridge
+	}
+	sh.post("#"+room.Name, "war room opened for "+req.Incident.Ref()+bridge)
+	return room, nil
+}
+
+// Send prints a message under the name of its room.
+func (sh *Shell) Send(ctx context.Context, d mim.Delivery) error {
+	m := d.Message
+	var where string
+	switch m.To {
+	case mim.ToWarRoom:
+		where = "#" + d.Room.Name
+	case mim.ToStakeholders:
+		where = "#stakeholders"
+	case mim.ToPerson:
+		where = "dm @" + m.Person
+	default:
+		return nil // the shell has no incident card
+	}
+	text := mim.RenderMentions(m.Text, func(k string) string { return "@" + k })
+	if len(m.Buttons) > 0 {
+		text += "  [" + strings.Join(m.Buttons, "] [") + "]"
+	}
+	sh.post(where, text)
+	return nil
+}
+
+func (sh *Shell) post(where, text string) {
+	now := sh.Router.Service.Clock.Now().In(sh.Router.Service.Config.Location).Format("15:04:05")
+	sh.printf("%s [%s] %s\n", now, where, indent(text))
+}

@@ -1,0 +1,31 @@
+package bot
+
+// examples show one correct use of each verb; refusals quote them.
+var examples = map[string]string{
+	"declare":  "declare Payments down impact=high urgency=high towers=application,database",
+	"priority": "priority P1 reason=\"card payments failing in the EU\" (or: priority impact=high)",
+	"page":     "page database (the tower's next lead), or page frank",
+	"assign":   "assign im carol, or assign comms bob",
+	"escalate": "escalate hierarchical SLA at risk, need DBA capacity",
+	"task":     "task add Check the provider status page owner=dave · task done 1 · task list",
+	"snooze":   "snooze 10m reason=\"on the bridge with the vendor\"",
+}
+
+// Usage is the answer to `help`.
+const Usage = "Usage: /incident <command> [text] [key=value ...]\n" +
+	"  declare <title> [impact=high|medium|low] [urgency=...] [towers=a,b] [model=name]   anyone allowed\n" +
+	"  status                                  state, priority, IM, leads, SLA clocks, next update\n" +
+	"  update <text>                           IM, comms: status update to the war room and stakeholders\n" +
+	"  priority <P0..P4> reason=<text>  |  priority impact=<l> urgency=<l>     IM, SMO\n" +
+	"  page <tower or person>                  IM, SMO: page more responders\n" +
+	"  ack                                     a paged responder: acknowledge the page\n" +
+	"  assign im|comms <person>                IM, SMO: hand over a role (neutrality checked)\n" +
+	"  escalate functional|hierarchical <reason>     IM, SMO\n" +
+	"  task add <text> [owner=<person>] | task done <n> | task list     the incident team\n" +
+	"  note <text>                             the incident team: timeline entry\n" +
+	"  snooze <duration> reason=<text>         IM: delay the next reminder\n" +
+	"  diagnose <text>                         IM, team: record the diagnosis (identified)\n" +
+	"  workaround <text> | resolve <text> | close | cancel reason=<text> | reopen reason=<text>   IM, SMO\n" +
+	"  list | oncall | help                    anyone\n" +
+	"Commands about one incident act on the war room they are typed in, or take incident=<number>.\n" +
+	"Quote text that contains key=value: note \"retry=3 did not help\"."

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"text/template"
+	"time"
+
+	"mimbot/internal/config"
+	"mimbot/mim"
+	"mimbot/store/sqlite"
+	"mimbot/templates"
+)
+
+// Exit statuses (the contract): 0 success, 1 failure, 2 bad usage or configuration.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// Main is the program with its environment injected, so that tests run the real thing.
+type Main struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Clock          mim.Clock // nil: the system clock
+
+	// Ready, when set, receives the HTTP listener's address once serve listens.
+	Ready func(addr net.Addr)
+	// Listener, when set, is used by serve instead of listening on MIMBOT_ADDR.
+	Listener net.Listener
+}
+
+// usageError is bad usage or configuration: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+const usage = `usage: mimbot [serve | shell | migrate | config check [FILE] | incident list [--json] | incident show <number> [--json]]
+With no arguments: the terminal chat, or serve when SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN is set.`
+
+// Run runs one invocation and returns its exit status.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	err := m.run(ctx, args)
+	var ue usageError
+	var ce *config.Error
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintln(m.Stderr, "mimbot:", err)
+		return exitUsage
+	case errors.As(err, &ce):
+		fmt.Fprintf(m.Stderr, "mimbot: configuration is not valid:\n%v\n", err)
+		return exitUsage
+	default:
+		fmt.Fprintln(m.Stderr, "mimbot:", err)
+		return exitFail
+	}
+}
+
+func (m *Main) run(ctx context.Context, args []string) error {
+	cmd := ""
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "":
+		if m.Getenv("SLACK_BOT_TOKEN") != "" || m.Getenv("DISCORD_BOT_TOKEN") != "" {
+			return m.serve(ctx)
+		}
+		return m.shell(ctx)
+	case "serve":
+		return m.serve(ctx)
+	case "shell":
+		return m.shell(ctx)
+	case "migrate":
+		return m.migrate(ctx)
+	case "config":
+		if len(args) == 0 || args[0] != "check" || len(args) > 2 {
+			return usagef("usage: mimbot config check [FILE]")
+		}
+		return m.configCheck(args[1:])
+	case "incident":
+		return m.incident(ctx, args)
+	case "help", "-h", "--help":
+		fmt.Fprintln(m.Stdout, usage)
+		return nil
+	}
+	return usagef("unknown command %q\n%s", cmd, usage)
+}
+
+// env returns the variable or its default.
+func (m *Main) env(key, def string) string {
+	if v := m.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func (m *Main) logger() *slog.Logger {
+	level := slog.LevelInfo
+	if strings.EqualFold(m.Getenv("MIMBOT_LOG"), "debug") {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+func (m *Main) clock() mim.Clock {
+	if m.Clock != nil {
+		return m.Clock
+	}
+	return mim.SystemClock{}
+}
+
+// loadConfig reads MIMBOT_CONFIG, else ./mimbot.yaml, else the demo; it says which.
+func (m *Main) loadConfig() (*mim.Config, string, error) {
+	path := m.Getenv("MIMBOT_CONFIG")
+	if path == "" {
+		if _, err := os.Stat("mimbot.yaml"); err == nil {
+			path = "mimbot.yaml"
+		}
+	}
+	if path == "" {
+		return config.Demo(), "the built-in demo configuration", nil
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, "", err
+	}
+	return cfg, path, nil
+}
+
+func (m *Main) templates() (*template.Template, error) {
+	t, err := templates.Load(m.Getenv("MIMBOT_TEMPLATES"))
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return t, nil
+}
+
+// Store is what the program needs of a database beyond mim.Store.
+type Store interface {
+	mim.Store
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// openStore opens PostgreSQL when DATABASE_URL is set, else the SQLite file.
+func (m *Main) openStore(ctx context.Context) (Store, string, error) {
+	if url := m.Getenv("DATABASE_URL"); url != "" {
+		return nil, "", usagef("DATABASE_URL is set, but this build has no PostgreSQL store yet; unset it to use SQLite (%s)", m.env("MIMBOT_DB", "mimbot.db"))
+	}
+	path := m.env("MIMBOT_DB", "mimbot.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, "", fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, "SQLite " + path, nil
+}
+
+func (m *Main) migrate(ctx context.Context) error {
+	st, where, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintf(m.Stdout, "migrations applied: %s\n", where)
+	return nil
+}
+
+func (m *Main) configCheck(args []string) error {
+	var cfg *mim.Config
+	var where string
+	var err error
+	if len(args) == 1 {
+		cfg, err = config.Load(args[0])
+		where = args[0]
+	} else {
+		cfg, where, err = m.loadConfig()
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := m.templates(); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "%s is valid.\n\n%s", where, config.Describe(cfg, m.clock().Now()))
+	return nil
+}
+
+// owner names this process in leases: host and pid, so an operator can tell replicas.
+func owner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano()%1e6)
+}

@@ -1,0 +1,261 @@
+package mim
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// DeclareInput is what a declaration says. Empty fields take the model's value, then
+// the defaults (impact and urgency medium).
+type DeclareInput struct {
+	Title      string
+	Impact     Level
+	Urgency    Level
+	Towers     []string
+	Model      string
+	By         string // person key
+	Platform   string // where it was declared: shell, slack, discord, alertmanager
+	RequestKey string // the platform's request identity; a retry returns the same incident
+}
+
+// Declare logs and prioritises an incident; a major one gets the whole procedure: war
+// room and bridge, a neutral incident manager, pages to the tower leads, the cadence and
+// the stakeholders told. created is false when RequestKey was seen before.
+func (s *Service) Declare(ctx context.Context, in DeclareInput) (inc *Incident, created bool, err error) {
+	if !s.Config.MayDeclare(in.By) {
+		return nil, false, Errorf(EFORBIDDEN, "You (%s) are not on the declarers list; ask one of %s to declare.", in.By, strings.Join(s.Config.Declarers, ", "))
+	}
+	in.Title = strings.TrimSpace(in.Title)
+	if in.Title == "" {
+		return nil, false, Errorf(EINVALID, "declare needs a title, for example: declare Payments down impact=high urgency=high towers=application,database")
+	}
+	if in.Model != "" {
+		m, ok := s.Config.Models[in.Model]
+		if !ok {
+			return nil, false, Errorf(ENOTFOUND, "Unknown model %q. Models: %s.", in.Model, strings.Join(s.Config.ModelNames(), ", "))
+		}
+		if in.Impact == "" {
+			in.Impact = m.Impact
+		}
+		if in.Urgency == "" {
+			in.Urgency = m.Urgency
+		}
+		if len(in.Towers) == 0 {
+			in.Towers = slices.Clone(m.Towers)
+		}
+	}
+	if in.Impact == "" {
+		in.Impact = Medium
+	}
+	if in.Urgency == "" {
+		in.Urgency = Medium
+	}
+	for _, t := range in.Towers {
+		if _, ok := s.Config.Towers[t]; !ok {
+			return nil, false, Errorf(ENOTFOUND, "Unknown tower %q. Towers: %s.", t, strings.Join(s.Config.TowerNames(), ", "))
+		}
+	}
+	held, err := s.held(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	inc, created, err = s.Store.CreateIncident(ctx, in.RequestKey, func(inc *Incident, ch *Change) error {
+		now := s.Clock.Now()
+		inc.RequestKey = in.RequestKey
+		inc.Title = in.Title
+		inc.Impact, inc.Urgency = in.Impact, in.Urgency
+		inc.Priority = s.Config.Policy.Prioritize(in.Impact, in.Urgency)
+		inc.State = Declared
+		inc.Towers = in.Towers
+		inc.Model = in.Model
+		inc.DeclaredBy = in.By
+		inc.Source = in.Platform
+		inc.DeclaredAt = now
+		inc.Platforms = s.roomPlatforms(in.Platform)
+		ch.Log(now, KindDeclared, in.By, fmt.Sprintf("Declared %q: %s (impact %s, urgency %s)%s", in.Title, inc.Priority, in.Impact, in.Urgency, towerList(in.Towers)))
+		if in.Model != "" {
+			for _, t := range s.Config.Models[in.Model].Tasks {
+				addTask(inc, ch, now, Bot, t, "")
+			}
+		}
+		s.scheduleSLA(inc, ch)
+		if s.Config.Policy.IsMajor(inc.Priority) {
+			return s.startMajor(inc, ch, now, held)
+		}
+		s.tellLeads(inc, ch, now)
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	s.kick()
+	return inc, created, nil
+}
+
+// roomPlatforms chooses where the incident's rooms and posts go: the configured
+// war-room platforms that are running, else the platform it was declared from.
+func (s *Service) roomPlatforms(from string) []string {
+	var out []string
+	for _, p := range s.Config.WarRoomPlatforms {
+		if slices.Contains(s.Platforms, p) {
+			out = append(out, p)
+		}
+	}
+	switch {
+	case len(out) > 0:
+		return out
+	case slices.Contains(s.Platforms, from):
+		return []string{from}
+	case len(s.Platforms) > 0:
+		return []string{s.Platforms[0]} // declared from outside chat (a webhook)
+	}
+	return nil
+}
+
+// held counts the open major incidents each person manages.
+func (s *Service) held(ctx context.Context) (func(string) int, error) {
+	open, err := s.Store.Incidents(ctx, Filter{Open: true, MajorOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("count held incidents: %w", err)
+	}
+	n := map[string]int{}
+	for _, inc := range open {
+		if inc.IM != "" {
+			n[inc.IM]++
+		}
+	}
+	return func(k string) int { return n[k] }, nil
+}
+
+// startMajor runs the major-incident procedure from now: war room and bridge, neutral
+// IM, pages, cadence and stakeholders.
+func (s *Service) startMajor(inc *Incident, ch *Change, now time.Time, held func(string) int) error {
+	inc.Major = true
+	if inc.RoomName == "" {
+		name, bridge, err := s.roomAndBridge(inc)
+		if err != nil {
+			return err
+		}
+		inc.RoomName, inc.Bridge = name, bridge
+		for _, p := range inc.Platforms {
+			ch.Messages = append(ch.Messages, Outgoing{Platform: p, Incident: inc.Number, To: ToOpenRoom, Kind: KindWarRoom, Text: name, Created: now})
+		}
+	}
+	if inc.IM == "" {
+		s.assignNeutralIM(inc, ch, now, held)
+	}
+	s.startCadence(inc, ch, now)
+	s.say(inc, ch, ToWarRoom, KindDeclared, s.announce(inc), ButtonUpdate, ButtonResolve)
+	for _, t := range inc.Towers {
+		if !slices.ContainsFunc(inc.Pages, func(p Page) bool { return p.Tower == t }) {
+			s.pageTower(inc, ch, now, t, 0, "")
+		}
+	}
+	s.say(inc, ch, ToStakeholders, KindDeclared, s.stakeholderPost(inc, "Major incident declared", "", ""))
+	ch.Messages = append(ch.Messages, s.cards(inc, now)...)
+	return nil
+}
+
+// roomAndBridge renders the war room's name and the bridge link.
+func (s *Service) roomAndBridge(inc *Incident) (name, bridge string, err error) {
+	var b bytes.Buffer
+	data := map[string]any{"Number": inc.Number, "Slug": Slug(inc.Title), "Title": inc.Title, "Priority": inc.Priority.String()}
+	if err := s.Config.WarRoom.Execute(&b, data); err != nil {
+		return "", "", fmt.Errorf("render war room name: %w", err)
+	}
+	name = RoomName(b.String(), 80)
+	if name == "" {
+		name = fmt.Sprintf("mi-%d", inc.Number)
+	}
+	b.Reset()
+	if s.Config.Bridge != nil {
+		if err := s.Config.Bridge.Execute(&b, map[string]any{"Channel": name, "Number": inc.Number, "Slug": Slug(inc.Title)}); err != nil {
+			return "", "", fmt.Errorf("render bridge: %w", err)
+		}
+	}
+	return name, b.String(), nil
+}
+
+// assignNeutralIM picks the IM from the rotation, or escalates to the head.
+func (s *Service) assignNeutralIM(inc *Incident, ch *Change, now time.Time, held func(string) int) {
+	sel := SelectIM(s.Config, inc.Towers, now, held)
+	for _, sk := range sel.Skips {
+		ch.Log(now, KindIMSkipped, Bot, fmt.Sprintf("Skipped %s as incident manager: %s", sk.Member, sk.Reason))
+	}
+	if sel.IM != "" {
+		s.setIM(inc, ch, now, sel.IM, Bot, "on call in the SMO rotation")
+		return
+	}
+	ch.Log(now, KindEscalated, Bot, fmt.Sprintf("Hierarchical escalation to %s: no neutral incident manager is available in the SMO rotation", strings.Join(s.Config.Head, ", ")))
+	for _, h := range s.Config.Head {
+		s.tell(inc, ch, h, KindEscalated, fmt.Sprintf("%s needs an incident manager: every SMO member on the rotation was skipped (see the timeline). Assign one with `/incident assign im <person> incident=%d`.", s.headline(inc), inc.Number))
+	}
+}
+
+// setIM records key as the incident manager.
+func (s *Service) setIM(inc *Incident, ch *Change, now time.Time, key, by, why string) {
+	inc.IM = key
+	inc.IMAssignedAt = now
+	ch.Log(now, KindIMAssigned, by, fmt.Sprintf("%s is incident manager (%s)", key, why))
+	if inc.State == Declared {
+		s.setState(inc, ch, now, Investigating, by)
+	}
+	if inc.Major {
+		s.tell(inc, ch, key, KindIMAssigned, fmt.Sprintf("You are the incident manager of %s (%s).", s.headline(inc), why))
+	}
+}
+
+// setState moves the state and logs it.
+func (s *Service) setState(inc *Incident, ch *Change, now time.Time, to State, by string) {
+	if inc.State == to {
+		return
+	}
+	ch.Log(now, KindStateChanged, by, fmt.Sprintf("%s -> %s", inc.State, to))
+	inc.State = to
+}
+
+// pageTower pages the tower's lead at level; false when the tower has no such lead.
+func (s *Service) pageTower(inc *Incident, ch *Change, now time.Time, tower string, level int, by string) bool {
+	t := s.Config.Towers[tower]
+	if level >= len(t.Leads) {
+		return false
+	}
+	lead := t.Leads[level]
+	inc.Pages = append(inc.Pages, Page{Person: lead, Tower: tower, Level: level, PagedAt: now})
+	if by == "" {
+		by = Bot
+	}
+	ch.Log(now, KindPaged, by, fmt.Sprintf("Paged %s (%s tower, lead %d of %d; acknowledge within %s)", lead, tower, level+1, len(t.Leads), fmtDur(t.AckWithin)))
+	ch.Schedule = append(ch.Schedule, Timer{Incident: inc.Number, Key: PageAckKey(tower), Due: now.Add(t.AckWithin)})
+	s.tell(inc, ch, lead, KindPaged, fmt.Sprintf("You are paged to %s for the %s tower. Join the war room and acknowledge within %s: `/incident ack incident=%d`.", s.headline(inc), tower, fmtDur(t.AckWithin), inc.Number), ButtonAck)
+	s.say(inc, ch, ToWarRoom, KindPaged, fmt.Sprintf("Paging %s for the %s tower (acknowledge within %s).", Mention(lead), tower, fmtDur(t.AckWithin)), ButtonAck)
+	return true
+}
+
+// tellLeads informs, without paging, the first lead of each tower of a minor incident.
+func (s *Service) tellLeads(inc *Incident, ch *Change, now time.Time) {
+	for _, tower := range inc.Towers {
+		t := s.Config.Towers[tower]
+		if len(t.Leads) == 0 {
+			continue
+		}
+		ch.Log(now, KindNote, Bot, fmt.Sprintf("Told %s (%s tower) without paging: %s is not a major incident", t.Leads[0], tower, inc.Priority))
+		s.tell(inc, ch, t.Leads[0], KindNote, fmt.Sprintf("FYI (not a page): %s touches the %s tower.", s.headline(inc), tower))
+	}
+}
+
+// headline is "#12 Payments down (P0)".
+func (s *Service) headline(inc *Incident) string {
+	return fmt.Sprintf("%s %s (%s)", inc.Ref(), inc.Title, inc.Priority)
+}
+
+func towerList(towers []string) string {
+	if len(towers) == 0 {
+		return ""
+	}
+	return "; towers " + strings.Join(towers, ", ")
+}

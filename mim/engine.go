@@ -1,0 +1,107 @@
+package mim
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// FireDue claims and fires every timer due now; it returns how many it fired. Tests
+// call it after moving their clock; Run calls it in a loop.
+func (s *Service) FireDue(ctx context.Context, owner string, lease time.Duration) (int, error) {
+	total := 0
+	for ctx.Err() == nil {
+		timers, err := s.Store.ClaimTimers(ctx, s.Clock.Now(), lease, owner, 100)
+		if err != nil {
+			return total, err
+		}
+		if len(timers) == 0 {
+			return total, nil
+		}
+		for _, t := range timers {
+			if err := s.Fire(ctx, t); err != nil {
+				s.Log.Error("fire timer", "incident", t.Incident, "timer", t.Key, "err", err)
+				continue // the lease runs out and the timer is tried again
+			}
+			total++
+		}
+	}
+	return total, ctx.Err()
+}
+
+// Engine runs the timers and the outbox of one process until its context ends.
+type Engine struct {
+	Service *Service
+	Relay   *Relay
+	Owner   string
+	Lease   time.Duration // timer lease; default 30s
+	// Poll bounds how long the engine sleeps without looking at the store, so that work
+	// created by other replicas is seen; default 1s.
+	Poll time.Duration
+	// Lock, when set, is held while timers fire and messages go out (the terminal chat
+	// uses it to keep a command's reply before what the engine prints).
+	Lock sync.Locker
+}
+
+// Start schedules the global timers (the digest) if they are not pending yet.
+func (e *Engine) Start(ctx context.Context) error {
+	s := e.Service
+	if s.Config.Digest == nil {
+		return nil
+	}
+	return s.Store.EnsureTimer(ctx, Timer{Key: TimerDigest, Due: s.Config.Digest.Next(s.Clock.Now())})
+}
+
+// Run fires timers and delivers messages until ctx ends. Store outages are logged and
+// retried; they never stop the loop.
+func (e *Engine) Run(ctx context.Context) {
+	s := e.Service
+	lease, poll := e.Lease, e.Poll
+	if lease <= 0 {
+		lease = 30 * time.Second
+	}
+	if poll <= 0 {
+		poll = time.Second
+	}
+	wait := time.NewTimer(0)
+	defer wait.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-wait.C:
+		case <-s.Wake():
+		}
+		if e.Lock != nil {
+			e.Lock.Lock()
+		}
+		_, terr := s.FireDue(ctx, e.Owner, lease)
+		_, rerr := e.Relay.Drain(ctx)
+		if e.Lock != nil {
+			e.Lock.Unlock()
+		}
+		sleep := poll
+		if terr != nil || rerr != nil {
+			if !failing && ctx.Err() == nil {
+				s.Log.Error("engine: store unavailable, retrying", "timers", terr, "relay", rerr)
+			}
+			failing = true
+		} else {
+			if failing {
+				s.Log.Info("engine: store available again")
+			}
+			failing = false
+			if next, err := s.Store.NextDue(ctx); err == nil && !next.IsZero() {
+				sleep = min(poll, max(next.Sub(s.Clock.Now()), time.Millisecond))
+			}
+		}
+		if !wait.Stop() {
+			select {
+			case <-wait.C:
+			default:
+			}
+		}
+		wait.Reset(sleep)
+	}
+}

@@ -1,0 +1,185 @@
+package mim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Fire runs one claimed timer. The timer is completed in the same transaction as its
+// effects; a timer that was moved or completed meanwhile is dropped (ErrStale), so each
+// firing happens once even with several workers.
+func (s *Service) Fire(ctx context.Context, t Timer) error {
+	if t.Incident == 0 {
+		return s.fireGlobal(ctx, t)
+	}
+	_, err := s.update(ctx, t.Incident, func(inc *Incident, ch *Change) error {
+		ch.Fired = &t
+		if !inc.State.Open() {
+			return nil
+		}
+		now := s.Clock.Now()
+		switch t.Key {
+		case TimerReminder:
+			s.remind(inc, ch, now)
+		case TimerUpdateOverdue:
+			s.overdue(inc, ch, now)
+		case TimerRespondWarning, TimerRespondBreach, TimerResolveWarning, TimerResolveBreach:
+			s.slaEvent(inc, ch, now, t.Key)
+		default:
+			if tower, ok := IsPageAck(t.Key); ok {
+				s.pageTimeout(inc, ch, now, tower)
+				return nil
+			}
+			s.Log.Warn("unknown timer", "incident", t.Incident, "key", t.Key)
+		}
+		return nil
+	})
+	if errors.Is(err, ErrStale) {
+		return nil
+	}
+	return err
+}
+
+// remind tells the IM (or the head, while there is no IM) that an update falls due.
+func (s *Service) remind(inc *Incident, ch *Change, now time.Time) {
+	if inc.NextUpdateDue.IsZero() {
+		return
+	}
+	who := []string{inc.IM}
+	if inc.IM == "" {
+		who = s.Config.Head
+	}
+	in := inc.NextUpdateDue.Sub(now)
+	when := "due in " + fmtDur(in)
+	if in <= 0 {
+		when = "due now"
+	}
+	ch.Log(now, KindReminder, Bot, fmt.Sprintf("Reminded %s: status update %s (by %s)", strings.Join(who, ", "), when, s.fmtTime(inc.NextUpdateDue)))
+	s.say(inc, ch, ToWarRoom, KindReminder, fmt.Sprintf("%s status update for %s %s (by %s). Post it with `/incident update <text>`.", mentions(who), inc.Ref(), when, s.fmtTime(inc.NextUpdateDue)), ButtonUpdate)
+}
+
+// overdue escalates a missed update to the SMO head and rolls the cadence on, so that
+// the next slot is reminded and escalated too.
+func (s *Service) overdue(inc *Incident, ch *Change, now time.Time) {
+	if inc.NextUpdateDue.IsZero() {
+		return
+	}
+	late := now.Sub(inc.NextUpdateDue)
+	im := "no incident manager assigned"
+	if inc.IM != "" {
+		im = "incident manager " + inc.IM
+	}
+	s.escalateToHead(inc, ch, now, Bot, fmt.Sprintf("status update overdue by %s (was due %s; %s)", fmtDur(late), s.fmtTime(inc.NextUpdateDue), im))
+	s.scheduleUpdate(inc, ch, inc.NextUpdateDue.Add(s.target(inc).UpdateEvery))
+}
+
+// slaEvent records an SLA warning (75%) or breach (100%) of the respond or resolve
+// clock; a breach is escalated to the head.
+func (s *Service) slaEvent(inc *Incident, ch *Change, now time.Time, key string) {
+	t := s.target(inc)
+	clock, target, stop := "resolve", t.Resolve, inc.ResolvedAt
+	if key == TimerRespondWarning || key == TimerRespondBreach {
+		clock, target, stop = "respond", t.Respond, inc.RespondedAt
+	}
+	if !stop.IsZero() || target <= 0 {
+		return
+	}
+	used := now.Sub(inc.DeclaredAt)
+	breach := key == TimerRespondBreach || key == TimerResolveBreach
+	if !breach {
+		text := fmt.Sprintf("%s SLA at 75%%: %s of %s used", clock, fmtDur(used), fmtDur(target))
+		ch.Log(now, KindSLAWarning, Bot, text)
+		s.say(inc, ch, ToWarRoom, KindSLAWarning, fmt.Sprintf("%s %s.", s.owner(inc), text))
+		s.warnLeadsOfMinor(inc, ch, text)
+		return
+	}
+	text := fmt.Sprintf("%s SLA breached: %s target (%s) passed", clock, fmtDur(target), inc.Priority)
+	ch.Log(now, KindSLABreach, Bot, text)
+	s.say(inc, ch, ToWarRoom, KindSLABreach, fmt.Sprintf("%s %s.", s.owner(inc), text))
+	s.warnLeadsOfMinor(inc, ch, text)
+	if inc.Major {
+		s.escalateToHead(inc, ch, now, Bot, text)
+	}
+}
+
+// owner mentions whoever answers for the incident: the IM, else the head.
+func (s *Service) owner(inc *Incident) string {
+	if inc.IM != "" {
+		return Mention(inc.IM)
+	}
+	return mentions(s.Config.Head)
+}
+
+// warnLeadsOfMinor tells the leads of a minor incident (which has no war room).
+func (s *Service) warnLeadsOfMinor(inc *Incident, ch *Change, text string) {
+	if inc.RoomName != "" {
+		return
+	}
+	for _, tower := range inc.Towers {
+		if leads := s.Config.Towers[tower].Leads; len(leads) > 0 {
+			s.tell(inc, ch, leads[0], KindSLAWarning, fmt.Sprintf("%s: %s.", s.headline(inc), text))
+		}
+	}
+}
+
+// pageTimeout escalates functionally when a tower's page was not acknowledged in
+// time: the next lead is paged, or, with none left, the head is told.
+func (s *Service) pageTimeout(inc *Incident, ch *Change, now time.Time, tower string) {
+	idx := -1
+	for i, p := range inc.Pages {
+		if p.Tower == tower && !p.Replaced && (idx < 0 || p.Level > inc.Pages[idx].Level) {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return
+	}
+	for _, p := range inc.Pages {
+		if p.Tower == tower && p.Acked() {
+			return // someone of the tower answered
+		}
+	}
+	p := inc.Pages[idx]
+	ack := s.Config.Towers[tower].AckWithin
+	if len(s.Config.Towers[tower].Leads) > p.Level+1 {
+		inc.Pages[idx].Replaced = true
+		ch.Log(now, KindEscalated, Bot, fmt.Sprintf("Functional escalation: %s did not acknowledge the %s page within %s (OLA)", p.Person, tower, fmtDur(ack)))
+		s.pageTower(inc, ch, now, tower, p.Level+1, "")
+		return
+	}
+	s.escalateToHead(inc, ch, now, Bot, fmt.Sprintf("no lead of the %s tower acknowledged the page (last: %s, %s ago)", tower, p.Person, fmtDur(now.Sub(p.PagedAt))))
+}
+
+// fireGlobal runs timers that belong to no incident: the digest.
+func (s *Service) fireGlobal(ctx context.Context, t Timer) error {
+	if t.Key != TimerDigest {
+		s.Log.Warn("unknown global timer", "key", t.Key)
+		return s.Store.CompleteTimer(ctx, t, nil, nil)
+	}
+	now := s.Clock.Now()
+	open, err := s.Store.Incidents(ctx, Filter{Open: true, MajorOnly: true})
+	if err != nil {
+		return fmt.Errorf("digest: %w", err)
+	}
+	var msgs []Outgoing
+	text := s.digest(open, now)
+	for _, p := range s.Platforms {
+		if len(open) > 0 && s.hasStakeholders(p) { // a quiet hour is not worth a post
+			msgs = append(msgs, Outgoing{Platform: p, To: ToStakeholders, Kind: KindNote, Text: text, Created: now})
+		}
+	}
+	var next *Timer
+	if s.Config.Digest != nil {
+		n := s.Config.Digest.Next(now)
+		next = &Timer{Key: TimerDigest, Due: n}
+	}
+	err = s.Store.CompleteTimer(ctx, t, next, msgs)
+	if errors.Is(err, ErrStale) {
+		return nil
+	}
+	s.kick()
+	return err
+}

@@ -1,0 +1,154 @@
+package mim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Relay delivers the outbox to the chat platforms: in order per (platform, incident),
+// retried with backoff while a platform is unavailable, resumed after a crash.
+type Relay struct {
+	Service *Service
+	Chats   map[string]Chat
+	Owner   string        // this worker's name in leases
+	Lease   time.Duration // how long a claimed message is ours; default 2m
+}
+
+// maxAttempts is when the relay gives up on a message and records the failure. With
+// the backoff below that is about an hour of trying.
+const maxAttempts = 20
+
+// backoff grows from one second to five minutes.
+func backoff(attempt int) time.Duration {
+	d := time.Second << min(attempt, 9)
+	return min(d, 5*time.Minute)
+}
+
+// Drain delivers every message that is due now, until none is left or ctx ends; it
+// returns how many it delivered. Messages of different queues go out concurrently.
+func (r *Relay) Drain(ctx context.Context) (int, error) {
+	total := 0
+	for ctx.Err() == nil {
+		msgs, err := r.Service.Store.ClaimMessages(ctx, r.Service.Clock.Now(), r.lease(), r.Owner, 64)
+		if err != nil {
+			return total, fmt.Errorf("relay: claim: %w", err)
+		}
+		if len(msgs) == 0 {
+			return total, nil
+		}
+		done := make(chan bool, len(msgs))
+		for _, m := range msgs {
+			go func() { done <- r.deliver(ctx, m) }()
+		}
+		for range msgs {
+			if <-done {
+				total++
+			}
+		}
+	}
+	return total, ctx.Err()
+}
+
+func (r *Relay) lease() time.Duration {
+	if r.Lease > 0 {
+		return r.Lease
+	}
+	return 2 * time.Minute
+}
+
+// deliver sends one message and records the outcome; true when delivered.
+func (r *Relay) deliver(ctx context.Context, m Outgoing) bool {
+	s := r.Service
+	log := s.Log.With("platform", m.Platform, "incident", m.Incident, "message", m.ID)
+	err := r.send(ctx, m)
+	switch {
+	case err == nil:
+		if err := s.Store.MessageDone(ctx, m.ID, ""); err != nil {
+			log.Error("relay: mark delivered", "err", err)
+		}
+		return true
+	case errors.Is(err, errNoRoomYet) && m.Attempts < maxAttempts:
+		_ = s.Store.MessageRetry(ctx, m.ID, s.Clock.Now().Add(time.Second), err.Error())
+	case ErrorCode(err) == EINVALID || m.Attempts >= maxAttempts:
+		log.Error("relay: giving up on message", "attempts", m.Attempts, "err", err)
+		if err := s.Store.MessageDone(ctx, m.ID, err.Error()); err != nil {
+			log.Error("relay: mark failed", "err", err)
+		}
+	default:
+		log.Warn("relay: will retry", "attempts", m.Attempts, "err", err)
+		if err := s.Store.MessageRetry(ctx, m.ID, s.Clock.Now().Add(backoff(m.Attempts)), err.Error()); err != nil {
+			log.Error("relay: release", "err", err)
+		}
+	}
+	return false
+}
+
+var errNoRoomYet = errors.New("the war room is not open yet")
+
+func (r *Relay) send(ctx context.Context, m Outgoing) error {
+	chat, ok := r.Chats[m.Platform]
+	if !ok {
+		return Errorf(EINVALID, "platform %q is not configured in this process", m.Platform)
+	}
+	var inc *Incident
+	if m.Incident != 0 {
+		var err error
+		if inc, err = r.Service.Store.Incident(ctx, m.Incident); err != nil {
+			return err
+		}
+	}
+	if m.To == ToOpenRoom {
+		return r.openRoom(ctx, chat, inc, m.Platform)
+	}
+	d := Delivery{Message: m, Incident: inc}
+	if inc != nil {
+		if room, ok := inc.Room(m.Platform); ok {
+			d.Room = &room
+		}
+	}
+	if (m.To == ToWarRoom || m.To == ToCard) && d.Room == nil {
+		if inc != nil && inc.RoomName != "" {
+			return errNoRoomYet
+		}
+		return Errorf(EINVALID, "incident %d has no war room on %s", m.Incident, m.Platform)
+	}
+	return chat.Send(ctx, d)
+}
+
+// openRoom opens (or finishes opening) the war room and records it.
+func (r *Relay) openRoom(ctx context.Context, chat Chat, inc *Incident, platform string) error {
+	req := RoomRequest{Incident: inc, Name: inc.RoomName, Record: func(ctx context.Context, room WarRoom) error {
+		return r.Service.RecordRoom(ctx, inc.Number, room)
+	}}
+	if room, ok := inc.Room(platform); ok {
+		req.Existing = &room
+		if room.Ready {
+			return nil
+		}
+	}
+	room, err := chat.OpenRoom(ctx, req)
+	if err != nil {
+		return err
+	}
+	room.Ready = true
+	return r.Service.RecordRoom(ctx, inc.Number, room)
+}
+
+// RecordRoom saves an incident's war room on a platform (once created, and again when
+// every set-up step is done).
+func (s *Service) RecordRoom(ctx context.Context, number int, room WarRoom) error {
+	_, err := s.update(ctx, number, func(inc *Incident, ch *Change) error {
+		old, had := inc.Room(room.Platform)
+		if had && old.ID != room.ID {
+			return Errorf(ECONFLICT, "incident %d already has war room %s on %s", number, old.ID, room.Platform)
+		}
+		inc.SetRoom(room)
+		if !had {
+			ch.Log(s.Clock.Now(), KindWarRoom, Bot, fmt.Sprintf("War room #%s opened on %s", room.Name, room.Platform))
+		}
+		return nil
+	})
+	return err
+}

@@ -1,0 +1,79 @@
+package mim
+
+import (
+	"context"
+	"time"
+)
+
+// Change is what a use case does besides editing the incident: the store applies it in
+// the same transaction as the incident's new state.
+type Change struct {
+	Entries   []Entry    // appended to the timeline
+	Schedule  []Timer    // inserted, or moved when (incident, key) exists
+	Cancel    []string   // timer keys to cancel
+	CancelAll bool       // cancel every timer of the incident
+	Messages  []Outgoing // queued in the outbox
+	Fired     *Timer     // the claimed timer this change completes; stale -> ErrStale
+}
+
+// Log appends a timeline entry.
+func (c *Change) Log(at time.Time, kind Kind, actor, text string) {
+	c.Entries = append(c.Entries, Entry{At: at, Kind: kind, Actor: actor, Text: text})
+}
+
+// Filter selects incidents to list.
+type Filter struct {
+	Open      bool // only states before resolved
+	MajorOnly bool
+	Limit     int // 0: no limit
+}
+
+// IncidentStore keeps incidents with their timelines, timers and outgoing messages.
+// Every write is one transaction.
+type IncidentStore interface {
+	// CreateIncident runs build on a new incident that already has its number, then
+	// saves it with ch. If an incident was declared by the same requestKey before, it
+	// returns that one and created=false without calling build.
+	CreateIncident(ctx context.Context, requestKey string, build func(*Incident, *Change) error) (inc *Incident, created bool, err error)
+	// UpdateIncident loads the incident (locked against concurrent updates), runs fn and
+	// saves the result with ch; when fn fails nothing is saved.
+	UpdateIncident(ctx context.Context, number int, fn func(*Incident, *Change) error) (*Incident, error)
+	Incident(ctx context.Context, number int) (*Incident, error)
+	Incidents(ctx context.Context, f Filter) ([]*Incident, error)
+}
+
+// RoomIndex finds the incident a war room belongs to.
+type RoomIndex interface {
+	IncidentByRoom(ctx context.Context, platform, roomID string) (*Incident, error)
+}
+
+// TimerStore hands out due timers.
+type TimerStore interface {
+	// ClaimTimers leases up to limit timers due at now that nobody holds a live lease
+	// on; each is then fired with UpdateIncident (Change.Fired) or CompleteTimer.
+	ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, owner string, limit int) ([]Timer, error)
+	// NextDue is the due time of the earliest pending timer; zero when there is none.
+	NextDue(ctx context.Context) (time.Time, error)
+	// CompleteTimer completes a global timer, schedules its successor (next, when not
+	// nil) and queues msgs, in one transaction.
+	CompleteTimer(ctx context.Context, t Timer, next *Timer, msgs []Outgoing) error
+	// EnsureTimer creates the timer when (incident, key) has no pending timer.
+	EnsureTimer(ctx context.Context, t Timer) error
+}
+
+// Outbox hands out messages to deliver, oldest first per (platform, incident).
+type Outbox interface {
+	ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, owner string, limit int) ([]Outgoing, error)
+	// MessageDone marks a claimed message delivered, or given up on with failure set.
+	MessageDone(ctx context.Context, id int64, failure string) error
+	// MessageRetry releases a claimed message to be tried again at retryAt.
+	MessageRetry(ctx context.Context, id int64, retryAt time.Time, failure string) error
+}
+
+// Store is everything the service needs from persistence.
+type Store interface {
+	IncidentStore
+	RoomIndex
+	TimerStore
+	Outbox
+}

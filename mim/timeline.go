@@ -1,0 +1,47 @@
+package mim
+
+import "time"
+
+// Kind types a timeline entry.
+type Kind string
+
+// Timeline kinds. Scripts and the post-incident summary rely on these names.
+const (
+	KindDeclared     Kind = "declared"
+	KindIMAssigned   Kind = "im_assigned"
+	KindIMSkipped    Kind = "im_skipped"
+	KindCommsAssign  Kind = "comms_assigned"
+	KindPaged        Kind = "paged"
+	KindPageAcked    Kind = "page_acked"
+	KindUpdate       Kind = "update"
+	KindReminder     Kind = "reminder"
+	KindEscalated    Kind = "escalated"
+	KindSLAWarning   Kind = "sla_warning"
+	KindSLABreach    Kind = "sla_breach"
+	KindStateChanged Kind = "state_changed"
+	KindPriority     Kind = "priority_changed"
+	KindTaskAdded    Kind = "task_added"
+	KindTaskDone     Kind = "task_done"
+	KindNote         Kind = "note"
+	KindSnoozed      Kind = "snoozed"
+	KindDiagnosis    Kind = "diagnosis"
+	KindWorkaround   Kind = "workaround"
+	KindResolved     Kind = "resolved"
+	KindClosed       Kind = "closed"
+	KindCancelled    Kind = "cancelled"
+	KindReopened     Kind = "reopened"
+	KindWarRoom      Kind = "war_room"
+)
+
+// Entry is one line of an incident's timeline. Actor is a person key, or "mimbot"
+// for what the bot did by itself.
+type Entry struct {
+	ID    int64
+	At    time.Time
+	Kind  Kind
+	Actor string
+	Text  string
+}
+
+// Bot is the actor of entries the bot writes by itself.
+const Bot = "mimbot"
