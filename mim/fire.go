@@ -73,7 +73,14 @@ func (s *Service) overdue(inc *Incident, ch *Change, now time.Time) {
 		im = "incident manager " + inc.IM
 	}
 	s.escalateToHead(inc, ch, now, Bot, fmt.Sprintf("status update overdue by %s (was due %s; %s)", fmtDur(late), s.fmtTime(inc.NextUpdateDue), im))
-	s.scheduleUpdate(inc, ch, inc.NextUpdateDue.Add(s.target(inc).UpdateEvery))
+	// The next slot is the first one still ahead: after an outage the missed slots are
+	// not replayed one by one.
+	every := s.target(inc).UpdateEvery
+	next := inc.NextUpdateDue.Add(every)
+	if every > 0 && !next.After(now) {
+		next = next.Add(every * (now.Sub(next)/every + 1))
+	}
+	s.scheduleUpdate(inc, ch, next)
 }
 
 // slaEvent records an SLA warning (75%) or breach (100%) of the respond or resolve

@@ -12,8 +12,10 @@ import (
 type Relay struct {
 	Service *Service
 	Chats   map[string]Chat
-	Owner   string        // this worker's name in leases
-	Lease   time.Duration // how long a claimed message is ours; default 2m
+	Owner   string // this worker's name in leases
+	// Lease is how long a claimed message is ours; default 30s. A process that dies
+	// holding it delays its queue by that much; the message is then sent again.
+	Lease time.Duration
 }
 
 // maxAttempts is when the relay gives up on a message and records the failure. With
@@ -55,7 +57,7 @@ func (r *Relay) lease() time.Duration {
 	if r.Lease > 0 {
 		return r.Lease
 	}
-	return 2 * time.Minute
+	return 30 * time.Second
 }
 
 // deliver sends one message and records the outcome; true when delivered.

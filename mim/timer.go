@@ -7,9 +7,9 @@ import (
 
 // Timer keys. A timer is unique per (incident, key); scheduling a key again moves it.
 const (
-	TimerReminder       = "reminder"          // an update falls due: remind the IM
-	TimerUpdateOverdue  = "update_overdue"    // half a cadence late: escalate to the head
-	TimerRespondWarning = "sla_respond_warn"  // 75% of the respond target
+	TimerReminder       = "reminder"         // an update falls due: remind the IM
+	TimerUpdateOverdue  = "update_overdue"   // half a cadence late: escalate to the head
+	TimerRespondWarning = "sla_respond_warn" // 75% of the respond target
 	TimerRespondBreach  = "sla_respond_breach"
 	TimerResolveWarning = "sla_resolve_warn" // 75% of the resolve target
 	TimerResolveBreach  = "sla_resolve_breach"

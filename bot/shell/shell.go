@@ -24,6 +24,9 @@ type Shell struct {
 	// reply is printed before what it caused in the rooms. The engine holds it too.
 	Gate        sync.Mutex
 	Interactive bool // print prompts instead of echoing input lines
+	// Sleep waits for /sleep; nil sleeps for real. Tests pass one that moves their
+	// clock and fires what fell due.
+	Sleep func(ctx context.Context, d time.Duration)
 
 	out  io.Writer
 	omu  sync.Mutex // one line at a time, from any goroutine
@@ -175,6 +178,10 @@ func (sh *Shell) builtin(ctx context.Context, line string) bool {
 		d, err := time.ParseDuration(arg)
 		if err != nil || d < 0 || d > time.Hour {
 			sh.printf("/sleep takes a duration up to 1h, such as 5s or 1m30s.\n")
+			return false
+		}
+		if sh.Sleep != nil {
+			sh.Sleep(ctx, d)
 			return false
 		}
 		select {

@@ -31,6 +31,9 @@ type Main struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	Clock          mim.Clock // nil: the system clock
+	// Advance, when set with a test clock, is what the shell's /sleep does instead of
+	// sleeping: it moves the clock; the shell then fires what fell due.
+	Advance func(d time.Duration)
 
 	// Ready, when set, receives the HTTP listener's address once serve listens.
 	Ready func(addr net.Addr)

@@ -77,6 +77,19 @@ func (m *Main) shell(ctx context.Context) error {
 		}
 	}
 	a.engine.Lock = &sh.Gate
+	if m.Advance != nil {
+		sh.Sleep = func(ctx context.Context, d time.Duration) {
+			m.Advance(d)
+			sh.Gate.Lock()
+			defer sh.Gate.Unlock()
+			if _, err := a.service.FireDue(ctx, a.engine.Owner, time.Minute); err != nil {
+				fmt.Fprintln(m.Stderr, "fire:", err)
+			}
+			if _, err := a.relay.Drain(ctx); err != nil {
+				fmt.Fprintln(m.Stderr, "relay:", err)
+			}
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { a.engine.Run(ctx) })

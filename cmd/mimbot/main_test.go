@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"mimbot/internal/api"
+	"mimbot/internal/config"
+)
+
+// testClock starts on a Monday morning and moves only when the script sleeps.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// env is a test environment: a temporary directory with a database and a
+// configuration whose major priorities want an update every 3 seconds.
+type env struct {
+	t     *testing.T
+	dir   string
+	vars  map[string]string
+	clock *testClock
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	dir := t.TempDir()
+	yaml := strings.NewReplacer("update_every: 15m", "update_every: 3s", "update_every: 30m", "update_every: 3s").Replace(string(config.DemoYAML()))
+	cfg := filepath.Join(dir, "mimbot.yaml")
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, dir: dir, clock: &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)},
+		vars: map[string]string{"MIMBOT_CONFIG": cfg, "MIMBOT_DB": filepath.Join(dir, "mimbot.db")}}
+}
+
+// run runs mimbot with args and stdin; it returns the exit status and the output.
+func (e *env) run(stdin string, args ...string) (int, string, string) {
+	e.t.Helper()
+	var out, errOut bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return e.vars[k] },
+		Clock: e.clock, Advance: e.clock.Advance}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code := m.Run(ctx, args)
+	return code, out.String(), errOut.String()
+}
+
+func (e *env) show(n string) api.Incident {
+	e.t.Helper()
+	code, out, errOut := e.run("", "incident", "show", n, "--json")
+	if code != 0 {
+		e.t.Fatalf("incident show: exit %d: %s", code, errOut)
+	}
+	var inc api.Incident
+	if err := json.Unmarshal([]byte(out), &inc); err != nil {
+		e.t.Fatalf("incident show --json: %v\n%s", err, out)
+	}
+	return inc
+}
+
+func lines(out, contains string) []string {
+	var got []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, contains) {
+			got = append(got, l)
+		}
+	}
+	return got
+}
+
+func TestShellMajorIncident(t *testing.T) {
+	e := newEnv(t)
+	script := `declare Payments down impact=high urgency=high towers=application,database
+/sleep 2600ms
+/sleep 2s
+/as carol
+update Failing over to the secondary provider
+/as dave
+ack
+resolve fixed it
+`
+	code, out, errOut := e.run(script, "shell")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		`Declared #1 "Payments down": P0 major incident.`,
+		"War room: #mi-1-payments-down · Bridge: https://meet.jit.si/mi-1-payments-down",
+		"Incident manager: carol",
+		"Paged: dave (application), frank (database)",
+		"[dm @dave] You are paged to #1",
+		"[dm @frank] You are paged to #1",
+		"[#mi-1-payments-down] @carol status update for #1 due in 400ms",
+		"[dm @hana] Escalation on #1 Payments down (P0): status update overdue",
+		"Update (Carol Diaz, 10:00:04 GMT): Failing over to the secondary provider",
+		"Only the incident manager (carol) or the SMO",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if got := lines(out, "[#stakeholders]"); len(got) != 2 {
+		t.Errorf("stakeholder posts: %q", got)
+	}
+	if t.Failed() {
+		t.Log(out)
+	}
+	inc := e.show("1")
+	if inc.Priority != "P0" || !inc.Major || inc.IncidentManager != "carol" || inc.State != "investigating" || len(inc.Paged) != 2 || !inc.Paged[0].Acked || inc.Paged[1].Acked {
+		t.Errorf("incident show: %+v", inc)
+	}
+	if len(inc.WarRooms) != 1 || inc.WarRooms[0].Name != "mi-1-payments-down" || inc.Bridge == "" || inc.DeclaredAt == nil || inc.ResolvedAt != nil {
+		t.Errorf("incident show: rooms %+v bridge %q", inc.WarRooms, inc.Bridge)
+	}
+	kinds := map[string]int{}
+	for _, en := range inc.Timeline {
+		kinds[en.Kind]++
+	}
+	for _, k := range []string{"declared", "im_assigned", "paged", "reminder", "escalated", "update", "page_acked"} {
+		if kinds[k] == 0 {
+			t.Errorf("timeline has no %s entry: %v", k, kinds)
+		}
+	}
+}
+
+func TestShellRefusalsChangeNothing(t *testing.T) {
+	e := newEnv(t)
+	e.run("declare Payments down impact=high urgency=high towers=database\n", "shell")
+	before := len(e.show("1").Timeline)
+	script := `/join 1
+/as carol
+priority P9 reason=test
+declare Other impact=huge
+frobnicate
+assign comms nobody
+/as nobody
+`
+	_, out, _ := e.run(script, "shell")
+	for _, want := range []string{
+		`"P9" is not a priority: use P0, P1, P2, P3 or P4`,
+		"impact=huge is not valid: use impact=high, impact=medium or impact=low",
+		`Unknown command "frobnicate"`,
+		`Unknown person "nobody". Known people:`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if after := len(e.show("1").Timeline); after != before {
+		t.Errorf("timeline went from %d to %d entries", before, after)
+	}
+	if code, out, _ := e.run("", "incident", "list", "--json"); code != 0 || strings.Count(out, `"number"`) != 1 {
+		t.Errorf("a refused declare created an incident: %s", out)
+	}
+}
+
+func TestConfigCheck(t *testing.T) {
+	e := newEnv(t)
+	bad := filepath.Join(e.dir, "bad.yaml")
+	yaml := strings.Replace(string(config.DemoYAML()), "leads: [frank", "leads: [frnak", 1)
+	if err := os.WriteFile(bad, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := e.run("", "config", "check", bad)
+	if code != 2 || !strings.Contains(errOut, `towers.database.leads[0]: unknown person "frnak"`) {
+		t.Errorf("config check bad.yaml: exit %d, %s", code, errOut)
+	}
+	code, out, _ := e.run("", "config", "check")
+	if code != 0 || !strings.Contains(out, "is valid") {
+		t.Errorf("config check: exit %d, %s", code, out)
+	}
+	// Nothing starts on a bad configuration.
+	e.vars["MIMBOT_CONFIG"] = bad
+	if code, _, _ := e.run("declare x\n", "shell"); code != 2 {
+		t.Errorf("shell on a bad configuration: exit %d, want 2", code)
+	}
+	if code, _, _ := e.run("", "bogus"); code != 2 {
+		t.Errorf("unknown subcommand: exit %d, want 2", code)
+	}
+}
