@@ -17,8 +17,9 @@ type Command struct {
 
 // verbs lists every verb, its sub-verbs and the options it takes (besides incident=).
 var verbs = map[string]struct {
-	subs []string
-	keys []string
+	subs     []string
+	keys     []string
+	optional bool // the sub-verb may be left out
 }{
 	"declare":    {keys: []string{"impact", "urgency", "towers", "model"}},
 	"status":     {},
@@ -37,13 +38,15 @@ var verbs = map[string]struct {
 	"close":      {},
 	"cancel":     {keys: []string{"reason"}},
 	"reopen":     {keys: []string{"reason"}},
+	"summary":    {subs: []string{"approve"}, optional: true},
+	"model":      {subs: []string{"save"}},
 	"list":       {},
 	"oncall":     {},
 	"help":       {},
 }
 
 // verbNames lists the verbs in the order of the help text.
-var verbNames = []string{"declare", "status", "update", "priority", "page", "ack", "assign", "escalate", "task", "note", "snooze", "diagnose", "workaround", "resolve", "close", "cancel", "reopen", "list", "oncall", "help"}
+var verbNames = []string{"declare", "status", "update", "priority", "page", "ack", "assign", "escalate", "task", "note", "snooze", "diagnose", "workaround", "resolve", "close", "cancel", "reopen", "summary", "model", "list", "oncall", "help"}
 
 // Parse reads the text after `/incident`. Words of the form key=value are options
 // when key is one the verb takes (or incident); a quoted "a=b" stays text.
@@ -58,7 +61,7 @@ func Parse(text string) (Command, error) {
 		return cmd, mim.Errorf(mim.EINVALID, "Unknown command %q. Commands: %s. Try `help`.", words[0], strings.Join(verbNames, ", "))
 	}
 	words, quoted = words[1:], quoted[1:]
-	if len(spec.subs) > 0 {
+	if len(spec.subs) > 0 && !(spec.optional && (len(words) == 0 || !slices.Contains(spec.subs, strings.ToLower(words[0])))) {
 		if len(words) == 0 || !slices.Contains(spec.subs, strings.ToLower(words[0])) {
 			return cmd, mim.Errorf(mim.EINVALID, "%s needs one of: %s. Example: %s", cmd.Verb, strings.Join(spec.subs, ", "), examples[cmd.Verb])
 		}

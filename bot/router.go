@@ -123,6 +123,26 @@ func (r *Router) handle(ctx context.Context, req Request) (Reply, error) {
 		}
 	case "task":
 		return r.task(ctx, req, n, actor, cmd)
+	case "summary":
+		if cmd.Sub == "approve" {
+			inc, err = s.ApproveSummary(ctx, n, actor)
+			if err == nil {
+				return done(inc, "Summary approved and posted again in the war room.")
+			}
+			break
+		}
+		inc, err = s.WriteSummary(ctx, n, nil)
+		if err == nil {
+			if inc.RoomName == "" {
+				return done(inc, inc.Summary.Markdown)
+			}
+			return done(inc, "Post-incident summary posted in #"+inc.RoomName+".")
+		}
+	case "model":
+		inc, err = s.SaveModel(ctx, n, actor, cmd.Text)
+		if err == nil {
+			return done(inc, fmt.Sprintf("Saved incident model %q: declare model=%s seeds it.", strings.ToLower(cmd.Text), strings.ToLower(cmd.Text)))
+		}
 	case "note":
 		inc, err = s.Note(ctx, n, actor, cmd.Text)
 		if err == nil {

@@ -9,6 +9,7 @@ var examples = map[string]string{
 	"escalate": "escalate hierarchical SLA at risk, need DBA capacity",
 	"task":     "task add Check the provider status page owner=dave · task done 1 · task list",
 	"snooze":   "snooze 10m reason=\"on the bridge with the vendor\"",
+	"model":    "model save payment-gateway-outage",
 }
 
 // Usage is the answer to `help`.
@@ -26,6 +27,8 @@ const Usage = "Usage: /incident <command> [text] [key=value ...]\n" +
 	"  snooze <duration> reason=<text>         IM: delay the next reminder\n" +
 	"  diagnose <text>                         IM, team: record the diagnosis (identified)\n" +
 	"  workaround <text> | resolve <text> | close | cancel reason=<text> | reopen reason=<text>   IM, SMO\n" +
+	"  summary | summary approve               anyone: post-incident summary (LLM draft when configured) / IM: approve the draft\n" +
+	"  model save <name>                       IM, SMO: turn this incident into an incident model for declare model=<name>\n" +
 	"  list | oncall | help                    anyone\n" +
 	"Commands about one incident act on the war room they are typed in, or take incident=<number>.\n" +
 	"Quote text that contains key=value: note \"retry=3 did not help\"."

@@ -334,3 +334,19 @@ func (s *Service) Snooze(ctx context.Context, number int, actor string, d time.D
 		return nil
 	})
 }
+
+// Capture puts a chat message on the timeline: someone marked it (a :pushpin: reaction
+// on Slack). author wrote the message; actor marked it. Anyone in the war room may.
+func (s *Service) Capture(ctx context.Context, number int, actor, author, text string) (*Incident, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, Errorf(EINVALID, "the marked message has no text to capture")
+	}
+	return s.update(ctx, number, func(inc *Incident, ch *Change) error {
+		if author != "" && author != actor {
+			text = fmt.Sprintf("%s (message by %s, pinned by %s)", text, author, actor)
+		}
+		ch.Log(s.Clock.Now(), KindNote, actor, text)
+		return nil
+	})
+}

@@ -61,6 +61,8 @@ type Config struct {
 	WarRoomPlatforms []string
 	Bridge           *template.Template // fields: Channel, Number, Slug
 	Models           map[string]Model
+	// ProblemOwner owns the RCA of closed incidents; "": the first head.
+	ProblemOwner string
 }
 
 // Schedule is a parsed cron schedule: the next activation after t.

@@ -33,11 +33,13 @@ func (s *Service) Declare(ctx context.Context, in DeclareInput) (inc *Incident, 
 	if in.Title == "" {
 		return nil, false, Errorf(EINVALID, "declare needs a title, for example: declare Payments down impact=high urgency=high towers=application,database")
 	}
+	var model Model
 	if in.Model != "" {
-		m, ok := s.Config.Models[in.Model]
-		if !ok {
-			return nil, false, Errorf(ENOTFOUND, "Unknown model %q. Models: %s.", in.Model, strings.Join(s.Config.ModelNames(), ", "))
+		m, err := s.model(ctx, in.Model)
+		if err != nil {
+			return nil, false, err
 		}
+		model = m
 		if in.Impact == "" {
 			in.Impact = m.Impact
 		}
@@ -78,7 +80,7 @@ func (s *Service) Declare(ctx context.Context, in DeclareInput) (inc *Incident, 
 		inc.Platforms = s.roomPlatforms(in.Platform)
 		ch.Log(now, KindDeclared, in.By, fmt.Sprintf("Declared %q: %s (impact %s, urgency %s)%s", in.Title, inc.Priority, in.Impact, in.Urgency, towerList(in.Towers)))
 		if in.Model != "" {
-			for _, t := range s.Config.Models[in.Model].Tasks {
+			for _, t := range model.Tasks {
 				addTask(inc, ch, now, Bot, t, "")
 			}
 		}

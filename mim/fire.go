@@ -15,6 +15,10 @@ func (s *Service) Fire(ctx context.Context, t Timer) error {
 	if t.Incident == 0 {
 		return s.fireGlobal(ctx, t)
 	}
+	if t.Key == TimerSummary {
+		_, err := s.WriteSummary(ctx, t.Incident, &t)
+		return err
+	}
 	_, err := s.update(ctx, t.Incident, func(inc *Incident, ch *Change) error {
 		ch.Fired = &t
 		if !inc.State.Open() {

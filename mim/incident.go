@@ -47,7 +47,9 @@ type WarRoom struct {
 	Platform string
 	ID       string
 	Name     string
-	Ready    bool // every set-up step after creation (invites, topic, card...) is done
+	Ready    bool   // every set-up step after creation (invites, topic, card...) is done
+	Card     string // the platform's id of the pinned incident card message, if any
+	Voice    string // the platform's id of the voice channel used as bridge (Discord)
 }
 
 // Task is a checklist item of an incident.
@@ -87,6 +89,8 @@ type Incident struct {
 	Workaround string
 	Resolution string
 	Tasks      []Task
+	Problem    *Problem    // set on close
+	Summary    *SummaryDoc // the latest post-incident summary
 
 	DeclaredAt    time.Time
 	IMAssignedAt  time.Time

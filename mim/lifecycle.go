@@ -71,6 +71,7 @@ func (s *Service) Resolve(ctx context.Context, number int, actor, text string) (
 		ch.Log(now, KindResolved, actor, text)
 		s.setState(inc, ch, now, Resolved, actor)
 		s.stopTimers(inc, ch)
+		ch.Schedule = append(ch.Schedule, Timer{Incident: inc.Number, Key: TimerSummary, Due: now})
 		s.say(inc, ch, ToWarRoom, KindResolved, fmt.Sprintf("Resolved by %s after %s: %s. Close with `close` once the business confirms.", Mention(actor), fmtDur(now.Sub(inc.DeclaredAt)), text))
 		s.say(inc, ch, ToStakeholders, KindResolved, s.stakeholderPost(inc, "Resolved", text, actor))
 		ch.Messages = append(ch.Messages, s.cards(inc, now)...)
@@ -93,6 +94,8 @@ func (s *Service) Close(ctx context.Context, number int, actor string) (*Inciden
 		s.setState(inc, ch, now, Closed, actor)
 		s.say(inc, ch, ToWarRoom, KindClosed, fmt.Sprintf("Closed by %s. Thank you all.", Mention(actor)))
 		s.say(inc, ch, ToStakeholders, KindClosed, s.stakeholderPost(inc, "Closed", "", ""))
+		s.openProblem(inc, ch, now)
+		ch.Schedule = append(ch.Schedule, Timer{Incident: inc.Number, Key: TimerSummary, Due: now})
 		ch.Messages = append(ch.Messages, s.cards(inc, now)...)
 		return nil
 	})

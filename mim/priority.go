@@ -68,6 +68,7 @@ type Target struct {
 	Respond     time.Duration
 	Resolve     time.Duration
 	UpdateEvery time.Duration
+	RCAWithin   time.Duration // when the RCA of a closed incident is due; 0: five days
 }
 
 // Policy turns impact and urgency into a priority and a priority into targets.

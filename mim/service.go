@@ -18,6 +18,10 @@ type Service struct {
 	Templates *template.Template // stakeholder.tmpl, digest.tmpl (package templates)
 	Clock     Clock
 	Log       *slog.Logger
+	// Summarizer drafts the narrative of post-incident summaries; nil: template only.
+	Summarizer Summarizer
+	// DraftTimeout bounds a Summarizer call; default 45s.
+	DraftTimeout time.Duration
 	// Platforms are the chat platforms this process serves (shell, slack, discord).
 	Platforms []string
 

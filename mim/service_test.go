@@ -192,6 +192,10 @@ func TestResolveSilencesTimers(t *testing.T) {
 	h.declare("Payments down", mim.High, mim.High, "application")
 	must(t, func() error { _, err := h.svc.Resolve(h.ctx, 1, "alice", "rolled back"); return err }())
 	h.flush()
+	posts := h.tick(0)
+	if len(matching(posts, "war_room", "# Post-incident summary: #1")) != 1 {
+		t.Errorf("resolve must write the summary: %s", describe(posts))
+	}
 	if posts := h.tick(5 * time.Hour); len(posts) != 0 {
 		t.Errorf("timers fired after resolve: %s", describe(posts))
 	}

@@ -76,4 +76,5 @@ type Store interface {
 	RoomIndex
 	TimerStore
 	Outbox
+	ModelStore
 }

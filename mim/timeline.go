@@ -31,6 +31,9 @@ const (
 	KindCancelled    Kind = "cancelled"
 	KindReopened     Kind = "reopened"
 	KindWarRoom      Kind = "war_room"
+	KindSummary      Kind = "summary"
+	KindProblem      Kind = "problem"
+	KindModelSaved   Kind = "model_saved"
 )
 
 // Entry is one line of an incident's timeline. Actor is a person key, or "mimbot"

@@ -16,6 +16,10 @@ var files embed.FS
 // funcs are the helpers every template may use.
 var funcs = template.FuncMap{
 	"join": strings.Join,
+	// cell makes text safe inside a Markdown table cell.
+	"cell": func(s string) string {
+		return strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ").Replace(s)
+	},
 }
 
 // Load parses the embedded templates, each replaced by the file of the same name in dir

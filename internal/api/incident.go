@@ -30,6 +30,7 @@ type Incident struct {
 	ResolvedAt      *time.Time `json:"resolved_at"`
 	ClosedAt        *time.Time `json:"closed_at"`
 	Tasks           []Task     `json:"tasks"`
+	Problem         *Problem   `json:"problem"`
 	Timeline        []Entry    `json:"timeline"`
 }
 
@@ -84,6 +85,9 @@ func FromIncident(inc *mim.Incident) Incident {
 		DeclaredAt: ts(inc.DeclaredAt), RespondedAt: ts(inc.RespondedAt), NextUpdateDue: ts(inc.NextUpdateDue),
 		MitigatedAt: ts(inc.MitigatedAt), ResolvedAt: ts(inc.ResolvedAt), ClosedAt: ts(inc.ClosedAt),
 		Paged: []Page{}, WarRooms: []WarRoom{}, Tasks: []Task{}, Timeline: []Entry{},
+	}
+	if inc.Problem != nil {
+		out.Problem = ProblemOf(inc.Problem)
 	}
 	for _, p := range inc.Pages {
 		out.Paged = append(out.Paged, Page{Person: p.Person, Tower: p.Tower, Acked: p.Acked(), PagedAt: ts(p.PagedAt), AckedAt: ts(p.AckedAt), Replaced: p.Replaced})

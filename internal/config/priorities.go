@@ -170,10 +170,13 @@ func (r *reader) targets(n *yaml.Node, path string) map[mim.Priority]mim.Target 
 			r.addf(e.path, "%q is not a priority (use P0, P1, P2, P3 or P4)", e.key)
 			continue
 		}
-		f := r.fields(e.value, e.path, "respond", "resolve", "update_every")
+		f := r.fields(e.value, e.path, "respond", "resolve", "update_every", "rca_within")
 		t := mim.Target{
 			Respond: r.positive(f["respond"], join(e.path, "respond"), 0),
 			Resolve: r.positive(f["resolve"], join(e.path, "resolve"), 0),
+		}
+		if rca := f["rca_within"]; !absent(rca) {
+			t.RCAWithin = r.positive(rca, join(e.path, "rca_within"), 0)
 		}
 		if u := f["update_every"]; !absent(u) {
 			every, ok := r.duration(u, join(e.path, "update_every"))

@@ -12,7 +12,7 @@ import (
 
 // smo reads the SMO: the rotation, the head and max_concurrent.
 func (r *reader) smo(n *yaml.Node, path string, cfg *mim.Config) {
-	f := r.fields(n, path, "rotation", "head", "max_concurrent")
+	f := r.fields(n, path, "rotation", "head", "max_concurrent", "problem_owner")
 	cfg.Rotation = r.rotation(f["rotation"], join(path, "rotation"), cfg)
 
 	headPath := join(path, "head")
@@ -22,6 +22,17 @@ func (r *reader) smo(n *yaml.Node, path string, cfg *mim.Config) {
 	}
 
 	cfg.MaxConcurrent = r.atLeastOne(f["max_concurrent"], join(path, "max_concurrent"), 1)
+
+	// problem_owner: who owns the RCA of closed incidents (default: the first head).
+	if n := f["problem_owner"]; !absent(n) {
+		p := join(path, "problem_owner")
+		if key := r.text(n, p); key != "" {
+			if _, ok := cfg.People[key]; !ok {
+				r.addf(p, "unknown person %q", key)
+			}
+			cfg.ProblemOwner = key
+		}
+	}
 }
 
 // rotation reads members, start and handoff.

@@ -1,0 +1,135 @@
+package sqlite
+
+import (
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"mimbot/mim"
+	"mimbot/store/storetest"
+)
+
+// openTest opens a fresh database in the test's temporary directory.
+func openTest(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "mimbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return db
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) mim.Store { return openTest(t) })
+}
+
+// TestReopen is a restart: what one process saved, the next one reads, and the
+// migrations already applied are not applied twice.
+func TestReopen(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "mimbot.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	due := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	if err := db.EnsureTimer(ctx, mim.Timer{Key: mim.TimerDigest, Due: due}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open after a restart: %v", err)
+	}
+	defer db.Close()
+	got, err := db.NextDue(ctx)
+	if err != nil || !got.Equal(due) {
+		t.Errorf("NextDue after a restart = %v, %v; want %v", got, err, due)
+	}
+}
+
+func TestOpenRefuses(t *testing.T) {
+	for _, path := range []string{"", ":memory:", "mimbot.db?mode=ro"} {
+		if db, err := Open(t.Context(), path); err == nil {
+			db.Close()
+			t.Errorf("Open(%q) succeeded, want an error", path)
+		}
+	}
+}
+
+// TestMigrations runs every migration up, down to nothing, and up again: each Down
+// must undo its Up completely, or the second Up fails.
+func TestMigrations(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "mimbot.db")
+	if err := Migrate(ctx, path); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	// Migrating an up-to-date database is a no-op.
+	if err := Migrate(ctx, path); err != nil {
+		t.Fatalf("Migrate again: %v", err)
+	}
+	sdb, err := open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	p, err := provider(sdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := tables(t, sdb)
+	if diff := cmp.Diff([]string{"incidents", "models", "outbox", "timeline", "timers", "war_rooms"}, want); diff != "" {
+		t.Errorf("tables after up (-want +got):\n%s", diff)
+	}
+	if _, err := p.DownTo(ctx, 0); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	if got := tables(t, sdb); len(got) != 0 {
+		t.Errorf("tables left after down: %q", got)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+	if diff := cmp.Diff(want, tables(t, sdb)); diff != "" {
+		t.Errorf("tables after up, down, up (-first +second):\n%s", diff)
+	}
+}
+
+// tables lists mimbot's tables (not goose's, not SQLite's).
+func tables(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), `
+		SELECT name FROM sqlite_schema
+		WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version'
+		ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
