@@ -13,6 +13,7 @@ import (
 
 	"mimbot/bot"
 	"mimbot/bot/shell"
+	"mimbot/internal/llm"
 	"mimbot/mim"
 )
 
@@ -48,6 +49,26 @@ func (m *Main) wire(ctx context.Context, chats map[string]mim.Chat) (*app, error
 	log := m.logger()
 	log.Debug("wired", "config", cfgWhere, "store", where, "platforms", platforms)
 	s := mim.NewService(st, cfg, tmpl, m.clock(), log, platforms...)
+	if lc, ok := llm.ConfigFromEnv(m.Getenv); ok {
+		lc.Logger = log
+		if v := m.Getenv("MIMBOT_LLM_TIMEOUT"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				st.Close()
+				return nil, usagef("MIMBOT_LLM_TIMEOUT=%s: use a duration such as 30s", v)
+			}
+			lc.Timeout = d
+		}
+		sum, err := llm.New(lc)
+		if err != nil {
+			st.Close()
+			return nil, usagef("LLM configuration: %v", err)
+		}
+		s.Summarizer = sum
+		if lc.Timeout > 0 {
+			s.DraftTimeout = lc.Timeout + 5*time.Second
+		}
+	}
 	own := owner()
 	relay := &mim.Relay{Service: s, Chats: chats, Owner: own}
 	a := &app{store: st, where: where, service: s, relay: relay, router: &bot.Router{Service: s},
