@@ -3,16 +3,18 @@ package mim
 import (
 	"fmt"
 	"html"
+	"slices"
 	"strings"
 	"time"
 )
 
 // Chart geometry.
 const (
-	chartW, chartH     = 960, 250
+	chartW, chartH     = 960, 300
 	chartLeft, chartRt = 24, 24
 	bandY, bandH       = 44, 34
-	markY              = 120
+	laneY, laneH       = 100, 13 // one lane of marks per kind, so marks never hide each other
+	markY              = laneY + 9*laneH + 4
 )
 
 // phaseColours fill the state bands; markColours the event marks.
@@ -92,24 +94,28 @@ func (s *Service) Chart(inc *Incident, now time.Time) string {
 		if l.d <= 0 || at.After(end) {
 			continue
 		}
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#cc0000" stroke-dasharray="4 3"/>`+"\n", x(at), bandY-8, x(at), markY+30)
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#cc0000" stroke-dasharray="4 3"/>`+"\n", x(at), bandY-8, x(at), markY)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" fill="#cc0000">%s SLA %s</text>`+"\n", x(at)+3, bandY-10, l.name, fmtDur(l.d))
 	}
 
-	// Events.
+	// Events, one lane per kind.
+	for i := range markOrder {
+		y := laneY + i*laneH
+		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#eeeeee"/>`+"\n", chartLeft, y, chartW-chartRt, y)
+	}
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#666"/>`+"\n", chartLeft, markY, chartW-chartRt, markY)
 	for _, e := range inc.Timeline {
-		colour, ok := markColours[e.Kind]
-		if !ok {
+		lane := slices.Index(markOrder, e.Kind)
+		if lane < 0 {
 			continue
 		}
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%d" r="5" fill="%s"><title>%s %s %s: %s</title></circle>`+"\n", x(e.At), markY, colour, s.fmtTime(e.At), e.Kind, html.EscapeString(e.Actor), html.EscapeString(truncate(e.Text, 200)))
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%d" r="5" fill="%s"><title>%s %s %s: %s</title></circle>`+"\n", x(e.At), laneY+lane*laneH, markColours[e.Kind], s.fmtTime(e.At), e.Kind, html.EscapeString(e.Actor), html.EscapeString(truncate(e.Text, 200)))
 	}
 
 	// Time axis: six ticks.
 	for i := 0; i <= 6; i++ {
 		t := start.Add(time.Duration(span * float64(i) / 6))
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#666"/><text x="%.1f" y="%d" text-anchor="middle">+%s</text>`+"\n", x(t), markY+34, x(t), markY+38, x(t), markY+50, fmtDur(t.Sub(start).Round(time.Second)))
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#666"/><text x="%.1f" y="%d" text-anchor="middle">+%s</text>`+"\n", x(t), markY, x(t), markY+4, x(t), markY+16, fmtDur(t.Sub(start).Round(time.Minute)))
 	}
 
 	// Legend.
