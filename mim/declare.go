@@ -120,15 +120,9 @@ func (s *Service) roomPlatforms(from string) []string {
 
 // held counts the open major incidents each person manages.
 func (s *Service) held(ctx context.Context) (func(string) int, error) {
-	open, err := s.Store.Incidents(ctx, Filter{Open: true, MajorOnly: true})
+	n, err := s.Store.Held(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("count held incidents: %w", err)
-	}
-	n := map[string]int{}
-	for _, inc := range open {
-		if inc.IM != "" {
-			n[inc.IM]++
-		}
 	}
 	return func(k string) int { return n[k] }, nil
 }

@@ -40,6 +40,8 @@ type IncidentStore interface {
 	UpdateIncident(ctx context.Context, number int, fn func(*Incident, *Change) error) (*Incident, error)
 	Incident(ctx context.Context, number int) (*Incident, error)
 	Incidents(ctx context.Context, f Filter) ([]*Incident, error)
+	// Held counts the open major incidents of each incident manager.
+	Held(ctx context.Context) (map[string]int, error)
 }
 
 // RoomIndex finds the incident a war room belongs to.

@@ -35,8 +35,13 @@ CREATE TABLE incidents (
     declared_at INTEGER NOT NULL,
     resolved_at INTEGER,
     closed_at   INTEGER,
+    -- A copy of data's incident manager, so that choosing a neutral IM can count the
+    -- open major incidents each one holds without decoding every document.
+    incident_manager TEXT NOT NULL DEFAULT '',
     data        TEXT    NOT NULL CHECK (json_valid(data))
 );
+
+CREATE INDEX incidents_open_by_im ON incidents (incident_manager) WHERE major = 1 AND state NOT IN ('resolved', 'closed', 'cancelled');
 
 -- The timeline of every incident. It is a table and not part of incidents.data
 -- because it only grows: appending a row costs the same on the first and the

@@ -129,6 +129,32 @@ func (db *DB) Incident(ctx context.Context, n int) (*mim.Incident, error) {
 
 // Incidents lists incidents, newest first. Their Timeline is nil: a list never
 // needs it and it is the bulk of an incident; call Incident for one.
+// Held counts the open major incidents of each incident manager.
+func (db *DB) Held(ctx context.Context) (map[string]int, error) {
+	rows, err := db.db.QueryContext(ctx, `
+		SELECT incident_manager, count(*)
+		FROM incidents
+		WHERE major = 1 AND state NOT IN ('resolved', 'closed', 'cancelled') AND incident_manager <> ''
+		GROUP BY incident_manager`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: held incidents: %w", err)
+	}
+	defer rows.Close()
+	held := map[string]int{}
+	for rows.Next() {
+		var im string
+		var n int
+		if err := rows.Scan(&im, &n); err != nil {
+			return nil, fmt.Errorf("sqlite: held incidents: %w", err)
+		}
+		held[im] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: held incidents: %w", err)
+	}
+	return held, nil
+}
+
 func (db *DB) Incidents(ctx context.Context, f mim.Filter) ([]*mim.Incident, error) {
 	limit := f.Limit
 	if limit <= 0 {
@@ -275,10 +301,10 @@ func insertIncident(ctx context.Context, tx *sql.Tx, inc *mim.Incident) error {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO incidents (`+incidentColumns+`)
-		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?)`,
+		INSERT INTO incidents (`+incidentColumns+`, incident_manager)
+		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?)`,
 		inc.Number, inc.RequestKey, inc.State, inc.Priority.String(), inc.Major,
-		nullMillis(inc.DeclaredAt), nullMillis(inc.ResolvedAt), nullMillis(inc.ClosedAt), data)
+		nullMillis(inc.DeclaredAt), nullMillis(inc.ResolvedAt), nullMillis(inc.ClosedAt), data, inc.IM)
 	if err != nil {
 		return fmt.Errorf("insert incident %d: %w", inc.Number, err)
 	}
@@ -293,10 +319,10 @@ func updateIncident(ctx context.Context, tx *sql.Tx, inc *mim.Incident) error {
 	_, err = tx.ExecContext(ctx, `
 		UPDATE incidents
 		SET request_key = NULLIF(?, ''), state = ?, priority = ?, major = ?,
-		    declared_at = ?, resolved_at = ?, closed_at = ?, data = ?
+		    declared_at = ?, resolved_at = ?, closed_at = ?, data = ?, incident_manager = ?
 		WHERE number = ?`,
 		inc.RequestKey, inc.State, inc.Priority.String(), inc.Major,
-		nullMillis(inc.DeclaredAt), nullMillis(inc.ResolvedAt), nullMillis(inc.ClosedAt), data,
+		nullMillis(inc.DeclaredAt), nullMillis(inc.ResolvedAt), nullMillis(inc.ClosedAt), data, inc.IM,
 		inc.Number)
 	if err != nil {
 		return fmt.Errorf("save incident %d: %w", inc.Number, err)

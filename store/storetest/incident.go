@@ -26,6 +26,37 @@ func incidentTests() []test {
 		{"TimelineOrderAndIDs", testTimeline},
 		{"TimesMillisecondUTC", testTimes},
 		{"ListFilters", testList},
+		{"HeldByIncidentManager", testHeld},
+	}
+}
+
+// testHeld counts open major incidents per IM: minor, closed and IM-less ones do not
+// count, and a changed IM moves the count.
+func testHeld(t *testing.T, s mim.Store) {
+	ctx := t.Context()
+	with := func(im string, major bool, state mim.State) *mim.Incident {
+		return declare(t, s, "", func(inc *mim.Incident, _ *mim.Change) {
+			inc.IM, inc.Major, inc.State = im, major, state
+		})
+	}
+	with("carol", true, mim.Investigating)
+	with("carol", true, mim.Mitigated)
+	with("carol", true, mim.Closed)
+	with("carol", false, mim.Investigating)
+	with("", true, mim.Investigating)
+	moved := with("bob", true, mim.Identified)
+	if _, err := s.UpdateIncident(ctx, moved.Number, func(inc *mim.Incident, _ *mim.Change) error {
+		inc.IM = "alice"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Held(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]int{"carol": 2, "alice": 1}, got); diff != "" {
+		t.Errorf("Held (-want +got):\n%s", diff)
 	}
 }
 
