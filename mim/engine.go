@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// fireParallelism bounds how many timers one process fires at once.
+const fireParallelism = 16
+
 // FireDue claims and fires every timer due now; it returns how many it fired. Tests
 // call it after moving their clock; Run calls it in a loop.
 func (s *Service) FireDue(ctx context.Context, owner string, lease time.Duration) (int, error) {
@@ -18,13 +21,35 @@ func (s *Service) FireDue(ctx context.Context, owner string, lease time.Duration
 		if len(timers) == 0 {
 			return total, nil
 		}
+		// Incidents fire side by side; the timers of one incident fire in due order (a
+		// reminder before the escalation it precedes), each in its own transaction.
+		var order []int
+		byIncident := map[int][]Timer{}
 		for _, t := range timers {
-			if err := s.Fire(ctx, t); err != nil {
-				s.Log.Error("fire timer", "incident", t.Incident, "timer", t.Key, "err", err)
-				continue // the lease runs out and the timer is tried again
+			if _, seen := byIncident[t.Incident]; !seen {
+				order = append(order, t.Incident)
 			}
-			total++
+			byIncident[t.Incident] = append(byIncident[t.Incident], t)
 		}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, fireParallelism)
+		for _, n := range order {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				for _, t := range byIncident[n] {
+					if err := s.Fire(ctx, t); err != nil {
+						s.Log.Error("fire timer", "incident", t.Incident, "timer", t.Key, "err", err)
+						continue // the lease runs out and the timer is tried again
+					}
+					mu.Lock()
+					total++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
 	}
 	return total, ctx.Err()
 }
