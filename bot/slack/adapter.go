@@ -1,0 +1,225 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"mimbot/bot"
+	"mimbot/mim"
+)
+
+// Platform is Slack's platform name in requests, rooms and the outbox.
+const Platform = "slack"
+
+// DefaultAPIURL is the Web API's base URL; the method name is appended.
+const DefaultAPIURL = "https://slack.com/api/"
+
+// workTimeout bounds the work behind one inbound request (a command, a button, an
+// event), so that a stuck dependency cannot pile goroutines up forever.
+const workTimeout = 2 * time.Minute
+
+// Config is what the adapter needs from the environment.
+type Config struct {
+	BotToken      string // xoxb-...: Web API
+	AppToken      string // xapp-...: Socket Mode; "" without it
+	SigningSecret string // HTTP endpoints; "" refuses every HTTP request
+	// APIURL replaces https://slack.com/api/ (SLACK_API_URL); the method name is
+	// appended to it.
+	APIURL string
+	// TeamID is the workspace the bot serves; requests from any other are refused.
+	// Empty: learned from auth.test in Start.
+	TeamID     string
+	HTTPClient *http.Client // default: 30-second timeout
+	// Concurrency bounds the inbound requests worked on at once; default 32.
+	Concurrency int
+	// RateScale multiplies every rate-limit tier (tests run with a fake whose limits
+	// are scaled the same way); default 1.
+	RateScale float64
+}
+
+// Adapter is the Slack adapter. It is the mim.Chat of the slack platform.
+type Adapter struct {
+	cfg    Config
+	router *bot.Router
+	log    *slog.Logger
+	api    *slackapi.Client
+	http   *http.Client
+
+	limits   *limits
+	lanes    *lanes
+	events   *recent // event ids already handled
+	pinned   *recent // "channel/ts" of messages already captured
+	progress *progressBook
+
+	slots  chan struct{} // one per inbound request being worked on
+	work   sync.WaitGroup
+	base   context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	team    string
+	botUser string
+	dms     map[string]string // Slack user id -> DM channel id
+}
+
+var _ mim.Chat = (*Adapter)(nil)
+
+// NewAdapter returns an adapter; Start checks the token before it is used.
+func NewAdapter(cfg Config, router *bot.Router, log *slog.Logger) (*Adapter, error) {
+	if cfg.BotToken == "" {
+		return nil, errors.New("slack: no bot token (SLACK_BOT_TOKEN)")
+	}
+	if router == nil || router.Service == nil {
+		return nil, errors.New("slack: no router")
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = DefaultAPIURL
+	}
+	if !strings.HasSuffix(cfg.APIURL, "/") {
+		cfg.APIURL += "/"
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 32
+	}
+	if cfg.RateScale <= 0 {
+		cfg.RateScale = 1
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	base, cancel := context.WithCancel(context.Background())
+	a := &Adapter{
+		cfg:      cfg,
+		router:   router,
+		log:      log.With("platform", Platform),
+		api:      slackapi.New(cfg.BotToken, slackapi.OptionAPIURL(cfg.APIURL), slackapi.OptionHTTPClient(cfg.HTTPClient)),
+		http:     cfg.HTTPClient,
+		limits:   newLimits(cfg.RateScale),
+		lanes:    newLanes(),
+		events:   newRecent(10000),
+		pinned:   newRecent(10000),
+		progress: newProgressBook(),
+		slots:    make(chan struct{}, cfg.Concurrency),
+		base:     base,
+		cancel:   cancel,
+		team:     cfg.TeamID,
+		dms:      map[string]string{},
+	}
+	return a, nil
+}
+
+// Start checks the bot token with auth.test and learns the bot's user id and, unless
+// configured, the workspace id.
+func (a *Adapter) Start(ctx context.Context) error {
+	var res *slackapi.AuthTestResponse
+	err := a.call(ctx, "auth.test", "", func(ctx context.Context) error {
+		var err error
+		res, err = a.api.AuthTestContext(ctx)
+		return err
+	})
+	if err != nil {
+		switch code := slackCode(err); code {
+		case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type":
+			return fmt.Errorf("slack: start: Slack refused the bot token (%s); check SLACK_BOT_TOKEN", code)
+		}
+		return fmt.Errorf("slack: start: auth.test: %w", err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cfg.TeamID != "" && res.TeamID != a.cfg.TeamID {
+		return fmt.Errorf("slack: start: the bot token belongs to workspace %s, not the configured %s", res.TeamID, a.cfg.TeamID)
+	}
+	a.team, a.botUser = res.TeamID, res.UserID
+	a.log.Info("slack: connected", "team", res.TeamID, "bot_user", res.UserID)
+	return nil
+}
+
+// Shutdown waits for the inbound work in flight, until ctx ends; then it cancels
+// what is left. Call it once the HTTP server, RunSocketMode and the outbox relay have
+// stopped handing the adapter new work.
+func (a *Adapter) Shutdown(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		a.work.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		a.cancel()
+		return nil
+	case <-ctx.Done():
+		a.cancel()
+		return fmt.Errorf("slack: shutdown: %w", ctx.Err())
+	}
+}
+
+// errForeignTeam refuses a request from a workspace the bot does not serve.
+var errForeignTeam = errors.New("slack: request from another workspace")
+
+// checkTeam refuses team when the bot knows its workspace and team is another one.
+func (a *Adapter) checkTeam(team string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.team != "" && team != "" && team != a.team {
+		return errForeignTeam
+	}
+	return nil
+}
+
+// spawn runs fn in the background once one of the Concurrency slots is free.
+func (a *Adapter) spawn(fn func(ctx context.Context)) {
+	a.work.Go(func() {
+		select {
+		case a.slots <- struct{}{}:
+		case <-a.base.Done():
+			return
+		}
+		defer func() { <-a.slots }()
+		ctx, cancel := context.WithTimeout(a.base, workTimeout)
+		defer cancel()
+		fn(ctx)
+	})
+}
+
+// spawnNow runs fn in the background at once, outside the slots: opening a modal
+// must use its trigger id within three seconds, whatever else is going on.
+func (a *Adapter) spawnNow(fn func(ctx context.Context)) {
+	a.work.Go(func() {
+		ctx, cancel := context.WithTimeout(a.base, 10*time.Second)
+		defer cancel()
+		fn(ctx)
+	})
+}
+
+// person returns the person key of a Slack user, or "" when nobody configured has
+// that id.
+func (a *Adapter) person(user string) string {
+	k, err := a.router.Person(Platform, user)
+	if err != nil {
+		return ""
+	}
+	return k
+}
+
+// slackID returns the Slack user id of a person key, or "".
+func (a *Adapter) slackID(key string) string {
+	return a.router.Service.Config.People[key].Slack
+}
+
+// botUserID returns the bot's own user id, once Start learned it.
+func (a *Adapter) botUserID() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.botUser
+}

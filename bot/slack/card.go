@@ -1,0 +1,211 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"mimbot/mim"
+)
+
+// card is the pinned incident card: what a person joining the war room needs at a
+// glance, and the buttons to act.
+func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block) {
+	s := a.router.Service
+	cfg := s.Config
+	now := s.Clock.Now()
+	md := func(t string) *slackapi.TextBlockObject {
+		return slackapi.NewTextBlockObject(slackapi.MarkdownType, t, false, false)
+	}
+	who := func(key, none string) string {
+		if key == "" {
+			return none
+		}
+		return a.render(mim.Mention(key))
+	}
+
+	title := fmt.Sprintf("%s %s · %s · %s", inc.Priority, inc.Ref(), inc.State, inc.Title)
+	text = fmt.Sprintf("Incident card: %s", title)
+	blocks = append(blocks, slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType, truncate(title, 150), false, false)))
+
+	kind := "major incident"
+	if !inc.Major {
+		kind = "incident (not major)"
+	}
+	fields := []*slackapi.TextBlockObject{
+		md(fmt.Sprintf("*State*\n%s, %s", inc.State, kind)),
+		md(fmt.Sprintf("*Priority*\n%s (impact %s, urgency %s)", inc.Priority, inc.Impact, inc.Urgency)),
+		md("*Incident manager*\n" + who(inc.IM, "none yet: escalated to "+a.render(mentionList(cfg.Head)))),
+		md("*Comms*\n" + who(inc.Comms, "-")),
+	}
+	if len(inc.Towers) > 0 {
+		fields = append(fields, md("*Towers*\n"+strings.Join(inc.Towers, ", ")))
+	}
+	if inc.Bridge != "" {
+		fields = append(fields, md(fmt.Sprintf("*Bridge*\n<%s|Join the bridge>", inc.Bridge)))
+	}
+	blocks = append(blocks, slackapi.NewSectionBlock(nil, fields, nil))
+
+	if pages := a.pageLines(inc); pages != "" {
+		blocks = append(blocks, slackapi.NewSectionBlock(md(truncate("*Paged leads*\n"+pages, maxSection)), nil, nil))
+	}
+
+	t := cfg.Policy.Target(inc.Priority)
+	var clocks []*slackapi.TextBlockObject
+	if c := slaClock(inc.DeclaredAt, inc.RespondedAt, t.Respond, now); c != "" {
+		clocks = append(clocks, md("*Respond SLA*\n"+c))
+	}
+	if c := slaClock(inc.DeclaredAt, inc.ResolvedAt, t.Resolve, now); c != "" {
+		clocks = append(clocks, md("*Resolve SLA*\n"+c))
+	}
+	if !inc.NextUpdateDue.IsZero() {
+		due := inc.NextUpdateDue.In(cfg.Location).Format("15:04 MST")
+		if d := inc.NextUpdateDue.Sub(now); d < 0 {
+			due += " (overdue by " + roundDur(-d) + ")"
+		} else {
+			due += " (in " + roundDur(d) + ")"
+		}
+		clocks = append(clocks, md("*Next update due*\n"+due))
+	}
+	if len(clocks) > 0 {
+		blocks = append(blocks, slackapi.NewSectionBlock(nil, clocks, nil))
+	}
+
+	blocks = append(blocks, slackapi.NewContextBlock("", md(fmt.Sprintf("Declared %s by %s · card updated %s",
+		inc.DeclaredAt.In(cfg.Location).Format("15:04 MST"), who(inc.DeclaredBy, "-"), now.In(cfg.Location).Format("15:04:05 MST")))))
+	if inc.State.Open() {
+		if act := actions([]string{mim.ButtonAck, mim.ButtonUpdate, mim.ButtonResolve}, inc.Number); act != nil {
+			act.BlockID = fmt.Sprintf("mimbot_card_%d", inc.Number)
+			blocks = append(blocks, act)
+		}
+	}
+	return text, blocks
+}
+
+// pageLines lists the current pages with their acknowledgement state.
+func (a *Adapter) pageLines(inc *mim.Incident) string {
+	var b strings.Builder
+	for _, p := range inc.ActivePages() {
+		tower := p.Tower
+		if tower == "" {
+			tower = "paged by name"
+		}
+		st := "not acknowledged yet"
+		if p.Acked() {
+			st = "acknowledged after " + roundDur(p.AckedAt.Sub(p.PagedAt))
+		}
+		fmt.Fprintf(&b, "%s (%s): %s\n", a.render(mim.Mention(p.Person)), tower, st)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// slaClock shows one SLA clock: target, time used, and whether it was met.
+func slaClock(from, stop time.Time, target time.Duration, now time.Time) string {
+	if target <= 0 {
+		return ""
+	}
+	if !stop.IsZero() {
+		took := stop.Sub(from)
+		if took > target {
+			return fmt.Sprintf("breached: %s of %s", roundDur(took), roundDur(target))
+		}
+		return fmt.Sprintf("met: %s of %s", roundDur(took), roundDur(target))
+	}
+	used := now.Sub(from)
+	if used > target {
+		return fmt.Sprintf("BREACHED: %s of %s, running", roundDur(used), roundDur(target))
+	}
+	return fmt.Sprintf("%s of %s used (%d%%)", roundDur(used), roundDur(target), int(100*used/target))
+}
+
+// roundDur shows a duration for people, to the second: 2m30s, 4h, 45s.
+func roundDur(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// mentionList writes mention tokens for person keys, comma separated.
+func mentionList(keys []string) string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = mim.Mention(k)
+	}
+	return strings.Join(out, ", ")
+}
+
+// postCard posts the incident card in room and pins it; record, if not nil, saves
+// the card's ts as soon as it is posted, so that a retry never posts a second one. It
+// returns the card's ts once posted, even when a later step failed.
+func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarRoom, record func(ctx context.Context, ts string) error) (string, error) {
+	text, blocks := a.card(inc)
+	release, err := a.lanes.acquire(ctx, room.ID)
+	if err != nil {
+		return "", err
+	}
+	ts, err := a.post(ctx, room.ID, slackapi.MsgOptionText(text, false), slackapi.MsgOptionBlocks(blocks...))
+	release()
+	if err != nil {
+		return "", fmt.Errorf("post card: %w", err)
+	}
+	if record != nil {
+		if err := record(ctx, ts); err != nil {
+			return ts, fmt.Errorf("record card %s: %w", ts, err)
+		}
+	}
+	return ts, a.pin(ctx, room.ID, ts)
+}
+
+// pin pins a message; one already pinned is fine.
+func (a *Adapter) pin(ctx context.Context, channel, ts string) error {
+	err := a.call(ctx, "pins.add", channel, func(ctx context.Context) error {
+		return a.api.AddPinContext(ctx, channel, slackapi.ItemRef{Channel: channel, Timestamp: ts})
+	})
+	if err != nil && slackCode(err) != "already_pinned" {
+		return fmt.Errorf("pin card: %w", err)
+	}
+	return nil
+}
+
+// refreshCard brings the pinned card up to date. A card that was never posted, or
+// that someone deleted, is posted again, pinned and recorded.
+func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) error {
+	inc, room := d.Incident, *d.Room
+	if room.Card != "" {
+		text, blocks := a.card(inc)
+		release, err := a.lanes.acquire(ctx, room.ID)
+		if err != nil {
+			return err
+		}
+		err = a.call(ctx, "chat.update", room.ID, func(ctx context.Context) error {
+			_, _, _, err := a.api.UpdateMessageContext(ctx, room.ID, room.Card, slackapi.MsgOptionText(text, false), slackapi.MsgOptionBlocks(blocks...))
+			return err
+		})
+		release()
+		switch slackCode(err) {
+		case "":
+			if err != nil {
+				return fmt.Errorf("update card: %w", err)
+			}
+			return nil
+		case "message_not_found", "cant_update_message":
+			a.log.Warn("slack: incident card is gone, posting a new one", "incident", inc.Number, "channel", room.ID)
+		default:
+			return fmt.Errorf("update card: %w", err)
+		}
+	}
+	record := func(ctx context.Context, ts string) error {
+		room.Card = ts
+		return a.router.Service.RecordRoom(ctx, inc.Number, room)
+	}
+	_, err := a.postCard(ctx, inc, room, record)
+	return err
+}

@@ -1,0 +1,104 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
+
+	"mimbot/mim"
+)
+
+// Send delivers one outbox message: to the war room, the stakeholders channel or a
+// person's direct messages, or as a refresh of the incident card.
+func (a *Adapter) Send(ctx context.Context, d mim.Delivery) error {
+	m := d.Message
+	if err := a.send(ctx, d); err != nil {
+		return fmt.Errorf("slack: send %s of incident %d: %w", m.To, m.Incident, err)
+	}
+	return nil
+}
+
+func (a *Adapter) send(ctx context.Context, d mim.Delivery) error {
+	m := d.Message
+	cfg := a.router.Service.Config
+	var channel string
+	switch m.To {
+	case mim.ToCard:
+		if d.Room == nil || d.Incident == nil {
+			return mim.Errorf(mim.EINVALID, "no war room to hold the card")
+		}
+		return a.refreshCard(ctx, d)
+	case mim.ToWarRoom:
+		if d.Room == nil {
+			return mim.Errorf(mim.EINVALID, "no war room")
+		}
+		channel = d.Room.ID
+	case mim.ToStakeholders:
+		channel = cfg.Stakeholders[Platform]
+		if channel == "" {
+			return mim.Errorf(mim.EINVALID, "no stakeholders channel is configured for Slack (channels.stakeholders.slack)")
+		}
+	case mim.ToPerson:
+		id := cfg.People[m.Person].Slack
+		if id == "" {
+			return mim.Errorf(mim.EINVALID, "%s has no Slack id (people.%s.slack)", m.Person, m.Person)
+		}
+		var err error
+		if channel, err = a.dmChannel(ctx, id); err != nil {
+			return err
+		}
+	default:
+		return mim.Errorf(mim.EINVALID, "Slack does not deliver %q messages", m.To)
+	}
+	text := a.render(m.Text)
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	if m.Kind == mim.KindSummary {
+		err := a.upload(ctx, channel, m.Incident, d.Incident, text)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		a.log.Warn("slack: summary upload failed, posting it as messages", "incident", m.Incident, "channel", channel, "err", err)
+	}
+	return a.postText(ctx, channel, text, actions(m.Buttons, m.Incident))
+}
+
+// upload shares a long Markdown document (the post-incident summary) as a file with
+// a short message, in channel's turn.
+func (a *Adapter) upload(ctx context.Context, channel string, number int, inc *mim.Incident, markdown string) error {
+	release, err := a.lanes.acquire(ctx, channel)
+	if err != nil {
+		return err
+	}
+	defer release()
+	name := fmt.Sprintf("incident-%d-summary.md", number)
+	title := fmt.Sprintf("Post-incident summary of #%d", number)
+	comment := title + " (Markdown attached)."
+	if inc != nil {
+		comment = fmt.Sprintf("Post-incident summary of %s %s (Markdown attached).", inc.Ref(), inc.Title)
+	}
+	var up *slackapi.GetUploadURLExternalResponse
+	err = a.call(ctx, "files.getUploadURLExternal", channel, func(ctx context.Context) error {
+		var err error
+		up, err = a.api.GetUploadURLExternalContext(ctx, slackapi.GetUploadURLExternalParameters{FileName: name, FileSize: len(markdown), SnippetType: "markdown"})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	err = a.call(ctx, "upload", channel, func(ctx context.Context) error {
+		return a.api.UploadToURL(ctx, slackapi.UploadToURLParameters{UploadURL: up.UploadURL, Content: markdown, Filename: name})
+	})
+	if err != nil {
+		return err
+	}
+	return a.call(ctx, "files.completeUploadExternal", channel, func(ctx context.Context) error {
+		_, err := a.api.CompleteUploadExternalContext(ctx, slackapi.CompleteUploadExternalParameters{
+			Files: []slackapi.FileSummary{{ID: up.FileID, Title: title}}, Channel: channel, InitialComment: comment,
+		})
+		return err
+	})
+}

@@ -1,0 +1,94 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
+
+	"mimbot/bot"
+	"mimbot/mim"
+)
+
+// interaction takes a button press or a modal submission that was checked but not
+// yet acknowledged. It returns the acknowledgement's payload (nil: empty) and the
+// work to start once the acknowledgement is out. It does no I/O itself: a modal's
+// validation errors come back in the acknowledgement, as Slack requires.
+func (a *Adapter) interaction(cb slackapi.InteractionCallback) (ack any, then func()) {
+	switch cb.Type {
+	case slackapi.InteractionTypeBlockActions:
+		return nil, a.blockAction(cb)
+	case slackapi.InteractionTypeViewSubmission:
+		return a.viewSubmission(cb)
+	}
+	return nil, func() {}
+}
+
+// blockAction handles the buttons mimbot puts under messages and on the card.
+func (a *Adapter) blockAction(cb slackapi.InteractionCallback) (then func()) {
+	channel := cb.Channel.ID
+	if channel == "" {
+		channel = cb.Container.ChannelID
+	}
+	for _, act := range cb.ActionCallback.BlockActions {
+		verb, ok := strings.CutPrefix(act.ActionID, "mimbot_")
+		n, err := strconv.Atoi(act.Value)
+		if !ok || err != nil || n <= 0 {
+			continue
+		}
+		reply := a.toUser(channel, cb.User.ID)
+		switch verb {
+		case mim.ButtonAck:
+			req := bot.Request{Platform: Platform, User: cb.User.ID, Room: channel, Text: fmt.Sprintf("ack incident=%d", n), RequestID: "slack:" + cb.TriggerID}
+			return func() { a.spawn(func(ctx context.Context) { a.run(ctx, req, reply) }) }
+		case mim.ButtonUpdate, mim.ButtonResolve:
+			view := textModal(verb, n, channel)
+			trigger := cb.TriggerID
+			return func() { a.spawnNow(func(ctx context.Context) { a.openModal(ctx, trigger, view, reply) }) }
+		}
+	}
+	return func() {}
+}
+
+// openModal opens view with a trigger id, right away.
+func (a *Adapter) openModal(ctx context.Context, trigger string, view slackapi.ModalViewRequest, reply replier) {
+	err := a.call(ctx, "views.open", "", func(ctx context.Context) error {
+		_, err := a.api.OpenViewContext(ctx, trigger, view)
+		return err
+	})
+	if err == nil {
+		return
+	}
+	a.log.Warn("slack: form not opened", "method", "views.open", "err", err)
+	meta := decodeMeta(view.PrivateMetadata)
+	msg := fmt.Sprintf("I could not open the form in time. Type it instead: `/incident %s <text> incident=%d`", meta.Verb, meta.Incident)
+	if err := reply(ctx, msg, false); err != nil {
+		a.log.Warn("slack: reply not delivered", "err", err)
+	}
+}
+
+// viewSubmission validates a submitted modal; errors go back in the
+// acknowledgement, a valid form becomes a command run after it.
+func (a *Adapter) viewSubmission(cb slackapi.InteractionCallback) (ack any, then func()) {
+	meta := decodeMeta(cb.View.PrivateMetadata)
+	var (
+		text string
+		errs map[string]string
+	)
+	switch cb.View.CallbackID {
+	case callbackDeclare:
+		text, errs = declareCommand(a.router.Service.Config, cb.View.State)
+	case callbackText:
+		text, errs = textCommand(meta, cb.View.State)
+	default:
+		return nil, func() {}
+	}
+	if len(errs) > 0 {
+		return slackapi.NewErrorsViewSubmissionResponse(errs), func() {}
+	}
+	req := bot.Request{Platform: Platform, User: cb.User.ID, Room: meta.Channel, Text: text, RequestID: "slack:" + cb.View.ID}
+	reply := a.toUser(meta.Channel, cb.User.ID)
+	return nil, func() { a.spawn(func(ctx context.Context) { a.run(ctx, req, reply) }) }
+}

@@ -1,0 +1,160 @@
+package slack
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"mimbot/mim"
+)
+
+// tier is a Web API method's published rate limit: perMinute calls a minute, in
+// bursts of up to burst; perChannel limits each channel apart (chat.postMessage).
+type tier struct {
+	perMinute  float64
+	burst      int
+	perChannel bool
+}
+
+// Slack's tiers (api.slack.com/apis/rate-limits): Tier 1 1+/min, Tier 2 20+/min,
+// Tier 3 50+/min, Tier 4 100+/min; chat.postMessage one message a second per channel
+// with short bursts.
+var (
+	tier1       = tier{perMinute: 1, burst: 1}
+	tier2       = tier{perMinute: 20, burst: 20}
+	tier3       = tier{perMinute: 50, burst: 50}
+	tier4       = tier{perMinute: 100, burst: 100}
+	postMessage = tier{perMinute: 60, burst: 3, perChannel: true}
+)
+
+// methodTier returns the tier of a Web API method, as its documentation lists it.
+func methodTier(method string) tier {
+	switch method {
+	case "chat.postMessage":
+		return postMessage
+	case "apps.connections.open":
+		return tier1
+	case "conversations.create", "conversations.setTopic", "conversations.archive", "pins.add", "pins.list", "bookmarks.add":
+		return tier2
+	case "conversations.invite", "conversations.info", "conversations.open", "conversations.history",
+		"chat.update", "chat.delete", "reactions.get", "bookmarks.list", "users.lookupByEmail":
+		return tier3
+	}
+	return tier4 // auth.test, chat.postEphemeral, views.open, users.info, files.*
+}
+
+// limits holds one token bucket per method (per method and channel for
+// chat.postMessage), and the Retry-After Slack gave each.
+type limits struct {
+	scale   float64
+	mu      sync.Mutex
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	lim     *rate.Limiter
+	blocked time.Time // no call before this (the end of a Retry-After)
+	used    time.Time
+}
+
+func newLimits(scale float64) *limits {
+	return &limits{scale: scale, buckets: map[string]*bucket{}}
+}
+
+// key names the bucket of a call: the method, plus the channel for per-channel limits.
+func (l *limits) key(method, channel string) (string, tier) {
+	t := methodTier(method)
+	if t.perChannel {
+		return method + "#" + channel, t
+	}
+	return method, t
+}
+
+func (l *limits) bucketLocked(key string, t tier, now time.Time) *bucket {
+	b := l.buckets[key]
+	if b == nil {
+		if len(l.buckets) > 4096 {
+			l.pruneLocked(now)
+		}
+		b = &bucket{lim: rate.NewLimiter(rate.Limit(t.perMinute*l.scale/60), t.burst)}
+		l.buckets[key] = b
+	}
+	b.used = now
+	return b
+}
+
+// pruneLocked forgets buckets idle long enough to be full again.
+func (l *limits) pruneLocked(now time.Time) {
+	for k, b := range l.buckets {
+		if now.Sub(b.used) > 10*time.Minute && now.After(b.blocked) {
+			delete(l.buckets, k)
+		}
+	}
+}
+
+// wait takes a token for a call, sleeping until the bucket allows it and any
+// Retry-After has passed. When that would take longer than budget it takes nothing
+// and returns an EUNAVAILABLE error at once. It returns how long it slept.
+func (l *limits) wait(ctx context.Context, method, channel string, budget time.Duration) (time.Duration, error) {
+	key, t := l.key(method, channel)
+	now := time.Now()
+	l.mu.Lock()
+	b := l.bucketLocked(key, t, now)
+	// Tokens are taken from the end of a Retry-After on, so that the calls held back
+	// go out at the method's pace, not all at once when it ends.
+	r := b.lim.ReserveN(later(now, b.blocked), 1)
+	d := r.DelayFrom(now)
+	if !r.OK() || d > budget {
+		r.CancelAt(now)
+		l.mu.Unlock()
+		return 0, mim.Errorf(mim.EUNAVAILABLE, "Slack's rate limit for %s leaves no room for %s; try again later", method, d.Round(time.Second))
+	}
+	l.mu.Unlock()
+	if d <= 0 {
+		return 0, nil
+	}
+	if err := sleep(ctx, d); err != nil {
+		r.Cancel()
+		return d, err
+	}
+	return d, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// block keeps every call of the bucket back until until (a Retry-After).
+func (l *limits) block(method, channel string, until time.Time) {
+	key, t := l.key(method, channel)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.bucketLocked(key, t, time.Now())
+	if until.After(b.blocked) {
+		b.blocked = until
+	}
+	// Slack's bucket is empty when it answers 429: so is ours, from the end of the wait.
+	if n := int(b.lim.TokensAt(until)); n > 0 {
+		b.lim.ReserveN(until, n)
+	}
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
