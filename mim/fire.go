@@ -28,17 +28,20 @@ func (s *Service) Fire(ctx context.Context, t Timer) error {
 		switch t.Key {
 		case TimerReminder:
 			s.remind(inc, ch, now)
+			return nil // nothing on the card changed
 		case TimerUpdateOverdue:
 			s.overdue(inc, ch, now)
 		case TimerRespondWarning, TimerRespondBreach, TimerResolveWarning, TimerResolveBreach:
 			s.slaEvent(inc, ch, now, t.Key)
 		default:
-			if tower, ok := IsPageAck(t.Key); ok {
-				s.pageTimeout(inc, ch, now, tower)
+			tower, ok := IsPageAck(t.Key)
+			if !ok {
+				s.Log.Warn("unknown timer", "incident", t.Incident, "key", t.Key)
 				return nil
 			}
-			s.Log.Warn("unknown timer", "incident", t.Incident, "key", t.Key)
+			s.pageTimeout(inc, ch, now, tower)
 		}
+		ch.Messages = append(ch.Messages, s.cards(inc, now)...) // next due, pages, SLA
 		return nil
 	})
 	if errors.Is(err, ErrStale) {

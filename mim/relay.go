@@ -65,6 +65,10 @@ func (r *Relay) deliver(ctx context.Context, m Outgoing) bool {
 	s := r.Service
 	log := s.Log.With("platform", m.Platform, "incident", m.Incident, "message", m.ID)
 	err := r.send(ctx, m)
+	// The outcome is recorded even when ctx ended meanwhile (a shutdown): a message
+	// left leased would hold up its queue until the lease ran out.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	switch {
 	case err == nil:
 		if err := s.Store.MessageDone(ctx, m.ID, ""); err != nil {

@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"time"
 
 	"mimbot/bot"
 	"mimbot/bot/shell"
+	"mimbot/bot/slack"
 	"mimbot/internal/llm"
 	"mimbot/mim"
 )
@@ -27,8 +30,9 @@ type app struct {
 	router  *bot.Router
 }
 
-// wire loads the configuration and opens the store; chats are the running platforms.
-func (m *Main) wire(ctx context.Context, chats map[string]mim.Chat) (*app, error) {
+// wire loads the configuration and opens the store for the given chat platforms; the
+// caller puts each platform's mim.Chat into a.relay.Chats before the engine runs.
+func (m *Main) wire(ctx context.Context, platforms ...string) (*app, error) {
 	cfg, cfgWhere, err := m.loadConfig()
 	if err != nil {
 		return nil, err
@@ -40,10 +44,6 @@ func (m *Main) wire(ctx context.Context, chats map[string]mim.Chat) (*app, error
 	st, where, err := m.openStore(ctx)
 	if err != nil {
 		return nil, err
-	}
-	var platforms []string
-	for p := range chats {
-		platforms = append(platforms, p)
 	}
 	sort.Strings(platforms)
 	log := m.logger()
@@ -70,7 +70,7 @@ func (m *Main) wire(ctx context.Context, chats map[string]mim.Chat) (*app, error
 		}
 	}
 	own := owner()
-	relay := &mim.Relay{Service: s, Chats: chats, Owner: own}
+	relay := &mim.Relay{Service: s, Chats: map[string]mim.Chat{}, Owner: own}
 	a := &app{store: st, where: where, service: s, relay: relay, router: &bot.Router{Service: s},
 		engine: &mim.Engine{Service: s, Relay: relay, Owner: own}}
 	if err := a.engine.Start(ctx); err != nil {
@@ -82,16 +82,14 @@ func (m *Main) wire(ctx context.Context, chats map[string]mim.Chat) (*app, error
 
 // shell runs the terminal chat with the engine in the background.
 func (m *Main) shell(ctx context.Context) error {
-	chats := map[string]mim.Chat{}
-	var sh *shell.Shell
-	chats[shell.Platform] = chatFunc(func() mim.Chat { return sh })
-	a, err := m.wire(ctx, chats)
+	a, err := m.wire(ctx, shell.Platform)
 	if err != nil {
 		return err
 	}
 	defer a.store.Close()
-	sh = shell.New(a.router, m.Stdout, firstTypist(a.service.Config))
+	sh := shell.New(a.router, m.Stdout, firstTypist(a.service.Config))
 	sh.Relay = a.relay
+	a.relay.Chats[shell.Platform] = sh
 	if f, ok := m.Stdin.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			sh.Interactive = true
@@ -120,15 +118,6 @@ func (m *Main) shell(ctx context.Context) error {
 	return err
 }
 
-// chatFunc defers to a Chat made after wiring (the shell needs the router first).
-type chatFunc func() mim.Chat
-
-func (f chatFunc) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom, error) {
-	return f().OpenRoom(ctx, req)
-}
-
-func (f chatFunc) Send(ctx context.Context, d mim.Delivery) error { return f().Send(ctx, d) }
-
 // firstTypist is who the shell starts as: the first person who is neither in the SMO
 // nor a tower lead (someone from the service desk), else the first person.
 func firstTypist(cfg *mim.Config) string {
@@ -144,14 +133,46 @@ func firstTypist(cfg *mim.Config) string {
 	return keys[0]
 }
 
-// serve runs the engine and the HTTP listener until ctx ends.
+// serve runs the engine, the chat adapters and the HTTP listener until ctx ends.
 func (m *Main) serve(ctx context.Context) error {
 	log := m.logger()
-	a, err := m.wire(ctx, map[string]mim.Chat{})
+	var platforms []string
+	if m.Getenv("SLACK_BOT_TOKEN") != "" {
+		platforms = append(platforms, slack.Platform)
+	}
+	a, err := m.wire(ctx, platforms...)
 	if err != nil {
 		return err
 	}
 	defer a.store.Close()
+	mux := http.NewServeMux()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var shutdowns []func(context.Context) error
+
+	if slices.Contains(platforms, slack.Platform) {
+		ad, err := m.slack(ctx, a, log)
+		if err != nil {
+			return err
+		}
+		a.relay.Chats[slack.Platform] = ad
+		shutdowns = append(shutdowns, ad.Shutdown)
+		if m.Getenv("SLACK_APP_TOKEN") != "" {
+			wg.Go(func() {
+				if err := ad.RunSocketMode(ctx); err != nil && ctx.Err() == nil {
+					log.Error("slack socket mode stopped", "err", err)
+				}
+			})
+		}
+		if m.Getenv("SLACK_SIGNING_SECRET") != "" {
+			ad.Routes(mux)
+		}
+		if m.Getenv("SLACK_APP_TOKEN") == "" && m.Getenv("SLACK_SIGNING_SECRET") == "" {
+			log.Warn("slack: neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP) is set: mimbot can post to Slack but will receive no commands")
+		}
+	}
+
 	ln := m.Listener
 	if ln == nil {
 		addr := m.env("MIMBOT_ADDR", ":8080")
@@ -159,7 +180,6 @@ func (m *Main) serve(ctx context.Context) error {
 			return usagef("MIMBOT_ADDR=%s: %v", addr, err)
 		}
 	}
-	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
@@ -173,13 +193,10 @@ func (m *Main) serve(ctx context.Context) error {
 		fmt.Fprintln(w, "ready")
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
 	wg.Go(func() { a.engine.Run(ctx) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("mimbot serving", "addr", ln.Addr().String(), "store", a.where)
+	log.Info("mimbot serving", "addr", ln.Addr().String(), "store", a.where, "platforms", platforms)
 	if m.Ready != nil {
 		m.Ready(ln.Addr())
 	}
@@ -194,9 +211,34 @@ func (m *Main) serve(ctx context.Context) error {
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
 	err = srv.Shutdown(sctx)
+	cancel()
 	wg.Wait()
+	for _, shut := range shutdowns {
+		if serr := shut(sctx); serr != nil {
+			log.Warn("adapter shutdown", "err", serr)
+		}
+	}
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
+}
+
+// slack builds and starts the Slack adapter from the environment; a bad token is a
+// configuration error.
+func (m *Main) slack(ctx context.Context, a *app, log *slog.Logger) (*slack.Adapter, error) {
+	ad, err := slack.NewAdapter(slack.Config{
+		BotToken:      m.Getenv("SLACK_BOT_TOKEN"),
+		AppToken:      m.Getenv("SLACK_APP_TOKEN"),
+		SigningSecret: m.Getenv("SLACK_SIGNING_SECRET"),
+		APIURL:        m.Getenv("SLACK_API_URL"),
+		TeamID:        m.Getenv("SLACK_TEAM_ID"),
+	}, a.router, log)
+	if err != nil {
+		return nil, usagef("slack: %v", err)
+	}
+	if err := ad.Start(ctx); err != nil {
+		return nil, usagef("%v", err)
+	}
+	return ad, nil
 }

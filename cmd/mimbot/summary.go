@@ -32,7 +32,7 @@ func (m *Main) summary(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("summary takes an incident number, not %q", rest[0])
 	}
-	a, err := m.wire(ctx, map[string]mim.Chat{})
+	a, err := m.wire(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"mimbot/mim"
+)
+
+// list fills the store with closed incidents and measures listing the active ones,
+// which is what `list`, the digest and `mimbot incident list` do.
+func list(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("list", flag.ExitOnError)
+	closed := fs.Int("closed", 100000, "closed incidents in the table")
+	active := fs.Int("active", 20, "active incidents")
+	calls := fs.Int("calls", 200, "list calls measured")
+	kind := fs.String("db", "postgres", "postgres or sqlite")
+	fs.Parse(args)
+	db, err := newDatabase(ctx, *kind)
+	if err != nil {
+		return err
+	}
+	defer db.close()
+	st, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	total := *closed + *active
+	for w := 0; w < 16; w++ {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1))
+				if i > total {
+					return
+				}
+				_, _, err := st.CreateIncident(ctx, "", func(inc *mim.Incident, ch *mim.Change) error {
+					inc.Title, inc.Priority, inc.Major, inc.Impact, inc.Urgency = fmt.Sprintf("Incident %d", i), mim.P1, true, mim.High, mim.Medium
+					inc.DeclaredAt = start.Add(-time.Duration(total-i) * time.Minute)
+					inc.State = mim.Closed
+					if i > *closed {
+						inc.State = mim.Investigating
+					}
+					ch.Log(inc.DeclaredAt, mim.KindDeclared, "sam", "declared")
+					return nil
+				})
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	fmt.Printf("seeded %d incidents in %s\n", total, time.Since(start).Round(time.Millisecond))
+	var took []time.Duration
+	for i := 0; i < *calls; i++ {
+		t0 := time.Now()
+		got, err := st.Incidents(ctx, mim.Filter{Open: true})
+		if err != nil {
+			return err
+		}
+		took = append(took, time.Since(t0))
+		if len(got) != *active {
+			return fmt.Errorf("listed %d active incidents, want %d", len(got), *active)
+		}
+	}
+	slices.Sort(took)
+	fmt.Printf("\n| figure | value |\n|---|---|\n| database | %s |\n| incidents | %d closed, %d active |\n| list active p50 / p99 / max | %s / %s / %s |\n",
+		*kind, *closed, *active, took[len(took)/2].Round(time.Microsecond), took[len(took)*99/100].Round(time.Microsecond), took[len(took)-1].Round(time.Microsecond))
+	return nil
+}

@@ -1,0 +1,38 @@
+// Command mimbench measures mimbot under load against its own fakes and databases.
+//
+//	mimbench timers [-n 10000] [-replicas 2] [-cadence 60s] [-run 90s] [-db postgres|sqlite]
+//	mimbench list [-closed 100000] [-db postgres|sqlite]
+//
+// Figures are printed as a table; BENCHMARKS.md keeps the ones of record with the
+// command that produced them.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: mimbench timers|list [flags]  (-h for flags)")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "timers":
+		err = timers(ctx, os.Args[2:])
+	case "list":
+		err = list(ctx, os.Args[2:])
+	default:
+		fmt.Fprintf(os.Stderr, "mimbench: unknown benchmark %q (timers, list)\n", os.Args[1])
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mimbench:", err)
+		os.Exit(1)
+	}
+}
