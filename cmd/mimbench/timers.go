@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -28,7 +30,19 @@ func timers(ctx context.Context, args []string) error {
 	run := fs.Duration("run", 90*time.Second, "how long the engines run after seeding starts")
 	idle := fs.Duration("idle", 10*time.Second, "idle window measured before the first reminder")
 	kind := fs.String("db", "postgres", "postgres or sqlite")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	fs.Parse(args)
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	db, err := newDatabase(ctx, *kind)
 	if err != nil {
@@ -96,7 +110,14 @@ func timers(ctx context.Context, args []string) error {
 	seeded := time.Since(start)
 	fmt.Printf("seeded %d incidents in %s (%.0f declares/s)\n", *n, seeded.Round(time.Millisecond), float64(*n)/seeded.Seconds())
 
-	// Idle: between the end of seeding and the first reminder nothing is due.
+	// Let the relay deliver what the declarations said (war rooms, announcements).
+	for last := int64(-1); last != chat.sent.Load(); {
+		last = chat.sent.Load()
+		time.Sleep(time.Second)
+	}
+	fmt.Printf("outbox drained after %s (%d messages)\n", time.Since(start).Round(time.Millisecond), chat.sent.Load())
+
+	// Idle: between then and the first reminder nothing is due.
 	lead := min(*cadence/6, 5*time.Minute)
 	firstDue := start.Add(*cadence - lead)
 	idleCPU, idleWall := 0.0, time.Duration(0)

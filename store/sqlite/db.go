@@ -28,13 +28,16 @@ var _ mim.Store = (*DB)(nil)
 // params configure every connection:
 //   - WAL lets readers (lists, the status page) run beside a writer;
 //   - busy_timeout makes a writer wait for another instead of failing at once;
+//   - synchronous=NORMAL: in WAL mode a commit survives a crash of the process (the
+//     WAL is written) and is only at risk on power loss before the next checkpoint;
+//     FULL would fsync every commit, and each timer and message is a commit;
 //   - foreign_keys is off by default in SQLite, and the schema relies on it;
 //   - _txlock=immediate starts every write transaction with BEGIN IMMEDIATE, which
 //     takes the write lock up front. A deferred transaction would take it at its first
 //     write, and two that both read first could then each wait for the other to
 //     release its read lock: SQLITE_BUSY that no timeout resolves. Read-only
 //     transactions (sql.TxOptions.ReadOnly) still begin deferred.
-const params = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+const params = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 
 // Open opens (creating it when missing) the database file at path and applies any
 // pending migration.
