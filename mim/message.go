@@ -22,8 +22,8 @@ const (
 )
 
 // Outgoing is a message in the outbox: decided in the same transaction as the change
-// that caused it, delivered afterwards, in order per (platform, incident), retried until
-// it is delivered.
+// that caused it, delivered afterwards, in order per (platform, incident, Queue),
+// retried until it is delivered.
 type Outgoing struct {
 	ID       int64
 	Platform string
@@ -35,6 +35,19 @@ type Outgoing struct {
 	Buttons  []string
 	Attempts int
 	Created  time.Time
+}
+
+// Queue names the FIFO the message waits in, within its platform and incident:
+// everything about the war room (its opening first), the stakeholders, or one
+// person's direct messages. Different queues go out side by side.
+func (m Outgoing) Queue() string {
+	switch m.To {
+	case ToStakeholders:
+		return "stakeholders"
+	case ToPerson:
+		return "dm:" + m.Person
+	}
+	return "room"
 }
 
 // Buttons an adapter may offer under a message; the shell shows them as commands.

@@ -28,27 +28,41 @@ func backoff(attempt int) time.Duration {
 	return min(d, 5*time.Minute)
 }
 
+// maxInFlight bounds the messages one relay delivers at once.
+const maxInFlight = 64
+
 // Drain delivers every message that is due now, until none is left or ctx ends; it
-// returns how many it delivered. Messages of different queues go out concurrently.
+// returns how many it delivered. Queues go out side by side: as soon as one delivery
+// ends, the next head is claimed, so one slow queue (a rate-limited method) never holds
+// up the others.
 func (r *Relay) Drain(ctx context.Context) (int, error) {
-	total := 0
+	total, inflight := 0, 0
+	done := make(chan bool, maxInFlight)
+	wait := func() {
+		if <-done {
+			total++
+		}
+		inflight--
+	}
 	for ctx.Err() == nil {
-		msgs, err := r.Service.Store.ClaimMessages(ctx, r.Service.Clock.Now(), r.lease(), r.Owner, 64)
+		msgs, err := r.Service.Store.ClaimMessages(ctx, r.Service.Clock.Now(), r.lease(), r.Owner, maxInFlight-inflight)
 		if err != nil {
+			for inflight > 0 {
+				wait()
+			}
 			return total, fmt.Errorf("relay: claim: %w", err)
 		}
-		if len(msgs) == 0 {
-			return total, nil
-		}
-		done := make(chan bool, len(msgs))
 		for _, m := range msgs {
+			inflight++
 			go func() { done <- r.deliver(ctx, m) }()
 		}
-		for range msgs {
-			if <-done {
-				total++
-			}
+		if inflight == 0 {
+			return total, nil
 		}
+		wait() // a queue may have moved on, or a slot is free: claim again
+	}
+	for inflight > 0 {
+		wait()
 	}
 	return total, ctx.Err()
 }

@@ -63,7 +63,8 @@ type TimerStore interface {
 	EnsureTimer(ctx context.Context, t Timer) error
 }
 
-// Outbox hands out messages to deliver, oldest first per (platform, incident).
+// Outbox hands out messages to deliver, oldest first per (platform, incident, queue):
+// a message is handed out only when every earlier message of its queue is done.
 type Outbox interface {
 	ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, owner string, limit int) ([]Outgoing, error)
 	// MessageDone marks a claimed message delivered, or given up on with failure set.

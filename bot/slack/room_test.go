@@ -30,9 +30,9 @@ func TestTakenNameGetsASuffix(t *testing.T) {
 func TestOpenRoomResumesAfterRestart(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	// Every attempt to post the card fails: the room is created and recorded, but the
+	// Every attempt to pin the card fails: the room is created and recorded, but the
 	// war room is not ready.
-	h.fake.InjectFault("chat.postMessage", slackfake.Fault{Status: 503, Times: 4})
+	h.fake.InjectFault("pins.add", slackfake.Fault{Status: 503, Times: 4})
 	resp, _ := h.slash(id(h, "sam"), h.general, "declare Payments down impact=high urgency=high towers=application,database")
 	if resp.StatusCode != 200 {
 		t.Fatalf("HTTP %d", resp.StatusCode)
@@ -41,8 +41,8 @@ func TestOpenRoomResumesAfterRestart(t *testing.T) {
 	h.drain()
 	first := h.incidentNow(1)
 	room := h.room(first)
-	if room.Ready || room.Card != "" {
-		t.Fatalf("after the failed attempt: %+v, want recorded, not ready, no card", room)
+	if room.Ready || len(h.fake.Pins(room.ID)) != 0 {
+		t.Fatalf("after the failed attempt: %+v, want recorded, not ready, no pinned card", room)
 	}
 	if msgs := h.fake.Messages(room.ID); len(containing(msgs, "Major incident #1")) != 0 {
 		t.Fatalf("the room got messages before it was ready: %q", texts(msgs))
@@ -75,6 +75,9 @@ func TestOpenRoomResumesAfterRestart(t *testing.T) {
 	}
 	if topics != 1 {
 		t.Errorf("topic set %d times, want once", topics)
+	}
+	if n := len(h.fake.Pins(room.ID)); n != 1 {
+		t.Errorf("%d pinned messages, want the one card", n)
 	}
 	if n := len(containing(h.fake.Messages(room.ID), "Major incident #1")); n != 1 {
 		t.Errorf("%d announcements in the room, want 1", n)

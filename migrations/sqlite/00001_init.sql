@@ -101,14 +101,17 @@ CREATE TABLE war_rooms (
 
 -- Messages to send, queued in the same transaction as the change that decided them,
 -- so that a crash between deciding and saying loses nothing. Each (platform,
--- incident) is a FIFO queue: a message is handed out only when every earlier message
--- of its queue is done, so a war room never sees an update before its own opening.
+-- incident, queue) is a FIFO queue: a message is handed out only when every earlier
+-- message of its queue is done, so a war room never sees an update before its own
+-- opening, while direct messages and stakeholder posts do not wait behind it.
 CREATE TABLE outbox (
     -- Order within a queue.
     id          INTEGER PRIMARY KEY,
     platform    TEXT    NOT NULL,
     -- 0: about no single incident (the digest).
     incident    INTEGER NOT NULL,
+    -- mim.Outgoing.Queue(): "room" (opening, posts, card), "stakeholders", "dm:<person>".
+    queue       TEXT    NOT NULL DEFAULT '',
     -- mim.Audience: war_room, stakeholders, person, open_room, card.
     audience    TEXT    NOT NULL,
     -- The person key of a direct message; '' otherwise.
@@ -132,7 +135,7 @@ CREATE TABLE outbox (
     failure     TEXT    NOT NULL DEFAULT ''
 );
 -- Claiming looks for the oldest undone message of each queue.
-CREATE INDEX outbox_pending ON outbox (platform, incident, id) WHERE done_at IS NULL;
+CREATE INDEX outbox_pending ON outbox (platform, incident, queue, id) WHERE done_at IS NULL;
 
 -- Incident models saved from past incidents (`model save`), beside the ones of the
 -- configuration: `declare model=<name>` seeds a new incident with their towers,

@@ -32,7 +32,7 @@ func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Durat
 				  AND (o.lease_until IS NULL OR o.lease_until < ?)
 				  AND NOT EXISTS (
 					SELECT 1 FROM outbox AS e
-					WHERE e.platform = o.platform AND e.incident = o.incident
+					WHERE e.platform = o.platform AND e.incident = o.incident AND e.queue = o.queue
 					  AND e.done_at IS NULL AND e.id < o.id)
 				ORDER BY o.id
 				LIMIT ?)
@@ -136,9 +136,9 @@ func queue(ctx context.Context, tx *sql.Tx, msgs []mim.Outgoing) error {
 			created = time.Now()
 		}
 		_, err = tx.ExecContext(ctx, `
-			INSERT INTO outbox (platform, incident, audience, person, kind, text, buttons, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.Platform, m.Incident, m.To, m.Person, m.Kind, m.Text, buttons, millis(created))
+			INSERT INTO outbox (platform, incident, queue, audience, person, kind, text, buttons, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.Platform, m.Incident, m.Queue(), m.To, m.Person, m.Kind, m.Text, buttons, millis(created))
 		if err != nil {
 			return fmt.Errorf("queue message to %s on %s: %w", m.To, m.Platform, err)
 		}

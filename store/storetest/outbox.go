@@ -13,6 +13,7 @@ func outboxTests() []test {
 	return []test{
 		{"FieldsRoundTrip", testMessageFields},
 		{"FIFOPerQueue", testFIFO},
+		{"QueuesOfOneIncident", testQueues},
 		{"RetryWaitsAndBlocksItsQueue", testRetry},
 		{"LeaseExpiry", testMessageLease},
 		{"ClaimLimit", testMessageLimit},
@@ -81,6 +82,31 @@ func testMessageFields(t *testing.T, s mim.Store) {
 	}
 	if card := got[1]; card.Incident != inc.Number || card.To != mim.ToCard || len(card.Buttons) != 0 || card.Created.IsZero() {
 		t.Errorf("card = %+v, want about #%d, no buttons, a creation time", card, inc.Number)
+	}
+}
+
+// testQueues: within one platform and incident, the war room (its opening, posts and
+// card), the stakeholders and each person's direct messages are separate queues.
+func testQueues(t *testing.T, s mim.Store) {
+	n := declare(t, s, "", nil).Number
+	room := mim.Outgoing{Platform: "slack", Incident: n, To: mim.ToOpenRoom, Text: "open"}
+	post := mim.Outgoing{Platform: "slack", Incident: n, To: mim.ToWarRoom, Text: "post"}
+	card := mim.Outgoing{Platform: "slack", Incident: n, To: mim.ToCard, Text: "card"}
+	dave := mim.Outgoing{Platform: "slack", Incident: n, To: mim.ToPerson, Person: "dave", Text: "page dave"}
+	dave2 := mim.Outgoing{Platform: "slack", Incident: n, To: mim.ToPerson, Person: "dave", Text: "task for dave"}
+	frank := mim.Outgoing{Platform: "slack", Incident: n, To: mim.ToPerson, Person: "frank", Text: "page frank"}
+	stake := mim.Outgoing{Platform: "slack", Incident: n, To: mim.ToStakeholders, Text: "declared"}
+	say(t, s, n, room, post, dave, dave2, frank, stake, card)
+	first := claimMessages(t, s, at(0), "w", 10)
+	if diff := cmp.Diff([]string{"open", "page dave", "page frank", "declared"}, texts(first)); diff != "" {
+		t.Fatalf("first claim (-want +got):\n%s", diff)
+	}
+	for _, m := range first {
+		done(t, s, m.ID)
+	}
+	second := claimMessages(t, s, at(0), "w", 10)
+	if diff := cmp.Diff([]string{"post", "task for dave"}, texts(second)); diff != "" {
+		t.Fatalf("second claim (-want +got):\n%s", diff)
 	}
 }
 
