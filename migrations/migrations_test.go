@@ -18,6 +18,7 @@ func TestFiles(t *testing.T) {
 		fsys    fs.FS
 	}{
 		{"sqlite", SQLite()},
+		{"postgres", Postgres()},
 	} {
 		t.Run(d.dialect, func(t *testing.T) {
 			entries, err := fs.ReadDir(d.fsys, ".")

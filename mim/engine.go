@@ -77,8 +77,9 @@ func (e *Engine) Start(ctx context.Context) error {
 	return s.Store.EnsureTimer(ctx, Timer{Key: TimerDigest, Due: s.Config.Digest.Next(s.Clock.Now())})
 }
 
-// Run fires timers and delivers messages until ctx ends. Store outages are logged and
-// retried; they never stop the loop.
+// Run fires timers and delivers messages until ctx ends, in two loops so that a long
+// delivery never delays a timer. Store outages are logged and retried; they never
+// stop the loops.
 func (e *Engine) Run(ctx context.Context) {
 	s := e.Service
 	lease, poll := e.Lease, e.Poll
@@ -88,45 +89,69 @@ func (e *Engine) Run(ctx context.Context) {
 	if poll <= 0 {
 		poll = time.Second
 	}
-	wait := time.NewTimer(0)
-	defer wait.Stop()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		e.loop(ctx, "timers", s.wakeTimers, poll, func() error {
+			_, err := s.FireDue(ctx, e.Owner, lease)
+			return err
+		}, func() time.Duration {
+			// Sleep until the next timer is due, but look again at least every poll: other
+			// replicas schedule timers too.
+			if next, err := s.Store.NextDue(ctx); err == nil && !next.IsZero() {
+				return min(poll, max(next.Sub(s.Clock.Now()), time.Millisecond))
+			}
+			return poll
+		})
+	})
+	wg.Go(func() {
+		e.loop(ctx, "outbox", s.wakeRelay, poll, func() error {
+			_, err := e.Relay.Drain(ctx)
+			return err
+		}, func() time.Duration { return poll })
+	})
+	wg.Wait()
+}
+
+// loop runs work whenever woken, when its timer ends, or every poll.
+func (e *Engine) loop(ctx context.Context, name string, wake <-chan struct{}, poll time.Duration, work func() error, sleep func() time.Duration) {
+	log := e.Service.Log.With("loop", name)
+	t := time.NewTimer(0)
+	defer t.Stop()
 	failing := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-wait.C:
-		case <-s.Wake():
+		case <-t.C:
+		case <-wake:
 		}
 		if e.Lock != nil {
 			e.Lock.Lock()
 		}
-		_, terr := s.FireDue(ctx, e.Owner, lease)
-		_, rerr := e.Relay.Drain(ctx)
+		err := work()
 		if e.Lock != nil {
 			e.Lock.Unlock()
 		}
-		sleep := poll
-		if terr != nil || rerr != nil {
-			if !failing && ctx.Err() == nil {
-				s.Log.Error("engine: store unavailable, retrying", "timers", terr, "relay", rerr)
+		d := poll
+		switch {
+		case err != nil && ctx.Err() == nil:
+			if !failing {
+				log.Error("engine: store unavailable, retrying", "err", err)
 			}
 			failing = true
-		} else {
+		case err == nil:
 			if failing {
-				s.Log.Info("engine: store available again")
+				log.Info("engine: store available again")
 			}
 			failing = false
-			if next, err := s.Store.NextDue(ctx); err == nil && !next.IsZero() {
-				sleep = min(poll, max(next.Sub(s.Clock.Now()), time.Millisecond))
-			}
+			d = sleep()
 		}
-		if !wait.Stop() {
+		if !t.Stop() {
 			select {
-			case <-wait.C:
+			case <-t.C:
 			default:
 			}
 		}
-		wait.Reset(sleep)
+		t.Reset(d)
 	}
 }

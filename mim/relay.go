@@ -38,11 +38,24 @@ const maxInFlight = 64
 func (r *Relay) Drain(ctx context.Context) (int, error) {
 	total, inflight := 0, 0
 	done := make(chan bool, maxInFlight)
+	// wait takes one finished delivery, and any others that finished meanwhile, so
+	// that each claim fills the free slots at once instead of one by one.
 	wait := func() {
 		if <-done {
 			total++
 		}
 		inflight--
+		for {
+			select {
+			case ok := <-done:
+				if ok {
+					total++
+				}
+				inflight--
+			default:
+				return
+			}
+		}
 	}
 	for ctx.Err() == nil {
 		msgs, err := r.Service.Store.ClaimMessages(ctx, r.Service.Clock.Now(), r.lease(), r.Owner, maxInFlight-inflight)

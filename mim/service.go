@@ -25,7 +25,7 @@ type Service struct {
 	// Platforms are the chat platforms this process serves (shell, slack, discord).
 	Platforms []string
 
-	wake chan struct{} // a write happened: timers or outbox may have work
+	wakeTimers, wakeRelay chan struct{} // a write happened: timers or outbox may have work
 }
 
 // NewService returns a Service. platforms lists the chat platforms in service.
@@ -36,16 +36,16 @@ func NewService(store Store, cfg *Config, tmpl *template.Template, clock Clock, 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{Store: store, Config: cfg, Templates: tmpl, Clock: clock, Log: log, Platforms: platforms, wake: make(chan struct{}, 1)}
+	return &Service{Store: store, Config: cfg, Templates: tmpl, Clock: clock, Log: log, Platforms: platforms,
+		wakeTimers: make(chan struct{}, 1), wakeRelay: make(chan struct{}, 1)}
 }
 
-// Wake returns a channel that receives after writes that may have created work.
-func (s *Service) Wake() <-chan struct{} { return s.wake }
-
 func (s *Service) kick() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
+	for _, c := range []chan struct{}{s.wakeTimers, s.wakeRelay} {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
 	}
 }
 

@@ -2,7 +2,7 @@
 // incident and the time precision every backend keeps.
 //
 // The backends live below it and implement mim.Store: store/sqlite (embedded, the
-// default) and, to come, store/postgres (several replicas). store/storetest is the
+// default) and store/postgres (production, several replicas). store/storetest is the
 // conformance suite both must pass, so that the service behaves the same on either.
 //
 // An incident is kept as a handful of columns that SQL filters and sorts on (number,

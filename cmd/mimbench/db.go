@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/jackc/pgx/v5"
 
 	"mimbot/mim"
 	"mimbot/store/sqlite"
@@ -43,4 +46,24 @@ func (d *database) open(ctx context.Context) (store, error) {
 		return sqlite.Open(ctx, d.path)
 	}
 	return openPostgres(ctx, d.path)
+}
+
+// pending counts the messages still to deliver, straight from the outbox table.
+func (d *database) pending(ctx context.Context) (int, error) {
+	const q = `SELECT count(*) FROM outbox WHERE done_at IS NULL`
+	var n int
+	if d.kind == "sqlite" {
+		db, err := sql.Open("sqlite", d.path)
+		if err != nil {
+			return 0, err
+		}
+		defer db.Close()
+		return n, db.QueryRowContext(ctx, q).Scan(&n)
+	}
+	conn, err := pgx.Connect(ctx, d.path)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	return n, conn.QueryRow(ctx, q).Scan(&n)
 }

@@ -111,9 +111,15 @@ func timers(ctx context.Context, args []string) error {
 	fmt.Printf("seeded %d incidents in %s (%.0f declares/s)\n", *n, seeded.Round(time.Millisecond), float64(*n)/seeded.Seconds())
 
 	// Let the relay deliver what the declarations said (war rooms, announcements).
-	for last := int64(-1); last != chat.sent.Load(); {
-		last = chat.sent.Load()
-		time.Sleep(time.Second)
+	for {
+		n, err := db.pending(ctx)
+		if err != nil {
+			return fmt.Errorf("count pending messages: %w", err)
+		}
+		if n == 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	fmt.Printf("outbox drained after %s (%d messages)\n", time.Since(start).Round(time.Millisecond), chat.sent.Load())
 
@@ -156,6 +162,9 @@ func timers(ctx context.Context, args []string) error {
 				dups++
 			}
 			late = append(late, e.At.Sub(inc.DeclaredAt.Add(time.Duration(k)*(*cadence)-lead)))
+			if os.Getenv("MIMBENCH_DEBUG") != "" && i < 4 {
+				fmt.Printf("incident %d declared %s reminder %s k=%d\n", i, inc.DeclaredAt.Format("15:04:05.000"), e.At.Format("15:04:05.000"), k)
+			}
 		}
 	}
 	slices.Sort(late)

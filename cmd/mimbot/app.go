@@ -14,6 +14,7 @@ import (
 
 	"mimbot/internal/config"
 	"mimbot/mim"
+	"mimbot/store/postgres"
 	"mimbot/store/sqlite"
 	"mimbot/templates"
 )
@@ -165,7 +166,11 @@ type Store interface {
 // openStore opens PostgreSQL when DATABASE_URL is set, else the SQLite file.
 func (m *Main) openStore(ctx context.Context) (Store, string, error) {
 	if url := m.Getenv("DATABASE_URL"); url != "" {
-		return nil, "", usagef("DATABASE_URL is set, but this build has no PostgreSQL store yet; unset it to use SQLite (%s)", m.env("MIMBOT_DB", "mimbot.db"))
+		db, err := postgres.Open(ctx, url)
+		if err != nil {
+			return nil, "", fmt.Errorf("open DATABASE_URL: %w", err)
+		}
+		return db, "PostgreSQL", nil
 	}
 	path := m.env("MIMBOT_DB", "mimbot.db")
 	db, err := sqlite.Open(ctx, path)
