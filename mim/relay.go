@@ -16,6 +16,9 @@ type Relay struct {
 	// Lease is how long a claimed message is ours; default 30s. A process that dies
 	// holding it delays its queue by that much; the message is then sent again.
 	Lease time.Duration
+	// InFlight bounds the messages delivered at once; default 64. The terminal chat
+	// uses 1, so that a script's output comes in the order the messages were decided.
+	InFlight int
 }
 
 // maxAttempts is when the relay gives up on a message and records the failure. With
@@ -36,8 +39,12 @@ const maxInFlight = 64
 // ends, the next head is claimed, so one slow queue (a rate-limited method) never holds
 // up the others.
 func (r *Relay) Drain(ctx context.Context) (int, error) {
+	limit := r.InFlight
+	if limit <= 0 {
+		limit = maxInFlight
+	}
 	total, inflight := 0, 0
-	done := make(chan bool, maxInFlight)
+	done := make(chan bool, limit)
 	// wait takes one finished delivery, and any others that finished meanwhile, so
 	// that each claim fills the free slots at once instead of one by one.
 	wait := func() {
@@ -58,7 +65,7 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 		}
 	}
 	for ctx.Err() == nil {
-		msgs, err := r.Service.Store.ClaimMessages(ctx, r.Service.Clock.Now(), r.lease(), r.Owner, maxInFlight-inflight)
+		msgs, err := r.Service.Store.ClaimMessages(ctx, r.Service.Clock.Now(), r.lease(), r.Owner, limit-inflight)
 		if err != nil {
 			for inflight > 0 {
 				wait()

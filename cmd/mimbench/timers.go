@@ -143,6 +143,7 @@ func timers(ctx context.Context, args []string) error {
 
 	// Read the timelines back: every reminder's lateness against when it was due.
 	var late []time.Duration
+	var fired []time.Time
 	dups, reminders := 0, 0
 	for i := 1; i <= *n; i++ {
 		inc, err := svcs[0].Store.Incident(context.Background(), i)
@@ -155,6 +156,7 @@ func timers(ctx context.Context, args []string) error {
 				continue
 			}
 			reminders++
+			fired = append(fired, e.At)
 			since := e.At.Sub(inc.DeclaredAt) + lead
 			k := int(math.Round(float64(since) / float64(*cadence)))
 			seen[k]++
@@ -179,6 +181,7 @@ func timers(ctx context.Context, args []string) error {
 	fmt.Printf("| active incidents | %d (cadence %s, reminder %s before due) |\n", *n, *cadence, lead)
 	fmt.Printf("| reminders fired | %d |\n", reminders)
 	fmt.Printf("| reminder lateness p50 / p99 / max | %s / %s / %s |\n", pct(0.5).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), pct(1).Round(time.Millisecond))
+	fmt.Printf("| reminders per second: average over their span / busiest second | %s |\n", rates(fired))
 	fmt.Printf("| duplicates | %d |\n", dups)
 	fmt.Printf("| messages delivered | %d |\n", chat.sent.Load())
 	if idleWall > 0 {
@@ -192,4 +195,22 @@ func cpuSeconds() float64 {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}
+
+// rates is the average firing rate over the span of the firings and the most fired in
+// any one second.
+func rates(at []time.Time) string {
+	if len(at) < 2 {
+		return "-"
+	}
+	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
+	span := at[len(at)-1].Sub(at[0])
+	busiest, j := 0, 0
+	for i := range at {
+		for at[i].Sub(at[j]) >= time.Second {
+			j++
+		}
+		busiest = max(busiest, i-j+1)
+	}
+	return fmt.Sprintf("%.0f / %d", float64(len(at))/span.Seconds(), busiest)
 }

@@ -70,9 +70,16 @@ func (m *Main) wire(ctx context.Context, platforms ...string) (*app, error) {
 		}
 	}
 	own := owner()
-	relay := &mim.Relay{Service: s, Chats: map[string]mim.Chat{}, Owner: own}
+	lease := 30 * time.Second
+	if v := m.Getenv("MIMBOT_LEASE"); v != "" {
+		if lease, err = time.ParseDuration(v); err != nil || lease < time.Second {
+			st.Close()
+			return nil, usagef("MIMBOT_LEASE=%s: use a duration of at least 1s, such as 30s", v)
+		}
+	}
+	relay := &mim.Relay{Service: s, Chats: map[string]mim.Chat{}, Owner: own, Lease: lease}
 	a := &app{store: st, where: where, service: s, relay: relay, router: &bot.Router{Service: s},
-		engine: &mim.Engine{Service: s, Relay: relay, Owner: own}}
+		engine: &mim.Engine{Service: s, Relay: relay, Owner: own, Lease: lease}}
 	if err := a.engine.Start(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("start engine: %w", err)
@@ -109,9 +116,12 @@ func (m *Main) shell(ctx context.Context) error {
 			}
 		}
 	}
+	a.relay.InFlight = 1 // one at a time: the terminal shows messages in the order decided
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { a.engine.Run(ctx) })
+	if m.Advance == nil { // with a test clock, time moves only at /sleep, which fires what is due
+		wg.Go(func() { a.engine.Run(ctx) })
+	}
 	err = sh.Run(ctx, m.Stdin)
 	cancel()
 	wg.Wait()
