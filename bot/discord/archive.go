@@ -1,0 +1,50 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"mimbot/mim"
+)
+
+// archive puts a closed (or cancelled) incident's war room away: the text channel
+// moves to the "Archived incidents" category, read-only for everyone but the bot, and
+// the voice bridge is deleted. Every step can be repeated, so a retry finishes the job.
+func (a *Adapter) archive(ctx context.Context, inc *mim.Incident, room mim.WarRoom) error {
+	ch, err := a.channel(ctx, room.ID)
+	if discordCode(err) == codeUnknownChannel {
+		return nil // someone deleted it; the message will say so when it is refused
+	}
+	if err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	parent, _, err := a.category(ctx, archivedCategory, 1)
+	if err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	if ch.ParentID != parent { // parent and access change together
+		err := a.rest.do(ctx, call{
+			method: http.MethodPatch, path: "/channels/" + room.ID, route: "PATCH /channels/{channel}", major: room.ID,
+			body: map[string]any{"parent_id": parent, "permission_overwrites": a.archivedAccess()}, idempotent: true,
+		}, nil)
+		if err != nil {
+			return fmt.Errorf("archive #%s: %w", room.Name, err)
+		}
+		a.log.Info("discord: war room archived", "incident", inc.Number, "channel", room.ID)
+	}
+	if room.Voice == "" {
+		return nil
+	}
+	err = a.rest.do(ctx, call{
+		method: http.MethodDelete, path: "/channels/" + room.Voice, route: "DELETE /channels/{channel}", major: room.Voice, idempotent: true,
+	}, nil)
+	if err != nil && discordCode(err) != codeUnknownChannel {
+		return fmt.Errorf("archive: delete the voice bridge: %w", err)
+	}
+	room.Voice = ""
+	if err := a.router.Service.RecordRoom(ctx, inc.Number, room); err != nil {
+		return fmt.Errorf("archive: record %s: %w", room.ID, err)
+	}
+	return nil
+}

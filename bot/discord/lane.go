@@ -1,0 +1,78 @@
+package discord
+
+import (
+	"context"
+	"slices"
+	"sync"
+)
+
+// lanes keep the calls to one channel in order: one at a time, first come first
+// served, so that a war room reads its messages in the order they were sent.
+type lanes struct {
+	mu sync.Mutex
+	m  map[string]*lane
+}
+
+// lane is one channel's queue: who holds the turn, and who waits for it, in order.
+type lane struct {
+	busy    bool
+	waiting []chan struct{}
+	users   int // holder and waiters; the lane is forgotten at zero
+}
+
+func newLanes() *lanes { return &lanes{m: map[string]*lane{}} }
+
+// acquire waits for channel's turn; release hands it to the next caller in line.
+func (l *lanes) acquire(ctx context.Context, channel string) (release func(), err error) {
+	l.mu.Lock()
+	ln := l.m[channel]
+	if ln == nil {
+		ln = &lane{}
+		l.m[channel] = ln
+	}
+	ln.users++
+	release = func() { l.release(channel, ln) }
+	if !ln.busy {
+		ln.busy = true
+		l.mu.Unlock()
+		return release, nil
+	}
+	turn := make(chan struct{})
+	ln.waiting = append(ln.waiting, turn)
+	l.mu.Unlock()
+	select {
+	case <-turn:
+		return release, nil
+	case <-ctx.Done():
+	}
+	l.mu.Lock()
+	if i := slices.Index(ln.waiting, turn); i >= 0 {
+		ln.waiting = slices.Delete(ln.waiting, i, i+1)
+		l.leaveLocked(channel, ln)
+		l.mu.Unlock()
+		return nil, ctx.Err()
+	}
+	l.mu.Unlock()
+	release() // the turn came as ctx ended: pass it on
+	return nil, ctx.Err()
+}
+
+func (l *lanes) release(channel string, ln *lane) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(ln.waiting) > 0 {
+		next := ln.waiting[0]
+		ln.waiting = ln.waiting[1:]
+		close(next)
+	} else {
+		ln.busy = false
+	}
+	l.leaveLocked(channel, ln)
+}
+
+func (l *lanes) leaveLocked(channel string, ln *lane) {
+	ln.users--
+	if ln.users == 0 {
+		delete(l.m, channel)
+	}
+}

@@ -1,0 +1,228 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"mimbot/mim"
+)
+
+// The global limit is 50 requests a second per bot. Tokens come at globalRate with
+// bursts of globalBurst, so that no one-second window, wherever it starts, sees more
+// than globalRate+globalBurst = 50 requests.
+const (
+	globalRate  = 40
+	globalBurst = 10
+)
+
+// limiter keeps Discord's rate limits. Each route and major parameter (the channel,
+// the guild, the interaction token) has a bucket whose allowance is learnt from the
+// X-RateLimit-* headers of its last response; a 429 holds the bucket (or, for the
+// global limit, every counted request) back for its retry_after. Requests of one
+// bucket go out one at a time, so what the last response said is what the next one
+// can count on.
+//
+// discordgo has a rate limiter too, but it sleeps without a context or a bound,
+// retries a 429 for ever and does not pace the global limit, so the adapter makes its
+// REST calls itself and only lets discordgo fetch the gateway URL.
+type limiter struct {
+	mu          sync.Mutex
+	buckets     map[string]*bucket
+	global      *rate.Limiter
+	globalUntil time.Time // no counted request before this (a global 429)
+}
+
+// bucket is one route's allowance as Discord last reported it.
+type bucket struct {
+	turn      chan struct{} // holds a token while a request of the bucket is in flight
+	limit     int
+	remaining int
+	resetAt   time.Time // when remaining is back to limit
+	known     bool      // a response told us limit, remaining and resetAt
+	until     time.Time // no request before this (the end of a retry_after)
+	used      time.Time
+}
+
+func newLimiter() *limiter {
+	return &limiter{buckets: map[string]*bucket{}, global: rate.NewLimiter(globalRate, globalBurst)}
+}
+
+func (l *limiter) bucket(key string, now time.Time) *bucket {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		if len(l.buckets) > 4096 {
+			for k, old := range l.buckets {
+				if now.Sub(old.used) > 10*time.Minute && now.After(old.until) && len(old.turn) == 0 {
+					delete(l.buckets, k)
+				}
+			}
+		}
+		b = &bucket{turn: make(chan struct{}, 1)}
+		l.buckets[key] = b
+	}
+	b.used = now
+	return b
+}
+
+// errBusy is the error of a request that could not go out before its deadline: the
+// outbox relay tries the message again later.
+func errBusy(route string, wait time.Duration) error {
+	return mim.Errorf(mim.EUNAVAILABLE, "Discord's rate limit for %s leaves no room for %s; try again later", route, wait.Round(time.Millisecond))
+}
+
+// take waits until a request of route may go out in bucket key (and, when counted,
+// within the global limit), or returns an EUNAVAILABLE error at once when that would
+// be after deadline. done must be called with the response (nil header when there was
+// none) to release the bucket.
+func (l *limiter) take(ctx context.Context, route, key string, counted bool, deadline time.Time) (done func(h http.Header, status int, body []byte), err error) {
+	b := l.bucket(key, time.Now())
+	wait := time.NewTimer(time.Until(deadline))
+	select {
+	case b.turn <- struct{}{}:
+		wait.Stop()
+	case <-ctx.Done():
+		wait.Stop()
+		return nil, ctx.Err()
+	case <-wait.C:
+		return nil, errBusy(route, time.Until(deadline))
+	}
+	release := func() { <-b.turn }
+	for {
+		now := time.Now()
+		l.mu.Lock()
+		var until time.Time
+		if b.known && b.remaining <= 0 {
+			if now.Before(b.resetAt) {
+				until = b.resetAt
+			} else {
+				b.remaining = max(b.limit, 1)
+			}
+		}
+		if b.until.After(until) {
+			until = b.until
+		}
+		if counted && l.globalUntil.After(until) {
+			until = l.globalUntil
+		}
+		l.mu.Unlock()
+		if !until.After(now) {
+			break
+		}
+		if until.After(deadline) {
+			release()
+			return nil, errBusy(route, until.Sub(now))
+		}
+		if err := sleep(ctx, until.Sub(now)); err != nil {
+			release()
+			return nil, err
+		}
+	}
+	if counted {
+		r := l.global.Reserve()
+		d := r.Delay()
+		if time.Now().Add(d).After(deadline) {
+			r.Cancel()
+			release()
+			return nil, errBusy("the global limit", d)
+		}
+		if err := sleep(ctx, d); err != nil {
+			r.Cancel()
+			release()
+			return nil, err
+		}
+	}
+	l.mu.Lock()
+	if b.known {
+		b.remaining--
+	}
+	l.mu.Unlock()
+	return func(h http.Header, status int, body []byte) {
+		l.learn(b, h, status, body)
+		release()
+	}, nil
+}
+
+// learn reads a response's rate-limit headers into b, and a 429's retry_after.
+func (l *limiter) learn(b *bucket, h http.Header, status int, body []byte) {
+	if h == nil {
+		return
+	}
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	limit, errL := strconv.Atoi(h.Get("X-RateLimit-Limit"))
+	remaining, errR := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
+	after, errA := seconds(h.Get("X-RateLimit-Reset-After"))
+	if errL == nil && errR == nil && errA == nil {
+		b.limit, b.remaining, b.resetAt, b.known = limit, remaining, now.Add(after), true
+	}
+	if status != http.StatusTooManyRequests {
+		return
+	}
+	retry, global := retryAfter(h, body)
+	if global {
+		if t := now.Add(retry); t.After(l.globalUntil) {
+			l.globalUntil = t
+		}
+		return
+	}
+	if t := now.Add(retry); t.After(b.until) {
+		b.until = t
+	}
+}
+
+// retryAfter reads how long a 429 asks to wait: the body's retry_after (seconds, with
+// milliseconds), else the Retry-After header, else a second; and whether the global
+// limit was hit.
+func retryAfter(h http.Header, body []byte) (time.Duration, bool) {
+	var rl struct {
+		RetryAfter *float64 `json:"retry_after"`
+		Global     bool     `json:"global"`
+	}
+	_ = json.Unmarshal(body, &rl)
+	global := rl.Global || h.Get("X-RateLimit-Global") != "" || strings.EqualFold(h.Get("X-RateLimit-Scope"), "global")
+	if rl.RetryAfter != nil && *rl.RetryAfter >= 0 {
+		return time.Duration(math.Ceil(*rl.RetryAfter*1000)) * time.Millisecond, global
+	}
+	if d, err := seconds(h.Get("Retry-After")); err == nil {
+		return d, global
+	}
+	return time.Second, global
+}
+
+// seconds parses a number of seconds such as "1.250".
+func seconds(s string) (time.Duration, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return 0, err
+	}
+	if f < 0 || f > 1e6 {
+		return 0, strconv.ErrRange
+	}
+	return time.Duration(math.Ceil(f*1000)) * time.Millisecond, nil
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,405 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"mimbot/mim"
+)
+
+// Channel limits.
+const (
+	maxChannelName = 100
+	maxTopic       = 1024
+	maxSuffix      = 50 // names tried before giving up
+)
+
+// The categories war rooms live in; "Major incidents 2" and so on when one is full.
+const (
+	activeCategory   = "Major incidents"
+	archivedCategory = "Archived incidents"
+)
+
+// OpenRoom opens the incident's war room: it creates the text channel in the "Major
+// incidents" category (with a numeric suffix when the name is taken), already with its
+// access, and records it at once; then, concurrently, it opens a voice channel beside
+// it as the bridge (recorded as soon as it exists), sets the topic, and posts and pins
+// the incident card (recorded as soon as it is posted). With req.Existing it only does
+// what is not done yet, and never creates a second channel or card.
+func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom, error) {
+	inc := req.Incident
+	log := a.log.With("incident", inc.Number)
+	team := a.team(inc)
+	var (
+		room   mim.WarRoom
+		parent string
+		fresh  = req.Existing == nil
+		topic  string // the channel's topic when the room was resumed
+	)
+	if fresh {
+		ch, err := a.createRoom(ctx, inc, req.Name, team)
+		if err != nil {
+			return mim.WarRoom{}, fmt.Errorf("discord: open room: %w", err)
+		}
+		room = mim.WarRoom{Platform: Platform, ID: ch.ID, Name: ch.Name}
+		if err := req.Record(ctx, room); err != nil {
+			return mim.WarRoom{}, fmt.Errorf("discord: open room: record %s: %w", ch.ID, err)
+		}
+		parent = ch.ParentID
+		log.Info("discord: war room created", "channel", room.ID, "name", room.Name)
+	} else {
+		room = *req.Existing
+		ch, err := a.channel(ctx, room.ID)
+		if err != nil {
+			return mim.WarRoom{}, fmt.Errorf("discord: open room: find #%s: %w", room.Name, err)
+		}
+		parent, topic = ch.ParentID, ch.Topic
+	}
+	rec := &recorder{room: room, record: req.Record}
+
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	step := func(name string, fn func() error) {
+		wg.Go(func() {
+			err := fn()
+			if err == nil {
+				return
+			}
+			if mim.ErrorCode(err) == mim.EINVALID && name != "card" {
+				// Discord will never take it; the room works without it.
+				log.Warn("discord: war room step given up", "step", name, "channel", room.ID, "err", err)
+				return
+			}
+			mu.Lock()
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			mu.Unlock()
+		})
+	}
+	step("bridge", func() error {
+		voice := room.Voice
+		if voice == "" {
+			id, err := a.openBridge(ctx, inc, room, parent, team, !fresh)
+			switch {
+			case err != nil && mim.ErrorCode(err) == mim.EINVALID:
+				// Discord will not have it (a full category...): the room, its topic
+				// and the bridge's web link work without it.
+				log.Warn("discord: no voice bridge", "channel", room.ID, "err", err)
+			case err != nil:
+				return err
+			default:
+				voice = id
+				if err := rec.set(ctx, func(r *mim.WarRoom) { r.Voice = id }); err != nil {
+					return err
+				}
+			}
+		} else if !fresh {
+			if err := a.grant(ctx, voice, team, teamVoice); err != nil && discordCode(err) != codeUnknownChannel {
+				return err
+			}
+		}
+		if fresh || topic == "" {
+			return a.setTopic(ctx, room.ID, roomTopic(a.router.Service.Config, inc, voice))
+		}
+		return nil
+	})
+	if !fresh {
+		step("access", func() error { return a.grant(ctx, room.ID, team, teamText) })
+	}
+	step("card", func() error {
+		card := room.Card
+		if card == "" && !fresh {
+			card = a.findCard(ctx, room.ID, inc.Number)
+		}
+		if card == "" {
+			_, err := a.postCard(ctx, inc, rec.current(), nonceCard(room.ID), func(ctx context.Context, id string) error {
+				return rec.set(ctx, func(r *mim.WarRoom) { r.Card = id })
+			})
+			return err
+		}
+		if card != room.Card {
+			if err := rec.set(ctx, func(r *mim.WarRoom) { r.Card = card }); err != nil {
+				return err
+			}
+		}
+		return a.pin(ctx, room.ID, card)
+	})
+	wg.Wait()
+	if len(errs) > 0 {
+		return mim.WarRoom{}, fmt.Errorf("discord: open room %s: %w", room.ID, errors.Join(errs...))
+	}
+	room = rec.current()
+	for _, id := range team {
+		a.granted.add(room.ID + "/" + id)
+		if room.Voice != "" {
+			a.granted.add(room.Voice + "/" + id)
+		}
+	}
+	a.roomReady(inc, room, team)
+	return room, nil
+}
+
+// recorder keeps the room as its set-up steps fill it in, and records each change at
+// once, one at a time, so that a crash resumes with what exists.
+type recorder struct {
+	mu     sync.Mutex
+	room   mim.WarRoom
+	record func(ctx context.Context, room mim.WarRoom) error
+}
+
+func (r *recorder) set(ctx context.Context, fn func(*mim.WarRoom)) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	next := r.room
+	fn(&next)
+	if err := r.record(ctx, next); err != nil {
+		return fmt.Errorf("record %s: %w", next.ID, err)
+	}
+	r.room = next
+	return nil
+}
+
+func (r *recorder) current() mim.WarRoom {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.room
+}
+
+// createRoom creates the war room's text channel, or adopts the one a previous attempt
+// created but could not record (an unrecorded channel of this incident's name in the
+// category).
+func (a *Adapter) createRoom(ctx context.Context, inc *mim.Incident, name string, team []string) (channel, error) {
+	parent, chans, err := a.category(ctx, activeCategory, 2)
+	if err != nil {
+		return channel{}, err
+	}
+	base := mim.RoomName(name, maxChannelName)
+	if base == "" {
+		base = fmt.Sprintf("mi-%d", inc.Number)
+	}
+	if ch, ok := a.orphan(ctx, chans, parent, base, inc.DeclaredAt); ok {
+		a.log.Warn("discord: adopting a war room channel created by an earlier attempt", "incident", inc.Number, "channel", ch.ID, "name", ch.Name)
+		return ch, nil
+	}
+	for n := 1; n <= maxSuffix; n++ {
+		try := suffixed(base, n)
+		if slices.ContainsFunc(chans, func(c channel) bool { return c.Type == channelText && c.Name == try }) {
+			continue
+		}
+		var ch channel
+		err := a.rest.do(ctx, call{
+			method: http.MethodPost, path: "/guilds/" + a.cfg.GuildID + "/channels", route: "POST /guilds/{guild}/channels", major: a.cfg.GuildID,
+			body: map[string]any{"name": try, "type": channelText, "parent_id": parent, "permission_overwrites": a.roomAccess(team)},
+		}, &ch)
+		if err != nil && mim.ErrorCode(err) == mim.EUNAVAILABLE && statusOf(err) != http.StatusTooManyRequests {
+			// Discord may have created it before the answer was lost: look.
+			if again, lerr := a.guildChannels(ctx); lerr == nil {
+				if i := slices.IndexFunc(again, func(c channel) bool { return c.Type == channelText && c.Name == try && c.ParentID == parent }); i >= 0 {
+					return again[i], nil
+				}
+			}
+		}
+		if err != nil {
+			return channel{}, fmt.Errorf("create #%s: %w", try, err)
+		}
+		return ch, nil
+	}
+	return channel{}, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", base, suffixed(base, maxSuffix))
+}
+
+// orphan finds a text channel in the war-room category named like the room (base or
+// base-N), created since the declaration, that no incident recorded. (A channel older
+// than the incident is not its room: a room left over from another database, say.)
+func (a *Adapter) orphan(ctx context.Context, chans []channel, parent, base string, declared time.Time) (channel, bool) {
+	for _, c := range chans {
+		if c.Type != channelText || c.ParentID != parent || !sameBase(c.Name, base) || !createdSince(c.ID, declared) {
+			continue
+		}
+		_, err := a.router.Service.Store.IncidentByRoom(ctx, Platform, c.ID)
+		if mim.ErrorCode(err) == mim.ENOTFOUND {
+			return c, true
+		}
+	}
+	return channel{}, false
+}
+
+// createdSince tells whether the channel with snowflake id was created after t, give
+// or take a few minutes of clock difference with Discord.
+func createdSince(id string, t time.Time) bool {
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil {
+		return false
+	}
+	const discordEpochMS = 1420070400000
+	created := time.UnixMilli(int64(n>>22) + discordEpochMS)
+	return !created.Before(t.Add(-5 * time.Minute))
+}
+
+// sameBase tells whether name is base or base-N.
+func sameBase(name, base string) bool {
+	if name == base {
+		return true
+	}
+	for n := 2; n <= maxSuffix; n++ {
+		if name == suffixed(base, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// suffixed returns name with "-n" (n > 1), shortened to stay within the limit.
+func suffixed(name string, n int) string {
+	if n <= 1 {
+		return name
+	}
+	sfx := "-" + strconv.Itoa(n)
+	if len(name)+len(sfx) > maxChannelName {
+		name = strings.TrimRight(name[:maxChannelName-len(sfx)], "-_")
+	}
+	return name + sfx
+}
+
+// category finds the category called name (or "name 2", "name 3"... when it is full)
+// with room for need more channels, creating it the first time. Only one goroutine
+// looks at a time, so that two war rooms opening together do not create two. It
+// returns the guild's channels as it saw them.
+func (a *Adapter) category(ctx context.Context, name string, need int) (string, []channel, error) {
+	a.catMu.Lock()
+	defer a.catMu.Unlock()
+	chans, err := a.guildChannels(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	children := map[string]int{}
+	for _, c := range chans {
+		if c.ParentID != "" {
+			children[c.ParentID]++
+		}
+	}
+	for n := 1; n <= maxSuffix; n++ {
+		want := name
+		if n > 1 {
+			want = fmt.Sprintf("%s %d", name, n)
+		}
+		i := slices.IndexFunc(chans, func(c channel) bool { return c.Type == channelCategory && strings.EqualFold(c.Name, want) })
+		if i >= 0 {
+			if children[chans[i].ID]+need <= maxChannelsInCategory {
+				return chans[i].ID, chans, nil
+			}
+			continue
+		}
+		body := map[string]any{"name": want, "type": channelCategory}
+		if name == archivedCategory {
+			body["permission_overwrites"] = a.archivedAccess()
+		}
+		var cat channel
+		err := a.rest.do(ctx, call{
+			method: http.MethodPost, path: "/guilds/" + a.cfg.GuildID + "/channels", route: "POST /guilds/{guild}/channels",
+			major: a.cfg.GuildID, body: body,
+		}, &cat)
+		if err != nil {
+			return "", nil, fmt.Errorf("create category %q: %w", want, err)
+		}
+		a.log.Info("discord: category created", "name", want, "channel", cat.ID)
+		return cat.ID, append(chans, cat), nil
+	}
+	return "", nil, mim.Errorf(mim.EINVALID, "the categories %q to \"%s %d\" are all full", name, name, maxSuffix)
+}
+
+// openBridge creates the voice channel beside the war room; when resuming, it adopts
+// one of the room's name that an earlier attempt created in the same category.
+func (a *Adapter) openBridge(ctx context.Context, inc *mim.Incident, room mim.WarRoom, parent string, team []string, resumed bool) (string, error) {
+	name := truncate(room.Name, maxChannelName)
+	if resumed {
+		if chans, err := a.guildChannels(ctx); err == nil {
+			for _, c := range chans {
+				if c.Type == channelVoice && c.Name == name && c.ParentID == parent && createdSince(c.ID, inc.DeclaredAt) {
+					return c.ID, nil
+				}
+			}
+		}
+	}
+	body := map[string]any{"name": name, "type": channelVoice, "permission_overwrites": a.bridgeAccess(team)}
+	if parent != "" {
+		body["parent_id"] = parent
+	}
+	var ch channel
+	err := a.rest.do(ctx, call{
+		method: http.MethodPost, path: "/guilds/" + a.cfg.GuildID + "/channels", route: "POST /guilds/{guild}/channels",
+		major: a.cfg.GuildID, body: body,
+	}, &ch)
+	if err != nil {
+		return "", fmt.Errorf("create the voice bridge: %w", err)
+	}
+	a.log.Info("discord: voice bridge created", "incident", inc.Number, "channel", ch.ID)
+	return ch.ID, nil
+}
+
+// roomTopic is the war room's topic: "P0 · investigating · IM Carol Diaz · bridge:
+// <#voice> / https://...".
+func roomTopic(cfg *mim.Config, inc *mim.Incident, voice string) string {
+	im := "none yet"
+	if inc.IM != "" {
+		im = cfg.Display(inc.IM)
+	}
+	t := fmt.Sprintf("%s · %s · IM %s", inc.Priority, inc.State, im)
+	var bridge []string
+	if voice != "" {
+		bridge = append(bridge, "<#"+voice+">")
+	}
+	if inc.Bridge != "" {
+		bridge = append(bridge, inc.Bridge)
+	}
+	if len(bridge) > 0 {
+		t += " · bridge: " + strings.Join(bridge, " / ")
+	}
+	return truncate(t, maxTopic)
+}
+
+// setTopic sets a channel's topic. Discord allows two name or topic changes per ten
+// minutes per channel, so the topic is a bucket of its own and is set once.
+func (a *Adapter) setTopic(ctx context.Context, channelID, topic string) error {
+	return a.rest.do(ctx, call{
+		method: http.MethodPatch, path: "/channels/" + channelID, route: "PATCH /channels/{channel} topic", major: channelID,
+		body: map[string]string{"topic": topic}, idempotent: true,
+	}, nil)
+}
+
+// roomReady tells the declarer, through the declaration's progress, that the room is
+// ready.
+func (a *Adapter) roomReady(inc *mim.Incident, room mim.WarRoom, team []string) {
+	var parts []string
+	if room.Voice != "" {
+		parts = append(parts, "bridge <#"+room.Voice+">")
+	}
+	if room.Card != "" {
+		parts = append(parts, "card pinned")
+	}
+	if len(team) > 0 {
+		parts = append(parts, fmt.Sprintf("%d people let in", len(team)))
+	}
+	line := "Opening war room... done: <#" + room.ID + ">"
+	if len(parts) > 0 {
+		line += " (" + strings.Join(parts, ", ") + ")"
+	}
+	line += "."
+	r, text := a.progress.ready(inc.RequestKey, line)
+	if r == nil {
+		return
+	}
+	a.spawn(func(ctx context.Context) {
+		if err := r.send(ctx, text); err != nil {
+			a.log.Warn("discord: progress not shown", "incident", inc.Number, "err", err)
+		}
+	})
+}
