@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"mimbot/bot"
+	"mimbot/bot/discord"
 	"mimbot/bot/shell"
 	"mimbot/bot/slack"
 	"mimbot/internal/llm"
@@ -150,6 +151,9 @@ func (m *Main) serve(ctx context.Context) error {
 	if m.Getenv("SLACK_BOT_TOKEN") != "" {
 		platforms = append(platforms, slack.Platform)
 	}
+	if m.Getenv("DISCORD_BOT_TOKEN") != "" {
+		platforms = append(platforms, discord.Platform)
+	}
 	a, err := m.wire(ctx, platforms...)
 	if err != nil {
 		return err
@@ -180,6 +184,24 @@ func (m *Main) serve(ctx context.Context) error {
 		}
 		if m.Getenv("SLACK_APP_TOKEN") == "" && m.Getenv("SLACK_SIGNING_SECRET") == "" {
 			log.Warn("slack: neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP) is set: mimbot can post to Slack but will receive no commands")
+		}
+	}
+
+	if slices.Contains(platforms, discord.Platform) {
+		ad, err := m.discord(ctx, a, log)
+		if err != nil {
+			return err
+		}
+		a.relay.Chats[discord.Platform] = ad
+		shutdowns = append(shutdowns, ad.Shutdown)
+		if m.Getenv("DISCORD_PUBLIC_KEY") != "" {
+			ad.Routes(mux)
+		} else {
+			wg.Go(func() {
+				if err := ad.RunGateway(ctx); err != nil && ctx.Err() == nil {
+					log.Error("discord gateway stopped", "err", err)
+				}
+			})
 		}
 	}
 
@@ -246,6 +268,28 @@ func (m *Main) slack(ctx context.Context, a *app, log *slog.Logger) (*slack.Adap
 	}, a.router, log)
 	if err != nil {
 		return nil, usagef("slack: %v", err)
+	}
+	if err := ad.Start(ctx); err != nil {
+		return nil, usagef("%v", err)
+	}
+	return ad, nil
+}
+
+// discord builds and starts the Discord adapter from the environment (token checked,
+// /incident registered on the guild); a bad token or guild is a configuration error.
+func (m *Main) discord(ctx context.Context, a *app, log *slog.Logger) (*discord.Adapter, error) {
+	if m.Getenv("DISCORD_GUILD_ID") == "" {
+		return nil, usagef("DISCORD_BOT_TOKEN is set but DISCORD_GUILD_ID is not: mimbot registers /incident on one guild")
+	}
+	ad, err := discord.NewAdapter(discord.Config{
+		BotToken:  m.Getenv("DISCORD_BOT_TOKEN"),
+		AppID:     m.Getenv("DISCORD_APP_ID"),
+		GuildID:   m.Getenv("DISCORD_GUILD_ID"),
+		PublicKey: m.Getenv("DISCORD_PUBLIC_KEY"),
+		APIURL:    m.Getenv("DISCORD_API_URL"),
+	}, a.router, log)
+	if err != nil {
+		return nil, usagef("discord: %v", err)
 	}
 	if err := ad.Start(ctx); err != nil {
 		return nil, usagef("%v", err)
