@@ -53,6 +53,9 @@ CREATE TABLE incidents (
     data        jsonb       NOT NULL
 );
 
+-- Listing the open incidents (list, the digest, the status page) reads only them,
+-- newest first, however many closed incidents the table holds.
+CREATE INDEX incidents_open ON incidents (number) WHERE state NOT IN ('resolved', 'closed', 'cancelled');
 CREATE INDEX incidents_open_by_im ON incidents (incident_manager) WHERE major AND state NOT IN ('resolved', 'closed', 'cancelled');
 
 -- The timeline of every incident. It is a table and not part of incidents.data

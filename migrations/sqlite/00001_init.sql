@@ -41,6 +41,9 @@ CREATE TABLE incidents (
     data        TEXT    NOT NULL CHECK (json_valid(data))
 );
 
+-- Listing the open incidents (list, the digest, the status page) reads only them,
+-- newest first, however many closed incidents the table holds.
+CREATE INDEX incidents_open ON incidents (number) WHERE state NOT IN ('resolved', 'closed', 'cancelled');
 CREATE INDEX incidents_open_by_im ON incidents (incident_manager) WHERE major = 1 AND state NOT IN ('resolved', 'closed', 'cancelled');
 
 -- The timeline of every incident. It is a table and not part of incidents.data
