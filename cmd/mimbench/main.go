@@ -3,6 +3,7 @@
 //	mimbench timers [-n 10000] [-replicas 2] [-cadence 60s] [-run 90s] [-db postgres|sqlite]
 //	mimbench list [-closed 100000] [-db postgres|sqlite]
 //	mimbench slack [-latency 100ms]
+//	mimbench discord [-latency 100ms]
 //
 // Figures are printed as a table; BENCHMARKS.md keeps the ones of record with the
 // command that produced them.
@@ -19,7 +20,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: mimbench timers|list|slack [flags]  (-h for flags)")
+		fmt.Fprintln(os.Stderr, "usage: mimbench timers|list|slack|discord [flags]  (-h for flags)")
 		os.Exit(2)
 	}
 	var err error
@@ -30,6 +31,8 @@ func main() {
 		err = list(ctx, os.Args[2:])
 	case "slack":
 		err = slackBenchmarks(ctx, os.Args[2:])
+	case "discord":
+		err = discordBenchmarks(ctx, os.Args[2:])
 	default:
 		fmt.Fprintf(os.Stderr, "mimbench: unknown benchmark %q (timers, list)\n", os.Args[1])
 		os.Exit(2)

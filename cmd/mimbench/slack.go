@@ -66,7 +66,7 @@ func newSlackBench(ctx context.Context, scale float64) (*slackBench, error) {
 	svc := mim.NewService(db, cfg, templates.Must(), nil, log, slack.Platform)
 	router := &bot.Router{Service: svc}
 	ad, err := slack.NewAdapter(slack.Config{BotToken: fake.BotToken(), AppToken: fake.AppToken(), SigningSecret: benchSecret,
-		APIURL: fake.URL() + "/api/", RateScale: scale, Concurrency: 256}, router, log)
+		APIURL: fake.URL() + "/api/", RateScale: scale}, router, log)
 	if err != nil {
 		return nil, err
 	}
