@@ -311,7 +311,11 @@ func burst(ctx context.Context) error {
 	// bucket, the calls beyond its burst at its sustained rate.
 	perBucket := map[string]int{}
 	limits := map[string]slackfake.RateLimit{}
+	limited := map[string]int{}
 	for _, c := range b.fake.Calls() {
+		if c.Status == http.StatusTooManyRequests {
+			limited[c.Method]++
+		}
 		lim, ok := slackfake.DefaultRateLimit(c.Method)
 		if !ok || c.Status != 200 {
 			continue
@@ -338,8 +342,8 @@ func burst(ctx context.Context) error {
 		}
 	}
 	fmt.Printf("\n## Slack: %d declares in one second, tier limits scaled %.0fx\n\n| figure | value |\n|---|---|\n", n, scale)
-	fmt.Printf("| war rooms with a pinned card | %d |\n| stakeholder posts | %d |\n| completion | %s |\n| least the limits allow | %s (%s) |\n| completion / least | %.2f |\n| calls before a Retry-After expired | %d |\n| messages lost (given up) | %d |\n",
-		rooms, len(b.fake.Messages("C01STAKE"))-stake, took.Round(time.Millisecond), minimum.Round(time.Millisecond), binding, float64(took)/float64(minimum), b.fake.EarlyRetries(), failed)
+	fmt.Printf("| war rooms with a pinned card | %d |\n| stakeholder posts | %d |\n| completion | %s |\n| least the limits allow | %s (%s) |\n| completion / least | %.2f |\n| calls answered 429 | %v |\n| calls before a Retry-After expired | %d |\n| messages lost (given up) | %d |\n",
+		rooms, len(b.fake.Messages("C01STAKE"))-stake, took.Round(time.Millisecond), minimum.Round(time.Millisecond), binding, float64(took)/float64(minimum), limited, b.fake.EarlyRetries(), failed)
 	return nil
 }
 

@@ -110,22 +110,23 @@ func timers(ctx context.Context, args []string) error {
 	seeded := time.Since(start)
 	fmt.Printf("seeded %d incidents in %s (%.0f declares/s)\n", *n, seeded.Round(time.Millisecond), float64(*n)/seeded.Seconds())
 
-	// Let the relay deliver what the declarations said (war rooms, announcements).
-	for {
+	// Let the relay deliver what the declarations said (war rooms, announcements), at
+	// most until the first reminder falls due.
+	lead := min(*cadence/6, 5*time.Minute)
+	firstDue := start.Add(*cadence - lead)
+	for time.Now().Before(firstDue) {
 		n, err := db.pending(ctx)
 		if err != nil {
 			return fmt.Errorf("count pending messages: %w", err)
 		}
 		if n == 0 {
+			fmt.Printf("outbox drained after %s (%d messages)\n", time.Since(start).Round(time.Millisecond), chat.sent.Load())
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	fmt.Printf("outbox drained after %s (%d messages)\n", time.Since(start).Round(time.Millisecond), chat.sent.Load())
 
 	// Idle: between then and the first reminder nothing is due.
-	lead := min(*cadence/6, 5*time.Minute)
-	firstDue := start.Add(*cadence - lead)
 	idleCPU, idleWall := 0.0, time.Duration(0)
 	if window := time.Until(firstDue) - time.Second; window > time.Second {
 		w := min(window, *idle)
