@@ -46,12 +46,17 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 	total, inflight := 0, 0
 	done := make(chan bool, limit)
 	// wait takes one finished delivery, and any others that finished meanwhile, so
-	// that each claim fills the free slots at once instead of one by one.
+	// that each claim fills the free slots at once instead of one by one. New messages
+	// (a write woke the relay) end the wait too: they need not queue behind a slow call.
 	wait := func() {
-		if <-done {
-			total++
+		select {
+		case ok := <-done:
+			if ok {
+				total++
+			}
+			inflight--
+		case <-r.Service.wakeRelay:
 		}
-		inflight--
 		for {
 			select {
 			case ok := <-done:
