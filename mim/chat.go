@@ -30,8 +30,3 @@ type Chat interface {
 	// Send delivers one message. An error whose code is EUNAVAILABLE is retried later.
 	Send(ctx context.Context, d Delivery) error
 }
-
-// Pager pages people outside chat (PagerDuty). Optional.
-type Pager interface {
-	Page(ctx context.Context, inc *Incident, p Page, tower Tower) error
-}

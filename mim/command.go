@@ -184,6 +184,7 @@ func (s *Service) Ack(ctx context.Context, number int, actor string) (*Incident,
 					verdict = "outside"
 				}
 				ch.Log(now, KindPageAcked, actor, fmt.Sprintf("%s acknowledged the %s page after %s, %s the %s OLA", actor, tower, fmtDur(now.Sub(p.PagedAt)), verdict, fmtDur(ack)))
+				s.pager(inc, ch, s.Config.Towers[tower], KindPageAcked, actor)
 			} else {
 				ch.Log(now, KindPageAcked, actor, fmt.Sprintf("%s acknowledged the page after %s", actor, fmtDur(now.Sub(p.PagedAt))))
 			}

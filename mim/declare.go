@@ -20,13 +20,16 @@ type DeclareInput struct {
 	By         string // person key
 	Platform   string // where it was declared: shell, slack, discord, alertmanager
 	RequestKey string // the platform's request identity; a retry returns the same incident
+	// Trusted marks a declaration authenticated by other means than a person (an
+	// alert webhook with the API token): the declarers list does not apply.
+	Trusted bool
 }
 
 // Declare logs and prioritises an incident; a major one gets the whole procedure: war
 // room and bridge, a neutral incident manager, pages to the tower leads, the cadence and
 // the stakeholders told. created is false when RequestKey was seen before.
 func (s *Service) Declare(ctx context.Context, in DeclareInput) (inc *Incident, created bool, err error) {
-	if !s.Config.MayDeclare(in.By) {
+	if !in.Trusted && !s.Config.MayDeclare(in.By) {
 		return nil, false, Errorf(EFORBIDDEN, "You (%s) are not on the declarers list; ask one of %s to declare.", in.By, strings.Join(s.Config.Declarers, ", "))
 	}
 	in.Title = strings.TrimSpace(in.Title)
@@ -227,6 +230,7 @@ func (s *Service) pageTower(inc *Incident, ch *Change, now time.Time, tower stri
 	}
 	ch.Log(now, KindPaged, by, fmt.Sprintf("Paged %s (%s tower, lead %d of %d; acknowledge within %s)", lead, tower, level+1, len(t.Leads), fmtDur(t.AckWithin)))
 	ch.Schedule = append(ch.Schedule, Timer{Incident: inc.Number, Key: PageAckKey(tower), Due: now.Add(t.AckWithin)})
+	s.pager(inc, ch, t, KindPaged, lead)
 	s.tell(inc, ch, lead, KindPaged, fmt.Sprintf("You are paged to %s for the %s tower. Join the war room and acknowledge within %s: `/incident ack incident=%d`.", s.headline(inc), tower, fmtDur(t.AckWithin), inc.Number), ButtonAck)
 	s.say(inc, ch, ToWarRoom, KindPaged, fmt.Sprintf("Paging %s for the %s tower (acknowledge within %s).", Mention(lead), tower, fmtDur(t.AckWithin)), ButtonAck)
 	return true
@@ -254,4 +258,13 @@ func towerList(towers []string) string {
 		return ""
 	}
 	return "; towers " + strings.Join(towers, ", ")
+}
+
+// pager tells PagerDuty what happened to a page of a tower that has a routing key.
+func (s *Service) pager(inc *Incident, ch *Change, t Tower, kind Kind, person string) {
+	if t.PagerDutyRoutingKey == "" {
+		return
+	}
+	ch.Messages = append(ch.Messages, Outgoing{Platform: PagerDuty, Incident: inc.Number, To: ToPager, Person: person, Kind: kind,
+		Text: t.Name, Created: s.Clock.Now()})
 }

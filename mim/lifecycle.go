@@ -162,8 +162,16 @@ func (s *Service) advance(inc *Incident, to State, action string) error {
 	return nil
 }
 
-// stopTimers silences every timer of an incident that is no longer open.
+// stopTimers silences every timer of an incident that is no longer open, and resolves
+// its pages on PagerDuty.
 func (s *Service) stopTimers(inc *Incident, ch *Change) {
 	inc.NextUpdateDue = time.Time{}
 	ch.CancelAll = true
+	seen := map[string]bool{}
+	for _, p := range inc.Pages {
+		if p.Tower != "" && !seen[p.Tower] {
+			seen[p.Tower] = true
+			s.pager(inc, ch, s.Config.Towers[p.Tower], KindResolved, p.Person)
+		}
+	}
 }

@@ -19,7 +19,14 @@ const (
 	ToOpenRoom Audience = "open_room"
 	// ToCard asks the adapter to refresh the incident card (Slack, Discord).
 	ToCard Audience = "card"
+	// ToPager is for a paging service (PagerDuty): Kind says what happened to the
+	// page (paged, page_acked, resolved) and Person whose page it is.
+	ToPager Audience = "pager"
 )
+
+// PagerDuty is the platform of messages to PagerDuty's Events API: towers with a
+// routing key are paged there too.
+const PagerDuty = "pagerduty"
 
 // Outgoing is a message in the outbox: decided in the same transaction as the change
 // that caused it, delivered afterwards, in order per (platform, incident, Queue),
@@ -46,6 +53,8 @@ func (m Outgoing) Queue() string {
 		return "stakeholders"
 	case ToPerson:
 		return "dm:" + m.Person
+	case ToPager:
+		return "pager"
 	}
 	return "room"
 }
