@@ -53,8 +53,11 @@ func (r *recorder) Send(ctx context.Context, d mim.Delivery) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	where := string(d.Message.To)
-	if d.Message.To == mim.ToPerson {
+	switch d.Message.To {
+	case mim.ToPerson:
 		where = "dm:" + d.Message.Person
+	case mim.ToPager:
+		where = "pager:" + string(d.Message.Kind) + ":" + d.Message.Person
 	}
 	r.posts = append(r.posts, where+": "+d.Message.Text)
 	return nil
@@ -102,7 +105,7 @@ func (h *harness) open(cfg *mim.Config) {
 	}
 	h.t.Cleanup(func() { db.Close() })
 	h.svc = mim.NewService(db, cfg, templates.Must(), h.clock, nil, "shell")
-	h.relay = &mim.Relay{Service: h.svc, Chats: map[string]mim.Chat{"shell": h.chat}, Owner: "test"}
+	h.relay = &mim.Relay{Service: h.svc, Chats: map[string]mim.Chat{"shell": h.chat, mim.PagerDuty: h.chat}, Owner: "test"}
 }
 
 // flush delivers the outbox and returns what was posted.

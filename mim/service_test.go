@@ -298,3 +298,29 @@ func TestDigest(t *testing.T) {
 		t.Errorf("want one digest listing #1: %s", describe(posts))
 	}
 }
+
+func TestPagerDutyFollowsThePage(t *testing.T) {
+	h := newHarness(t, func(c *mim.Config) {
+		tw := c.Towers["database"]
+		tw.PagerDutyRoutingKey = "R0UT1NGKEY0000000000000000000001"
+		c.Towers["database"] = tw
+	})
+	h.declare("Payments down", mim.High, mim.High, "application", "database")
+	posts := h.flush()
+	if got := matching(posts, "pager:paged:frank", "database"); len(got) != 1 {
+		t.Errorf("the database page did not go to PagerDuty: %s", describe(posts))
+	}
+	if got := matching(posts, "pager:paged:dave"); len(got) != 0 {
+		t.Errorf("application has no routing key but went to PagerDuty: %q", got)
+	}
+	_, err := h.svc.Ack(h.ctx, 1, "frank")
+	must(t, err)
+	if got := matching(h.flush(), "pager:page_acked:frank", "database"); len(got) != 1 {
+		t.Error("the ack did not reach PagerDuty")
+	}
+	_, err = h.svc.Resolve(h.ctx, 1, h.incident(1).IM, "fixed")
+	must(t, err)
+	if got := matching(h.flush(), "pager:resolved:frank", "database"); len(got) != 1 {
+		t.Error("resolving did not resolve the PagerDuty page")
+	}
+}
