@@ -18,6 +18,7 @@ import (
 	"mimbot/bot/shell"
 	"mimbot/bot/slack"
 	"mimbot/internal/llm"
+	"mimbot/internal/pagerduty"
 	"mimbot/mim"
 )
 
@@ -79,6 +80,13 @@ func (m *Main) wire(ctx context.Context, platforms ...string) (*app, error) {
 		}
 	}
 	relay := &mim.Relay{Service: s, Chats: map[string]mim.Chat{}, Owner: own, Lease: lease}
+	// PagerDuty is always wired: it is called only for towers with a routing key.
+	pd, err := pagerduty.New(pagerduty.Config{EventsURL: m.Getenv("PAGERDUTY_EVENTS_URL")}, cfg, log)
+	if err != nil {
+		st.Close()
+		return nil, usagef("PAGERDUTY_EVENTS_URL: %v", err)
+	}
+	relay.Chats[mim.PagerDuty] = pd
 	a := &app{store: st, where: where, service: s, relay: relay, router: &bot.Router{Service: s},
 		engine: &mim.Engine{Service: s, Relay: relay, Owner: own, Lease: lease}}
 	if err := a.engine.Start(ctx); err != nil {
