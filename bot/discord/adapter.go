@@ -62,7 +62,10 @@ type Adapter struct {
 	lanes    *lanes
 	progress *progressBook
 	granted  *recent // "channel/user" overwrites known to be in place
-	catMu    sync.Mutex
+	guild    guild   // the guild's channels as last seen
+	// attempted holds the incidents whose war room this process tried to open: one
+	// tried again may have left a channel behind.
+	attempted *recent
 
 	slots  chan struct{} // one per interaction being worked on
 	work   sync.WaitGroup
@@ -116,27 +119,28 @@ func NewAdapter(cfg Config, router *bot.Router, log *slog.Logger) (*Adapter, err
 	hc.Transport = &transport{base: cfg.HTTPClient.Transport, target: target}
 	base, cancel := context.WithCancel(context.Background())
 	a := &Adapter{
-		cfg:      cfg,
-		router:   router,
-		log:      log.With("platform", Platform),
-		http:     &hc,
-		key:      key,
-		lanes:    newLanes(),
-		progress: newProgressBook(),
-		granted:  newRecent(20000),
-		slots:    make(chan struct{}, cfg.Concurrency),
-		base:     base,
-		cancel:   cancel,
-		appID:    cfg.AppID,
-		dms:      map[string]string{},
+		cfg:       cfg,
+		router:    router,
+		log:       log.With("platform", Platform),
+		http:      &hc,
+		key:       key,
+		lanes:     newLanes(),
+		progress:  newProgressBook(),
+		granted:   newRecent(20000),
+		attempted: newRecent(10000),
+		slots:     make(chan struct{}, cfg.Concurrency),
+		base:      base,
+		cancel:    cancel,
+		appID:     cfg.AppID,
+		dms:       map[string]string{},
 	}
 	a.rest = &client{http: &hc, token: cfg.BotToken, limits: newLimiter(), log: a.log}
 	return a, nil
 }
 
-// Start checks the bot token (GET /users/@me) and registers the /incident command on
+// Start checks the bot token (GET /users/@me), registers the /incident command on
 // the guild with a bulk overwrite, which changes nothing when the command is already
-// as it should be.
+// as it should be, and lists the guild's channels, where war rooms will be opened.
 func (a *Adapter) Start(ctx context.Context) error {
 	var me struct {
 		ID       string `json:"id"`
@@ -167,6 +171,11 @@ func (a *Adapter) Start(ctx context.Context) error {
 		return fmt.Errorf("discord: start: register /incident on guild %s: %w", a.cfg.GuildID, err)
 	}
 	a.log.Info("discord: connected", "bot_user", me.ID, "application", app, "guild", a.cfg.GuildID, "commands", len(registered))
+	// Knowing the guild's channels now spares the first declaration a listing; if
+	// Discord does not answer, that declaration lists them.
+	if _, err := a.listChannels(ctx); err != nil {
+		a.log.Warn("discord: guild channels not listed", "guild", a.cfg.GuildID, "err", err)
+	}
 	return nil
 }
 

@@ -19,19 +19,28 @@ func (a *Adapter) archive(ctx context.Context, inc *mim.Incident, room mim.WarRo
 	if err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
-	parent, _, err := a.category(ctx, archivedCategory, 1)
-	if err != nil {
-		return fmt.Errorf("archive: %w", err)
-	}
-	if ch.ParentID != parent { // parent and access change together
-		err := a.rest.do(ctx, call{
+	for refresh := false; ; refresh = true {
+		parent, _, listed, err := a.category(ctx, archivedCategory, 1, refresh)
+		if err != nil {
+			return fmt.Errorf("archive: %w", err)
+		}
+		if ch.ParentID == parent {
+			break
+		}
+		// Parent and access change together.
+		err = a.rest.do(ctx, call{
 			method: http.MethodPatch, path: "/channels/" + room.ID, route: "PATCH /channels/{channel}", major: room.ID,
 			body: map[string]any{"parent_id": parent, "permission_overwrites": a.archivedAccess()}, idempotent: true,
 		}, nil)
+		if err != nil && !listed && parentRefused(err) {
+			continue // the category is gone or full since the adapter last looked
+		}
 		if err != nil {
 			return fmt.Errorf("archive #%s: %w", room.Name, err)
 		}
+		a.moved(room.ID, parent)
 		a.log.Info("discord: war room archived", "incident", inc.Number, "channel", room.ID)
+		break
 	}
 	if room.Voice == "" {
 		return nil
@@ -42,6 +51,7 @@ func (a *Adapter) archive(ctx context.Context, inc *mim.Incident, room mim.WarRo
 	if err != nil && discordCode(err) != codeUnknownChannel {
 		return fmt.Errorf("archive: delete the voice bridge: %w", err)
 	}
+	a.forget(room.Voice)
 	room.Voice = ""
 	if err := a.router.Service.RecordRoom(ctx, inc.Number, room); err != nil {
 		return fmt.Errorf("archive: record %s: %w", room.ID, err)

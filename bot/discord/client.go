@@ -297,6 +297,7 @@ const (
 	codeUnknownChannel      = 10003
 	codeUnknownMessage      = 10008
 	codeAlreadyAcknowledged = 40060
+	codeInvalidForm         = 50035
 )
 
 // discordCode returns Discord's error code in err, or 0.

@@ -398,3 +398,30 @@ func TestLongEmbedsStayWithinLimits(t *testing.T) {
 		t.Errorf("first embed %q, want the roll-up's heading as its title", embedText(msgs[0]))
 	}
 }
+
+// A page is one call to Discord once the person's direct messages are open: the
+// channel is opened the first time only.
+func TestDirectMessagesOpenTheChannelOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.fake.ResetCalls()
+	for n, text := range []string{"You are paged for #7.", "You are paged for #8."} {
+		d := mim.Delivery{Message: mim.Outgoing{ID: int64(71 + n), Platform: discord.Platform, Incident: 7, To: mim.ToPerson, Person: "dave", Kind: mim.KindPaged, Text: text}}
+		if err := h.adapter.Send(h.ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dm, _ := h.fake.DMChannel(id(h, "dave"))
+	if got := contents(h.fake.Messages(dm.ID)); len(got) != 2 {
+		t.Fatalf("dave's direct messages: %q, want both pages", got)
+	}
+	opened := 0
+	for _, c := range h.fake.Calls() {
+		if c.Route == "POST /users/@me/channels" {
+			opened++
+		}
+	}
+	if opened != 1 {
+		t.Errorf("the direct-message channel was opened %d times, want once", opened)
+	}
+}

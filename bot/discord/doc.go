@@ -31,12 +31,17 @@
 // # War rooms
 //
 // A war room is a text channel in the "Major incidents" category (found or created;
-// "Major incidents 2" when one is full), recorded as soon as it exists, then a voice
-// channel beside it as the bridge, the topic, and the incident card (an embed with the
-// priority, state, IM, leads and their acknowledgements, SLA clocks and next update,
-// with Acknowledge / Post update / Resolve buttons), posted and pinned; each is
-// recorded as soon as it exists, and an attempt that is resumed does only what is
-// missing, adopting what an earlier attempt created but could not record. @everyone
+// "Major incidents 2" when one is full), created with its topic (priority, state, IM
+// and the bridge's link) and recorded as soon as it exists; then, side by side, the
+// incident card (an embed with the priority, state, IM, leads and their
+// acknowledgements, SLA clocks and next update, with Acknowledge / Post update /
+// Resolve buttons), posted and pinned, and a voice channel beside it as the bridge,
+// which the topic then names. Each is recorded as soon as it exists, and an attempt
+// that is resumed does only what is missing, adopting what an earlier attempt created
+// but could not record. The adapter keeps what it knows of the guild's channels
+// (listed at Start), so a declaration costs three calls in a row (create, post, pin);
+// it lists them again when a request may be a retry, when it knows no category with
+// room, and when Discord refuses the category. @everyone
 // can read the room but not post in it or join the bridge; the team (declarer, IM,
 // comms, paged leads, and the SMO head while there is no IM) can; people who join the
 // team later are let in when the card is refreshed. Closing or cancelling moves the

@@ -29,10 +29,13 @@ const (
 
 // OpenRoom opens the incident's war room: it creates the text channel in the "Major
 // incidents" category (with a numeric suffix when the name is taken), already with its
-// access, and records it at once; then, concurrently, it opens a voice channel beside
-// it as the bridge (recorded as soon as it exists), sets the topic, and posts and pins
-// the incident card (recorded as soon as it is posted). With req.Existing it only does
-// what is not done yet, and never creates a second channel or card.
+// access and topic, and records it at once; then, concurrently, it posts and pins the
+// incident card (recorded as soon as it is posted) and opens a voice channel beside it
+// as the bridge (recorded as soon as it exists, then named in the topic). On the way
+// to the card there are three calls to Discord and nothing else: the category and the
+// names taken come from what the adapter knows of the guild (see guild), unless the
+// request may be a retry. With req.Existing it only does what is not done yet, and
+// never creates a second channel or card.
 func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom, error) {
 	inc := req.Incident
 	log := a.log.With("incident", inc.Number)
@@ -41,7 +44,7 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 		room   mim.WarRoom
 		parent string
 		fresh  = req.Existing == nil
-		topic  string // the channel's topic when the room was resumed
+		topic  string // the channel's topic as created, or found when resuming
 	)
 	if fresh {
 		ch, err := a.createRoom(ctx, inc, req.Name, team)
@@ -52,7 +55,7 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 		if err := req.Record(ctx, room); err != nil {
 			return mim.WarRoom{}, fmt.Errorf("discord: open room: record %s: %w", ch.ID, err)
 		}
-		parent = ch.ParentID
+		parent, topic = ch.ParentID, ch.Topic
 		log.Info("discord: war room created", "channel", room.ID, "name", room.Name)
 	} else {
 		room = *req.Existing
@@ -107,8 +110,13 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 				return err
 			}
 		}
-		if fresh || topic == "" {
-			return a.setTopic(ctx, room.ID, roomTopic(a.router.Service.Config, inc, voice))
+		// The channel was created with its topic, which names the bridge by its web
+		// link; the voice channel is added once it exists. The room works without it,
+		// so a failure is only logged (and looked at again if the room is resumed).
+		if topic == "" || voice != "" && !strings.Contains(topic, "<#"+voice+">") {
+			if err := a.setTopic(ctx, room.ID, roomTopic(a.router.Service.Config, inc, voice)); err != nil {
+				log.Warn("discord: war room topic not updated", "channel", room.ID, "err", err)
+			}
 		}
 		return nil
 	})
@@ -174,36 +182,83 @@ func (r *recorder) current() mim.WarRoom {
 	return r.room
 }
 
-// createRoom creates the war room's text channel, or adopts the one a previous attempt
-// created but could not record (an unrecorded channel of this incident's name in the
-// category).
+// freshWindow is how soon after its declaration a room request can only be a first
+// attempt: the outbox relay tries a failed attempt again two seconds later at the
+// soonest (its first backoff), and one whose process died once the lease (30 s) has
+// run out. It is measured by the service's clock, which declared the incident.
+const freshWindow = time.Second
+
+// firstAttempt tells whether a room request for inc is surely the first: this
+// process has not tried the incident before, and it was declared (or made major)
+// moments ago. A request that may be a retry looks for what an earlier attempt,
+// here or in another replica, created but could not record. (mim.RoomRequest does
+// not say which attempt it is; the outbox message's attempt count would.)
+func (a *Adapter) firstAttempt(inc *mim.Incident) bool {
+	first := a.attempted.add(strconv.Itoa(inc.Number))
+	age := a.router.Service.Clock.Now().Sub(inc.DeclaredAt)
+	return first && age > -freshWindow && age < freshWindow
+}
+
+// createRoom creates the war room's text channel, with its access and topic, or
+// adopts the one an earlier attempt created but could not record (an unrecorded
+// channel of this incident's name in the category).
 func (a *Adapter) createRoom(ctx context.Context, inc *mim.Incident, name string, team []string) (channel, error) {
-	parent, chans, err := a.category(ctx, activeCategory, 2)
-	if err != nil {
-		return channel{}, err
-	}
 	base := mim.RoomName(name, maxChannelName)
 	if base == "" {
 		base = fmt.Sprintf("mi-%d", inc.Number)
 	}
-	if ch, ok := a.orphan(ctx, chans, parent, base, inc.DeclaredAt); ok {
-		a.log.Warn("discord: adopting a war room channel created by an earlier attempt", "incident", inc.Number, "channel", ch.ID, "name", ch.Name)
+	retry := !a.firstAttempt(inc)
+	refresh := retry
+	for {
+		parent, chans, listed, err := a.category(ctx, activeCategory, 2, refresh)
+		if err != nil {
+			return channel{}, err
+		}
+		if retry {
+			if ch, ok := a.orphan(ctx, chans, parent, base, inc.DeclaredAt); ok {
+				a.log.Warn("discord: adopting a war room channel created by an earlier attempt", "incident", inc.Number, "channel", ch.ID, "name", ch.Name)
+				return ch, nil
+			}
+		}
+		ch, err := a.createText(ctx, inc, chans, parent, base, team)
+		if err != nil && !listed && parentRefused(err) {
+			// The category is gone or full since the adapter last looked.
+			a.log.Info("discord: war room category out of date, looking again", "incident", inc.Number, "err", err)
+			refresh = true
+			continue
+		}
+		if err != nil {
+			return channel{}, err
+		}
+		a.remember(ch)
 		return ch, nil
 	}
+}
+
+// createText creates the war room's text channel in category parent, under the first
+// of base, base-2, base-3... that no text channel of chans has.
+func (a *Adapter) createText(ctx context.Context, inc *mim.Incident, chans []channel, parent, base string, team []string) (channel, error) {
+	topic := roomTopic(a.router.Service.Config, inc, "")
 	for n := 1; n <= maxSuffix; n++ {
 		try := suffixed(base, n)
 		if slices.ContainsFunc(chans, func(c channel) bool { return c.Type == channelText && c.Name == try }) {
 			continue
 		}
+		body := map[string]any{"name": try, "type": channelText, "parent_id": parent, "permission_overwrites": a.roomAccess(team)}
+		if topic != "" {
+			body["topic"] = topic
+		}
 		var ch channel
 		err := a.rest.do(ctx, call{
 			method: http.MethodPost, path: "/guilds/" + a.cfg.GuildID + "/channels", route: "POST /guilds/{guild}/channels", major: a.cfg.GuildID,
-			body: map[string]any{"name": try, "type": channelText, "parent_id": parent, "permission_overwrites": a.roomAccess(team)},
+			body: body,
 		}, &ch)
 		if err != nil && mim.ErrorCode(err) == mim.EUNAVAILABLE && statusOf(err) != http.StatusTooManyRequests {
 			// Discord may have created it before the answer was lost: look.
-			if again, lerr := a.guildChannels(ctx); lerr == nil {
-				if i := slices.IndexFunc(again, func(c channel) bool { return c.Type == channelText && c.Name == try && c.ParentID == parent }); i >= 0 {
+			if again, lerr := a.listChannels(ctx); lerr == nil {
+				if i := slices.IndexFunc(again, func(c channel) bool {
+					return c.Type == channelText && c.Name == try && c.ParentID == parent && createdSince(c.ID, inc.DeclaredAt)
+				}); i >= 0 {
 					return again[i], nil
 				}
 			}
@@ -269,59 +324,12 @@ func suffixed(name string, n int) string {
 	return name + sfx
 }
 
-// category finds the category called name (or "name 2", "name 3"... when it is full)
-// with room for need more channels, creating it the first time. Only one goroutine
-// looks at a time, so that two war rooms opening together do not create two. It
-// returns the guild's channels as it saw them.
-func (a *Adapter) category(ctx context.Context, name string, need int) (string, []channel, error) {
-	a.catMu.Lock()
-	defer a.catMu.Unlock()
-	chans, err := a.guildChannels(ctx)
-	if err != nil {
-		return "", nil, err
-	}
-	children := map[string]int{}
-	for _, c := range chans {
-		if c.ParentID != "" {
-			children[c.ParentID]++
-		}
-	}
-	for n := 1; n <= maxSuffix; n++ {
-		want := name
-		if n > 1 {
-			want = fmt.Sprintf("%s %d", name, n)
-		}
-		i := slices.IndexFunc(chans, func(c channel) bool { return c.Type == channelCategory && strings.EqualFold(c.Name, want) })
-		if i >= 0 {
-			if children[chans[i].ID]+need <= maxChannelsInCategory {
-				return chans[i].ID, chans, nil
-			}
-			continue
-		}
-		body := map[string]any{"name": want, "type": channelCategory}
-		if name == archivedCategory {
-			body["permission_overwrites"] = a.archivedAccess()
-		}
-		var cat channel
-		err := a.rest.do(ctx, call{
-			method: http.MethodPost, path: "/guilds/" + a.cfg.GuildID + "/channels", route: "POST /guilds/{guild}/channels",
-			major: a.cfg.GuildID, body: body,
-		}, &cat)
-		if err != nil {
-			return "", nil, fmt.Errorf("create category %q: %w", want, err)
-		}
-		a.log.Info("discord: category created", "name", want, "channel", cat.ID)
-		return cat.ID, append(chans, cat), nil
-	}
-	return "", nil, mim.Errorf(mim.EINVALID, "the categories %q to \"%s %d\" are all full", name, name, maxSuffix)
-}
-
 // openBridge creates the voice channel beside the war room; when resuming, it adopts
 // one of the room's name that an earlier attempt created in the same category.
 func (a *Adapter) openBridge(ctx context.Context, inc *mim.Incident, room mim.WarRoom, parent string, team []string, resumed bool) (string, error) {
 	name := truncate(room.Name, maxChannelName)
 	if resumed {
-		if chans, err := a.guildChannels(ctx); err == nil {
+		if chans, err := a.listChannels(ctx); err == nil {
 			for _, c := range chans {
 				if c.Type == channelVoice && c.Name == name && c.ParentID == parent && createdSince(c.ID, inc.DeclaredAt) {
 					return c.ID, nil
@@ -341,6 +349,7 @@ func (a *Adapter) openBridge(ctx context.Context, inc *mim.Incident, room mim.Wa
 	if err != nil {
 		return "", fmt.Errorf("create the voice bridge: %w", err)
 	}
+	a.remember(ch)
 	a.log.Info("discord: voice bridge created", "incident", inc.Number, "channel", ch.ID)
 	return ch.ID, nil
 }

@@ -3,6 +3,7 @@ package discord_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -221,5 +222,136 @@ func TestLaterPagesAreLetIn(t *testing.T) {
 		if o, ok := overwriteOf(text, id(h, k)); !ok || o.Allow&discordfake.PermSendMessages == 0 {
 			t.Errorf("%s lost access when ivan was let in", k)
 		}
+	}
+}
+
+// listings counts the calls that listed the guild's channels.
+func listings(h *harness) int {
+	n := 0
+	for _, c := range h.fake.Calls() {
+		if c.Route == "GET /guilds/{guild_id}/channels" {
+			n++
+		}
+	}
+	return n
+}
+
+// mi2 is an incident declared now whose war room nobody opened yet.
+func mi2(h *harness) *mim.Incident {
+	return &mim.Incident{Number: 2, Title: "DB down", RoomName: "mi-2-db-down", Priority: mim.P1, Major: true, State: mim.Investigating,
+		Impact: mim.High, Urgency: mim.Medium, DeclaredBy: "sam", IM: "alice", DeclaredAt: h.clock.Now(), Bridge: "https://meet.jit.si/mi-2-db-down"}
+}
+
+// roomsNamed lists the text channels whose name starts with prefix.
+func roomsNamed(h *harness, prefix string) []discordfake.Channel {
+	var out []discordfake.Channel
+	for _, c := range h.fake.Channels() {
+		if c.Type == discordfake.ChannelText && strings.HasPrefix(c.Name, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// A declaration goes straight to creating its room, with its topic: the guild's
+// channels are known from earlier, and the topic needs no change of its own before
+// the bridge exists.
+func TestDeclareCreatesTheRoomWithoutListing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.declare("Payments down", opt("impact", "high"), opt("urgency", "high"), opt("towers", "database"))
+	h.fake.ResetCalls()
+	inc := mi2(h)
+	var first string // the topic when the room was first recorded
+	room, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName,
+		Record: func(_ context.Context, r mim.WarRoom) error {
+			if ch, ok := h.fake.Channel(r.ID); ok && first == "" {
+				first = ch.Topic
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := listings(h); n != 0 {
+		t.Errorf("the second room listed the guild's channels %d times", n)
+	}
+	if !strings.Contains(first, inc.Bridge) {
+		t.Errorf("topic %q as the room was created, want the bridge's link", first)
+	}
+	ch, _ := h.fake.Channel(room.ID)
+	if !strings.Contains(ch.Topic, inc.Bridge) || !strings.Contains(ch.Topic, "<#"+room.Voice+">") {
+		t.Errorf("topic %q, want the bridge's link and voice channel", ch.Topic)
+	}
+	if pins := h.fake.Pins(room.ID); len(pins) != 1 || pins[0].ID != room.Card || room.Voice == "" {
+		t.Errorf("room %+v with %d pins, want its bridge and pinned card", room, len(pins))
+	}
+}
+
+// A process that created a room but died before recording it, while another replica
+// already knew the guild's channels: the replica that tries again (once the relay's
+// lease ran out) looks again, and carries on in that channel.
+func TestRetryInAnotherReplicaAdoptsTheRoom(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.declare("Payments down", opt("impact", "high"), opt("urgency", "high"), opt("towers", "database"))
+	warm := h.adapter
+	inc := mi2(h)
+	crash := errors.New("the process died")
+	_, err := h.newAdapter(h.cfg).OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName,
+		Record: func(context.Context, mim.WarRoom) error { return crash }})
+	if !errors.Is(err, crash) {
+		t.Fatalf("first attempt: %v, want the crash", err)
+	}
+	h.clock.Advance(30 * time.Second)
+	h.fake.ResetCalls()
+	room, err := warm.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName,
+		Record: func(context.Context, mim.WarRoom) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rooms := roomsNamed(h, "mi-2-"); len(rooms) != 1 || rooms[0].ID != room.ID || room.Card == "" {
+		t.Errorf("war rooms %+v, room %+v: want the one created by the crashed attempt, finished", rooms, room)
+	}
+	if listings(h) == 0 {
+		t.Errorf("the retry did not look for the room an earlier attempt created")
+	}
+}
+
+// Someone deleted the war-room category since the adapter last looked: the next room
+// goes into a new one.
+func TestDeletedCategoryIsCreatedAgain(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	first := h.room(h.declare("Payments down", opt("impact", "high"), opt("urgency", "high"), opt("towers", "database")))
+	text, _ := h.fake.Channel(first.ID)
+	deleteChannel(t, h, text.ParentID)
+	inc := h.declare("Checkout slow", opt("impact", "high"), opt("urgency", "high"), opt("towers", "application"))
+	recorded := h.room(inc)
+	if pins := h.fake.Pins(recorded.ID); !recorded.Ready || recorded.Voice == "" || len(pins) != 1 || pins[0].ID != recorded.Card {
+		t.Errorf("war room %+v with %d pins, want ready with its bridge and pinned card", recorded, len(pins))
+	}
+	room, _ := h.fake.Channel(recorded.ID)
+	cat, _ := h.fake.Channel(room.ParentID)
+	if cat.Name != "Major incidents" || cat.ID == text.ParentID {
+		t.Errorf("the room is in %q (%s), want a new Major incidents", cat.Name, cat.ID)
+	}
+	if rooms := roomsNamed(h, "mi-2-"); len(rooms) != 1 {
+		t.Errorf("%d war rooms for the incident, want 1", len(rooms))
+	}
+}
+
+// deleteChannel deletes a channel as a person would, outside the adapter.
+func deleteChannel(t *testing.T, h *harness, id string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodDelete, h.fake.URL()+"/api/v10/channels/"+id, nil)
+	req.Header.Set("Authorization", "Bot "+h.fake.BotToken())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("delete channel %s: HTTP %d", id, resp.StatusCode)
 	}
 }
