@@ -192,6 +192,13 @@ func discordReady(ctx context.Context, l time.Duration, runs int) error {
 			time.Sleep(2 * time.Millisecond)
 		}
 		took = append(took, time.Since(start))
+		if os.Getenv("MIMBENCH_TRACE") != "" && i == runs {
+			for _, c := range b.fake.Calls() {
+				if d := c.Time.Sub(start); d >= 0 {
+					fmt.Printf("  +%4dms %s %s\n", d.Milliseconds(), c.Method, c.Route)
+				}
+			}
+		}
 	}
 	slices.Sort(took)
 	med := pct(took, 0.5)
