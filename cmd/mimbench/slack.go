@@ -126,11 +126,12 @@ func slackBenchmarks(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("slack", flag.ExitOnError)
 	latency := fs.Duration("latency", 100*time.Millisecond, "L: the fake's answer time for declare-to-ready")
 	runs := fs.Int("runs", 9, "declare-to-ready runs")
+	gap := fs.Duration("gap", 2500*time.Millisecond, "pause between declare-to-ready runs")
 	fs.Parse(args)
 	if err := ackLatency(ctx); err != nil {
 		return err
 	}
-	if err := declareToReady(ctx, *latency, *runs); err != nil {
+	if err := declareToReady(ctx, *latency, *runs, *gap); err != nil {
 		return err
 	}
 	return burst(ctx)
@@ -170,7 +171,7 @@ func ackLatency(ctx context.Context) error {
 
 // declareToReady measures one declare at a time with every Slack call taking L, and
 // the same calls made one after another by a plain client.
-func declareToReady(ctx context.Context, l time.Duration, runs int) error {
+func declareToReady(ctx context.Context, l time.Duration, runs int, gap time.Duration) error {
 	b, err := newSlackBench(ctx, 1e6)
 	if err != nil {
 		return err
@@ -180,6 +181,9 @@ func declareToReady(ctx context.Context, l time.Duration, runs int) error {
 	var took []time.Duration
 	calls := 0
 	for i := 1; i <= runs; i++ {
+		if i > 1 {
+			time.Sleep(gap) // declares a few seconds apart, as incidents come
+		}
 		dms := map[string]int{"U01DAVE": len(b.fake.DMs("U01DAVE")), "U01FRANK": len(b.fake.DMs("U01FRANK"))}
 		stake := len(b.fake.Messages("C01STAKE"))
 		before := len(b.fake.Calls())
