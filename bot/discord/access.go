@@ -135,7 +135,7 @@ func (a *Adapter) archivedAccess() []overwrite {
 func (a *Adapter) grant(ctx context.Context, channelID string, team []string, allow uint64) error {
 	var missing []string
 	for _, id := range team {
-		if !a.granted.has(channelID + "/" + id) {
+		if !a.granted.Has(channelID + "/" + id) {
 			missing = append(missing, id)
 		}
 	}
@@ -169,7 +169,7 @@ func (a *Adapter) grant(ctx context.Context, channelID string, team []string, al
 		}
 	}
 	for _, id := range missing {
-		a.granted.add(channelID + "/" + id)
+		a.granted.Add(channelID + "/" + id)
 	}
 	return nil
 }

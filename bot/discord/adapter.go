@@ -59,13 +59,13 @@ type Adapter struct {
 	rest   *client
 	key    ed25519.PublicKey // nil: HTTP interactions are refused
 
-	lanes    *lanes
+	lanes    *bot.Lanes
 	progress *progressBook
-	granted  *recent // "channel/user" overwrites known to be in place
-	guild    guild   // the guild's channels as last seen
+	granted  *bot.Recent // "channel/user" overwrites known to be in place
+	guild    guild       // the guild's channels as last seen
 	// attempted holds the incidents whose war room this process tried to open: one
 	// tried again may have left a channel behind.
-	attempted *recent
+	attempted *bot.Recent
 
 	slots  chan struct{} // one per interaction being worked on
 	work   sync.WaitGroup
@@ -124,10 +124,10 @@ func NewAdapter(cfg Config, router *bot.Router, log *slog.Logger) (*Adapter, err
 		log:       log.With("platform", Platform),
 		http:      &hc,
 		key:       key,
-		lanes:     newLanes(),
+		lanes:     bot.NewLanes(),
 		progress:  newProgressBook(),
-		granted:   newRecent(20000),
-		attempted: newRecent(10000),
+		granted:   bot.NewRecent(20000),
+		attempted: bot.NewRecent(10000),
 		slots:     make(chan struct{}, cfg.Concurrency),
 		base:      base,
 		cancel:    cancel,

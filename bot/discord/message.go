@@ -202,7 +202,7 @@ func buttonLabel(b string) string {
 func (a *Adapter) turn(ctx context.Context, channel string) (release func(), err error) {
 	ctx, cancel := context.WithTimeout(ctx, maxWait)
 	defer cancel()
-	release, err = a.lanes.acquire(ctx, channel)
+	release, err = a.lanes.Acquire(ctx, channel)
 	if err != nil {
 		return nil, mim.Errorf(mim.EUNAVAILABLE, "channel %s is busy: %v", channel, err)
 	}

@@ -147,9 +147,9 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 	}
 	room = rec.current()
 	for _, id := range team {
-		a.granted.add(room.ID + "/" + id)
+		a.granted.Add(room.ID + "/" + id)
 		if room.Voice != "" {
-			a.granted.add(room.Voice + "/" + id)
+			a.granted.Add(room.Voice + "/" + id)
 		}
 	}
 	a.roomReady(inc, room, team)
@@ -194,7 +194,7 @@ const freshWindow = time.Second
 // here or in another replica, created but could not record. (mim.RoomRequest does
 // not say which attempt it is; the outbox message's attempt count would.)
 func (a *Adapter) firstAttempt(inc *mim.Incident) bool {
-	first := a.attempted.add(strconv.Itoa(inc.Number))
+	first := a.attempted.Add(strconv.Itoa(inc.Number))
 	age := a.router.Service.Clock.Now().Sub(inc.DeclaredAt)
 	return first && age > -freshWindow && age < freshWindow
 }

@@ -54,9 +54,9 @@ type Adapter struct {
 	http   *http.Client
 
 	limits   *limits
-	lanes    *lanes
-	events   *recent // event ids already handled
-	pinned   *recent // "channel/ts" of messages already captured
+	lanes    *bot.Lanes
+	events   *bot.Recent // event ids already handled
+	pinned   *bot.Recent // "channel/ts" of messages already captured
 	progress *progressBook
 
 	slots  chan struct{} // one per inbound request being worked on
@@ -106,9 +106,9 @@ func NewAdapter(cfg Config, router *bot.Router, log *slog.Logger) (*Adapter, err
 		api:      slackapi.New(cfg.BotToken, slackapi.OptionAPIURL(cfg.APIURL), slackapi.OptionHTTPClient(cfg.HTTPClient)),
 		http:     cfg.HTTPClient,
 		limits:   newLimits(cfg.RateScale),
-		lanes:    newLanes(),
-		events:   newRecent(10000),
-		pinned:   newRecent(10000),
+		lanes:    bot.NewLanes(),
+		events:   bot.NewRecent(10000),
+		pinned:   bot.NewRecent(10000),
 		progress: newProgressBook(),
 		slots:    make(chan struct{}, cfg.Concurrency),
 		base:     base,

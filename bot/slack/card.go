@@ -147,7 +147,7 @@ func mentionList(keys []string) string {
 // returns the card's ts once posted, even when a later step failed.
 func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarRoom, record func(ctx context.Context, ts string) error) (string, error) {
 	text, blocks := a.card(inc)
-	release, err := a.lanes.acquire(ctx, room.ID)
+	release, err := a.lanes.Acquire(ctx, room.ID)
 	if err != nil {
 		return "", err
 	}
@@ -181,7 +181,7 @@ func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) error {
 	inc, room := d.Incident, *d.Room
 	if room.Card != "" {
 		text, blocks := a.card(inc)
-		release, err := a.lanes.acquire(ctx, room.ID)
+		release, err := a.lanes.Acquire(ctx, room.ID)
 		if err != nil {
 			return err
 		}

@@ -69,7 +69,7 @@ func (a *Adapter) send(ctx context.Context, d mim.Delivery) error {
 // upload shares a long Markdown document (the post-incident summary) as a file with
 // a short message, in channel's turn.
 func (a *Adapter) upload(ctx context.Context, channel string, number int, inc *mim.Incident, markdown string) error {
-	release, err := a.lanes.acquire(ctx, channel)
+	release, err := a.lanes.Acquire(ctx, channel)
 	if err != nil {
 		return err
 	}

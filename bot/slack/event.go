@@ -48,7 +48,7 @@ func (a *Adapter) event(env envelope) (then func()) {
 	if ev.Reaction != captureReaction || ev.Item.Type != "message" || ev.Item.Channel == "" || ev.Item.TS == "" {
 		return nothing
 	}
-	if env.EventID != "" && !a.events.add(env.EventID) {
+	if env.EventID != "" && !a.events.Add(env.EventID) {
 		return nothing
 	}
 	return func() { a.spawn(func(ctx context.Context) { a.capture(ctx, ev) }) }
@@ -57,7 +57,7 @@ func (a *Adapter) event(env envelope) (then func()) {
 // capture puts a pinned message of a war room on the incident's timeline, once.
 func (a *Adapter) capture(ctx context.Context, ev reaction) {
 	key := ev.Item.Channel + "/" + ev.Item.TS
-	if !a.pinned.add(key) {
+	if !a.pinned.Add(key) {
 		return
 	}
 	log := a.log.With("channel", ev.Item.Channel)
@@ -65,7 +65,7 @@ func (a *Adapter) capture(ctx context.Context, ev reaction) {
 	inc, err := s.Store.IncidentByRoom(ctx, Platform, ev.Item.Channel)
 	if err != nil {
 		if mim.ErrorCode(err) != mim.ENOTFOUND {
-			a.pinned.forget(key)
+			a.pinned.Forget(key)
 			log.Error("slack: capture: find incident", "err", err)
 		}
 		return
@@ -73,7 +73,7 @@ func (a *Adapter) capture(ctx context.Context, ev reaction) {
 	log = log.With("incident", inc.Number)
 	msg, err := a.message(ctx, ev.Item.Channel, ev.Item.TS)
 	if err != nil {
-		a.pinned.forget(key)
+		a.pinned.Forget(key)
 		log.Warn("slack: capture: message not read", "method", "conversations.history", "err", err)
 		return
 	}
@@ -87,7 +87,7 @@ func (a *Adapter) capture(ctx context.Context, ev reaction) {
 	}
 	if _, err := s.Capture(ctx, inc.Number, actor, author, a.plain(msg.Text)); err != nil {
 		if mim.ErrorCode(err) == mim.EINTERNAL {
-			a.pinned.forget(key)
+			a.pinned.Forget(key)
 			log.Error("slack: capture", "err", err)
 		}
 		return

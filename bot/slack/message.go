@@ -93,7 +93,7 @@ func actions(buttons []string, incident int) *slackapi.ActionBlock {
 // postText posts text in channel, split under Slack's limits; buttons, if any, go
 // under the last part. It keeps the channel's order.
 func (a *Adapter) postText(ctx context.Context, channel, text string, buttons *slackapi.ActionBlock) error {
-	release, err := a.lanes.acquire(ctx, channel)
+	release, err := a.lanes.Acquire(ctx, channel)
 	if err != nil {
 		return err
 	}

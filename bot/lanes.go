@@ -1,4 +1,4 @@
-package discord
+package bot
 
 import (
 	"context"
@@ -6,9 +6,9 @@ import (
 	"sync"
 )
 
-// lanes keep the calls to one channel in order: one at a time, first come first
-// served, so that a war room reads its messages in the order they were sent.
-type lanes struct {
+// Lanes keep an adapter's calls to one channel in order: one at a time, first come
+// first served, so that a war room reads its messages in the order they were sent.
+type Lanes struct {
 	mu sync.Mutex
 	m  map[string]*lane
 }
@@ -20,10 +20,11 @@ type lane struct {
 	users   int // holder and waiters; the lane is forgotten at zero
 }
 
-func newLanes() *lanes { return &lanes{m: map[string]*lane{}} }
+// NewLanes returns an empty set of lanes.
+func NewLanes() *Lanes { return &Lanes{m: map[string]*lane{}} }
 
-// acquire waits for channel's turn; release hands it to the next caller in line.
-func (l *lanes) acquire(ctx context.Context, channel string) (release func(), err error) {
+// Acquire waits for channel's turn; release hands it to the next caller in line.
+func (l *Lanes) Acquire(ctx context.Context, channel string) (release func(), err error) {
 	l.mu.Lock()
 	ln := l.m[channel]
 	if ln == nil {
@@ -57,7 +58,7 @@ func (l *lanes) acquire(ctx context.Context, channel string) (release func(), er
 	return nil, ctx.Err()
 }
 
-func (l *lanes) release(channel string, ln *lane) {
+func (l *Lanes) release(channel string, ln *lane) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(ln.waiting) > 0 {
@@ -70,7 +71,7 @@ func (l *lanes) release(channel string, ln *lane) {
 	l.leaveLocked(channel, ln)
 }
 
-func (l *lanes) leaveLocked(channel string, ln *lane) {
+func (l *Lanes) leaveLocked(channel string, ln *lane) {
 	ln.users--
 	if ln.users == 0 {
 		delete(l.m, channel)

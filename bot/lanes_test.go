@@ -1,0 +1,84 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestLanesKeepOrder: callers of one channel get their turn in the order they asked;
+// another channel never waits for them.
+func TestLanesKeepOrder(t *testing.T) {
+	l := NewLanes()
+	ctx := context.Background()
+	first, err := l.Acquire(ctx, "C1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []int
+	var wg sync.WaitGroup
+	for i := 1; i <= 5; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			release, err := l.Acquire(ctx, "C1")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			got = append(got, i)
+			mu.Unlock()
+			release()
+		}()
+		time.Sleep(10 * time.Millisecond) // queue them in order
+	}
+	other, err := l.Acquire(ctx, "C2")
+	if err != nil {
+		t.Fatal("another channel waited behind C1")
+	}
+	other()
+	first()
+	wg.Wait()
+	if fmt.Sprint(got) != "[1 2 3 4 5]" {
+		t.Errorf("turns %v, want in asking order", got)
+	}
+	if len(l.m) != 0 {
+		t.Errorf("%d lanes left after everyone released", len(l.m))
+	}
+}
+
+func TestLanesWaiterGivesUp(t *testing.T) {
+	l := NewLanes()
+	hold, _ := l.Acquire(context.Background(), "C1")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := l.Acquire(ctx, "C1"); err == nil {
+		t.Fatal("a waiter whose context ended got the turn")
+	}
+	hold()
+	next, err := l.Acquire(context.Background(), "C1")
+	if err != nil {
+		t.Fatal("the lane stayed blocked after a waiter gave up")
+	}
+	next()
+}
+
+func TestRecent(t *testing.T) {
+	r := NewRecent(2)
+	if !r.Add("a") || r.Add("a") {
+		t.Error("Add must report a new key once")
+	}
+	r.Add("b")
+	r.Add("c") // evicts a, the oldest
+	if r.Has("a") || !r.Has("b") || !r.Has("c") {
+		t.Errorf("after eviction: a=%v b=%v c=%v, want false true true", r.Has("a"), r.Has("b"), r.Has("c"))
+	}
+	r.Forget("b")
+	if r.Has("b") || !r.Add("b") {
+		t.Error("a forgotten key must be new again")
+	}
+}
