@@ -22,8 +22,8 @@ var funcs = template.FuncMap{
 	},
 }
 
-// Load parses the embedded templates, each replaced by the file of the same name in dir
-// when dir is not empty and has one.
+// Load parses the embedded text templates (every *.tmpl but the *.html.tmpl pages),
+// each replaced by the file of the same name in dir when dir is not empty and has one.
 func Load(dir string) (*template.Template, error) {
 	root := template.New("mimbot").Funcs(funcs)
 	names, err := fs.Glob(files, "*.tmpl")
@@ -31,6 +31,9 @@ func Load(dir string) (*template.Template, error) {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
 	for _, name := range names {
+		if strings.HasSuffix(name, htmlSuffix) {
+			continue // HTML pages need html/template's escaping: LoadHTML
+		}
 		data, err := files.ReadFile(name)
 		if err != nil {
 			return nil, fmt.Errorf("templates: %w", err)
