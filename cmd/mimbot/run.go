@@ -19,7 +19,9 @@ import (
 	"mimbot/bot/slack"
 	"mimbot/internal/llm"
 	"mimbot/internal/pagerduty"
+	"mimbot/internal/web"
 	"mimbot/mim"
+	"mimbot/templates"
 )
 
 // app is everything wired: store, service, relay and engine.
@@ -168,6 +170,11 @@ func (m *Main) serve(ctx context.Context) error {
 	}
 	defer a.store.Close()
 	mux := http.NewServeMux()
+	html, err := templates.LoadHTML(m.Getenv("MIMBOT_TEMPLATES"))
+	if err != nil {
+		return usagef("%v", err)
+	}
+	web.New(web.Config{Service: a.service, Token: m.Getenv("MIMBOT_API_TOKEN"), HTML: html, Log: log}).Routes(mux)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup

@@ -13,6 +13,7 @@ import (
 
 func TestServeHealthAndShutdown(t *testing.T) {
 	e := newEnv(t)
+	e.vars["MIMBOT_API_TOKEN"] = "s3cret"
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +33,7 @@ func TestServeHealthAndShutdown(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not listen")
 	}
-	for _, path := range []string{"/healthz", "/readyz"} {
+	for _, path := range []string{"/healthz", "/readyz", "/status", "/metrics"} {
 		resp, err := http.Get("http://" + addr.String() + path)
 		if err != nil {
 			t.Fatal(err)
@@ -41,6 +42,23 @@ func TestServeHealthAndShutdown(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s = %d %s", path, resp.StatusCode, body)
+		}
+	}
+	for _, c := range []struct {
+		token string
+		want  int
+	}{{"", http.StatusUnauthorized}, {"wrong", http.StatusUnauthorized}, {"s3cret", http.StatusOK}} {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr.String()+"/api/v1/incidents", nil)
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET /api/v1/incidents with token %q = %d, want %d", c.token, resp.StatusCode, c.want)
 		}
 	}
 	cancel() // what SIGTERM does through signal.NotifyContext
