@@ -68,5 +68,5 @@ func (s *Service) responded(inc *Incident, ch *Change, now time.Time, by, how st
 	if target > 0 && took > target {
 		verdict = "outside"
 	}
-	ch.Log(now, KindNote, by, fmt.Sprintf("First response (%s) after %s, %s the %s respond target", how, fmtDur(took), verdict, fmtDur(target)))
+	ch.Log(now, KindNote, by, fmt.Sprintf("First response (%s) after %s, %s the %s respond target", how, Duration(took), verdict, Duration(target)))
 }

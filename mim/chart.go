@@ -95,7 +95,7 @@ func (s *Service) Chart(inc *Incident, now time.Time) string {
 			continue
 		}
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#cc0000" stroke-dasharray="4 3"/>`+"\n", x(at), bandY-8, x(at), markY)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" fill="#cc0000">%s SLA %s</text>`+"\n", x(at)+3, bandY-10, l.name, fmtDur(l.d))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" fill="#cc0000">%s SLA %s</text>`+"\n", x(at)+3, bandY-10, l.name, Duration(l.d))
 	}
 
 	// Events, one lane per kind.
@@ -115,7 +115,7 @@ func (s *Service) Chart(inc *Incident, now time.Time) string {
 	// Time axis: six ticks.
 	for i := 0; i <= 6; i++ {
 		t := start.Add(time.Duration(span * float64(i) / 6))
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#666"/><text x="%.1f" y="%d" text-anchor="middle">+%s</text>`+"\n", x(t), markY, x(t), markY+4, x(t), markY+16, fmtDur(t.Sub(start).Round(time.Minute)))
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#666"/><text x="%.1f" y="%d" text-anchor="middle">+%s</text>`+"\n", x(t), markY, x(t), markY+4, x(t), markY+16, Duration(t.Sub(start).Round(time.Minute)))
 	}
 
 	// Legend.

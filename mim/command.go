@@ -183,10 +183,10 @@ func (s *Service) Ack(ctx context.Context, number int, actor string) (*Incident,
 				if now.Sub(p.PagedAt) > ack {
 					verdict = "outside"
 				}
-				ch.Log(now, KindPageAcked, actor, fmt.Sprintf("%s acknowledged the %s page after %s, %s the %s OLA", actor, tower, fmtDur(now.Sub(p.PagedAt)), verdict, fmtDur(ack)))
+				ch.Log(now, KindPageAcked, actor, fmt.Sprintf("%s acknowledged the %s page after %s, %s the %s OLA", actor, tower, Duration(now.Sub(p.PagedAt)), verdict, Duration(ack)))
 				s.pager(inc, ch, s.Config.Towers[tower], KindPageAcked, actor)
 			} else {
-				ch.Log(now, KindPageAcked, actor, fmt.Sprintf("%s acknowledged the page after %s", actor, fmtDur(now.Sub(p.PagedAt))))
+				ch.Log(now, KindPageAcked, actor, fmt.Sprintf("%s acknowledged the page after %s", actor, Duration(now.Sub(p.PagedAt))))
 			}
 		}
 		if n == 0 {
@@ -291,7 +291,7 @@ func (s *Service) escalateToHead(inc *Incident, ch *Change, now time.Time, actor
 	for _, h := range s.Config.Head {
 		s.tell(inc, ch, h, KindEscalated, fmt.Sprintf("Escalation on %s: %s", s.headline(inc), reason))
 	}
-	s.say(inc, ch, ToWarRoom, KindEscalated, fmt.Sprintf("Escalated to %s: %s", mentions(s.Config.Head), reason))
+	s.say(inc, ch, ToWarRoom, KindEscalated, fmt.Sprintf("Escalated to %s: %s", Mentions(s.Config.Head), reason))
 }
 
 // Note adds a timeline entry.
@@ -322,16 +322,16 @@ func (s *Service) Snooze(ctx context.Context, number int, actor string, d time.D
 		}
 		every := s.target(inc).UpdateEvery
 		if d <= 0 || d > 4*every {
-			return Errorf(EINVALID, "Snooze for a positive duration of at most 4 update cycles (%s), for example: snooze 10m reason=\"on the bridge with the vendor\"", fmtDur(4*every))
+			return Errorf(EINVALID, "Snooze for a positive duration of at most 4 update cycles (%s), for example: snooze 10m reason=\"on the bridge with the vendor\"", Duration(4*every))
 		}
 		if strings.TrimSpace(reason) == "" {
-			return Errorf(EINVALID, "Say why: snooze %s reason=\"on the bridge with the vendor\"", fmtDur(d))
+			return Errorf(EINVALID, "Say why: snooze %s reason=\"on the bridge with the vendor\"", Duration(d))
 		}
 		now := s.Clock.Now()
 		s.scheduleUpdate(inc, ch, inc.NextUpdateDue.Add(d))
 		inc.SnoozedUntil = inc.NextUpdateDue
-		ch.Log(now, KindSnoozed, actor, fmt.Sprintf("Next update pushed by %s to %s: %s", fmtDur(d), s.fmtTime(inc.NextUpdateDue), reason))
-		s.say(inc, ch, ToWarRoom, KindSnoozed, fmt.Sprintf("%s snoozed the update reminder by %s (%s)%s.", Mention(actor), fmtDur(d), reason, s.nextDueSuffix(inc)))
+		ch.Log(now, KindSnoozed, actor, fmt.Sprintf("Next update pushed by %s to %s: %s", Duration(d), s.fmtTime(inc.NextUpdateDue), reason))
+		s.say(inc, ch, ToWarRoom, KindSnoozed, fmt.Sprintf("%s snoozed the update reminder by %s (%s)%s.", Mention(actor), Duration(d), reason, s.nextDueSuffix(inc)))
 		return nil
 	})
 }

@@ -228,11 +228,11 @@ func (s *Service) pageTower(inc *Incident, ch *Change, now time.Time, tower stri
 	if by == "" {
 		by = Bot
 	}
-	ch.Log(now, KindPaged, by, fmt.Sprintf("Paged %s (%s tower, lead %d of %d; acknowledge within %s)", lead, tower, level+1, len(t.Leads), fmtDur(t.AckWithin)))
+	ch.Log(now, KindPaged, by, fmt.Sprintf("Paged %s (%s tower, lead %d of %d; acknowledge within %s)", lead, tower, level+1, len(t.Leads), Duration(t.AckWithin)))
 	ch.Schedule = append(ch.Schedule, Timer{Incident: inc.Number, Key: PageAckKey(tower), Due: now.Add(t.AckWithin)})
 	s.pager(inc, ch, t, KindPaged, lead)
-	s.tell(inc, ch, lead, KindPaged, fmt.Sprintf("You are paged to %s for the %s tower. Join the war room and acknowledge within %s: `/incident ack incident=%d`.", s.headline(inc), tower, fmtDur(t.AckWithin), inc.Number), ButtonAck)
-	s.say(inc, ch, ToWarRoom, KindPaged, fmt.Sprintf("Paging %s for the %s tower (acknowledge within %s).", Mention(lead), tower, fmtDur(t.AckWithin)), ButtonAck)
+	s.tell(inc, ch, lead, KindPaged, fmt.Sprintf("You are paged to %s for the %s tower. Join the war room and acknowledge within %s: `/incident ack incident=%d`.", s.headline(inc), tower, Duration(t.AckWithin), inc.Number), ButtonAck)
+	s.say(inc, ch, ToWarRoom, KindPaged, fmt.Sprintf("Paging %s for the %s tower (acknowledge within %s).", Mention(lead), tower, Duration(t.AckWithin)), ButtonAck)
 	return true
 }
 

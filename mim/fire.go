@@ -60,12 +60,12 @@ func (s *Service) remind(inc *Incident, ch *Change, now time.Time) {
 		who = s.Config.Head
 	}
 	in := inc.NextUpdateDue.Sub(now)
-	when := "due in " + fmtDur(in)
+	when := "due in " + Duration(in)
 	if in <= 0 {
 		when = "due now"
 	}
 	ch.Log(now, KindReminder, Bot, fmt.Sprintf("Reminded %s: status update %s (by %s)", strings.Join(who, ", "), when, s.fmtTime(inc.NextUpdateDue)))
-	s.say(inc, ch, ToWarRoom, KindReminder, fmt.Sprintf("%s status update for %s %s (by %s). Post it with `/incident update <text>`.", mentions(who), inc.Ref(), when, s.fmtTime(inc.NextUpdateDue)), ButtonUpdate)
+	s.say(inc, ch, ToWarRoom, KindReminder, fmt.Sprintf("%s status update for %s %s (by %s). Post it with `/incident update <text>`.", Mentions(who), inc.Ref(), when, s.fmtTime(inc.NextUpdateDue)), ButtonUpdate)
 }
 
 // overdue escalates a missed update to the SMO head and rolls the cadence on, so that
@@ -79,7 +79,7 @@ func (s *Service) overdue(inc *Incident, ch *Change, now time.Time) {
 	if inc.IM != "" {
 		im = "incident manager " + inc.IM
 	}
-	s.escalateToHead(inc, ch, now, Bot, fmt.Sprintf("status update overdue by %s (was due %s; %s)", fmtDur(late), s.fmtTime(inc.NextUpdateDue), im))
+	s.escalateToHead(inc, ch, now, Bot, fmt.Sprintf("status update overdue by %s (was due %s; %s)", Duration(late), s.fmtTime(inc.NextUpdateDue), im))
 	// The next slot is the first one still ahead: after an outage the missed slots are
 	// not replayed one by one.
 	every := s.target(inc).UpdateEvery
@@ -104,13 +104,13 @@ func (s *Service) slaEvent(inc *Incident, ch *Change, now time.Time, key string)
 	used := now.Sub(inc.DeclaredAt)
 	breach := key == TimerRespondBreach || key == TimerResolveBreach
 	if !breach {
-		text := fmt.Sprintf("%s SLA at 75%%: %s of %s used", clock, fmtDur(used), fmtDur(target))
+		text := fmt.Sprintf("%s SLA at 75%%: %s of %s used", clock, Duration(used), Duration(target))
 		ch.Log(now, KindSLAWarning, Bot, text)
 		s.say(inc, ch, ToWarRoom, KindSLAWarning, fmt.Sprintf("%s %s.", s.owner(inc), text))
 		s.warnLeadsOfMinor(inc, ch, text)
 		return
 	}
-	text := fmt.Sprintf("%s SLA breached: %s target (%s) passed", clock, fmtDur(target), inc.Priority)
+	text := fmt.Sprintf("%s SLA breached: %s target (%s) passed", clock, Duration(target), inc.Priority)
 	ch.Log(now, KindSLABreach, Bot, text)
 	s.say(inc, ch, ToWarRoom, KindSLABreach, fmt.Sprintf("%s %s.", s.owner(inc), text))
 	s.warnLeadsOfMinor(inc, ch, text)
@@ -124,7 +124,7 @@ func (s *Service) owner(inc *Incident) string {
 	if inc.IM != "" {
 		return Mention(inc.IM)
 	}
-	return mentions(s.Config.Head)
+	return Mentions(s.Config.Head)
 }
 
 // warnLeadsOfMinor tells the leads of a minor incident (which has no war room).
@@ -160,11 +160,11 @@ func (s *Service) pageTimeout(inc *Incident, ch *Change, now time.Time, tower st
 	ack := s.Config.Towers[tower].AckWithin
 	if len(s.Config.Towers[tower].Leads) > p.Level+1 {
 		inc.Pages[idx].Replaced = true
-		ch.Log(now, KindEscalated, Bot, fmt.Sprintf("Functional escalation: %s did not acknowledge the %s page within %s (OLA)", p.Person, tower, fmtDur(ack)))
+		ch.Log(now, KindEscalated, Bot, fmt.Sprintf("Functional escalation: %s did not acknowledge the %s page within %s (OLA)", p.Person, tower, Duration(ack)))
 		s.pageTower(inc, ch, now, tower, p.Level+1, "")
 		return
 	}
-	s.escalateToHead(inc, ch, now, Bot, fmt.Sprintf("no lead of the %s tower acknowledged the page (last: %s, %s ago)", tower, p.Person, fmtDur(now.Sub(p.PagedAt))))
+	s.escalateToHead(inc, ch, now, Bot, fmt.Sprintf("no lead of the %s tower acknowledged the page (last: %s, %s ago)", tower, p.Person, Duration(now.Sub(p.PagedAt))))
 }
 
 // fireGlobal runs timers that belong to no incident: the digest.

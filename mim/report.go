@@ -58,7 +58,7 @@ func (s *Service) draft(ctx context.Context, inc *Incident, sum Summary) (*Draft
 	d, err := s.Summarizer.Draft(dctx, s.draftRequest(inc, sum))
 	if err != nil {
 		if dctx.Err() != nil && ctx.Err() == nil {
-			err = fmt.Errorf("the LLM did not answer within %s", fmtDur(timeout))
+			err = fmt.Errorf("the LLM did not answer within %s", Duration(timeout))
 		}
 		s.Log.Warn("summary draft failed", "incident", inc.Number, "err", err)
 		return nil, "no LLM draft: " + err.Error() + "; this summary is the template alone."

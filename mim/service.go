@@ -198,8 +198,8 @@ func (s *Service) fmtTime(t time.Time) string {
 	return t.Format("15:04:05 MST")
 }
 
-// fmtDur shows a duration rounded for people: 2m30s, 4h0m0s -> 4h.
-func fmtDur(d time.Duration) string {
+// Duration shows a duration rounded for people: 2m30s, 4h0m0s -> 4h, 1.5s.
+func Duration(d time.Duration) string {
 	if d < 0 {
 		d = -d
 	}
@@ -221,8 +221,8 @@ func fmtDur(d time.Duration) string {
 	return s
 }
 
-// names renders person keys as mentions, comma separated.
-func mentions(keys []string) string {
+// Mentions writes mention tokens for person keys, comma separated.
+func Mentions(keys []string) string {
 	out := make([]string, len(keys))
 	for i, k := range keys {
 		out[i] = Mention(k)

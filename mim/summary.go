@@ -76,7 +76,7 @@ func (s *Service) Summarize(inc *Incident, now time.Time) Summary {
 		if t.IsZero() {
 			return "-"
 		}
-		return "+" + fmtDur(t.Sub(inc.DeclaredAt))
+		return "+" + Duration(t.Sub(inc.DeclaredAt))
 	}
 	sum := Summary{
 		Ref: inc.Ref(), Title: inc.Title, Priority: inc.Priority.String(), Impact: string(inc.Impact), Urgency: string(inc.Urgency),
@@ -135,14 +135,14 @@ func (s *Service) Summarize(inc *Incident, now time.Time) Summary {
 }
 
 func slaRow(name string, target time.Duration, from, stop, now time.Time) SLARow {
-	row := SLARow{Name: name, Target: fmtDur(target)}
+	row := SLARow{Name: name, Target: Duration(target)}
 	if target <= 0 {
 		row.Target, row.Verdict = "-", "no target"
 	}
 	switch {
 	case !stop.IsZero():
 		took := stop.Sub(from)
-		row.Actual = fmtDur(took)
+		row.Actual = Duration(took)
 		if target > 0 {
 			row.Verdict = "met"
 			if took > target {
@@ -151,7 +151,7 @@ func slaRow(name string, target time.Duration, from, stop, now time.Time) SLARow
 		}
 	default:
 		used := now.Sub(from)
-		row.Actual = fmtDur(used) + " (running)"
+		row.Actual = Duration(used) + " (running)"
 		if target > 0 {
 			row.Verdict = "running"
 			if used > target {
@@ -170,7 +170,7 @@ func (s *Service) updateStats(inc *Incident, now time.Time) UpdateStats {
 	if !inc.Major || every <= 0 {
 		return UpdateStats{}
 	}
-	st := UpdateStats{Cadence: fmtDur(every)}
+	st := UpdateStats{Cadence: Duration(every)}
 	end := now
 	if !inc.ResolvedAt.IsZero() {
 		end = inc.ResolvedAt
@@ -196,7 +196,7 @@ func (s *Service) updateStats(inc *Incident, now time.Time) UpdateStats {
 		st.Missed += 1 + int(end.Sub(due)/every)
 	}
 	gap = max(gap, end.Sub(last))
-	st.LongestGap = fmtDur(gap)
+	st.LongestGap = Duration(gap)
 	return st
 }
 

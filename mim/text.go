@@ -61,7 +61,7 @@ func (s *Service) digest(open []*Incident, now time.Time) string {
 	d := Digest{At: s.fmtTime(now)}
 	for _, inc := range open {
 		line := DigestLine{Ref: inc.Ref(), Title: inc.Title, Priority: inc.Priority.String(), State: string(inc.State),
-			IM: s.Config.Display(inc.IM), Age: fmtDur(now.Sub(inc.DeclaredAt).Truncate(time.Minute))}
+			IM: s.Config.Display(inc.IM), Age: Duration(now.Sub(inc.DeclaredAt).Truncate(time.Minute))}
 		if !inc.LastUpdateAt.IsZero() {
 			line.LastUpdate = s.fmtTime(inc.LastUpdateAt)
 		}
@@ -81,13 +81,13 @@ func (s *Service) announce(inc *Incident) string {
 	if inc.IM != "" {
 		fmt.Fprintf(&b, "Incident manager: %s.\n", Mention(inc.IM))
 	} else {
-		fmt.Fprintf(&b, "No neutral incident manager was available: escalated to %s.\n", mentions(s.Config.Head))
+		fmt.Fprintf(&b, "No neutral incident manager was available: escalated to %s.\n", Mentions(s.Config.Head))
 	}
 	if inc.Bridge != "" {
 		fmt.Fprintf(&b, "Bridge: %s\n", inc.Bridge)
 	}
 	if !inc.NextUpdateDue.IsZero() {
-		fmt.Fprintf(&b, "First status update due by %s (every %s).", s.fmtTime(inc.NextUpdateDue), fmtDur(s.target(inc).UpdateEvery))
+		fmt.Fprintf(&b, "First status update due by %s (every %s).", s.fmtTime(inc.NextUpdateDue), Duration(s.target(inc).UpdateEvery))
 	}
 	return strings.TrimSpace(b.String())
 }
@@ -127,7 +127,7 @@ func (s *Service) StatusText(inc *Incident) string {
 		st := "not acknowledged"
 		switch {
 		case p.Acked():
-			st = "acknowledged after " + fmtDur(p.AckedAt.Sub(p.PagedAt))
+			st = "acknowledged after " + Duration(p.AckedAt.Sub(p.PagedAt))
 		case p.Replaced:
 			st = "timed out, next lead paged"
 		}
@@ -148,9 +148,9 @@ func (s *Service) StatusText(inc *Incident) string {
 	b.WriteString(s.clock("Resolve", inc.DeclaredAt, inc.ResolvedAt, t.Resolve, now))
 	if !inc.NextUpdateDue.IsZero() {
 		d := inc.NextUpdateDue.Sub(now)
-		when := "in " + fmtDur(d)
+		when := "in " + Duration(d)
 		if d < 0 {
-			when = "overdue by " + fmtDur(d)
+			when = "overdue by " + Duration(d)
 		}
 		fmt.Fprintf(&b, "Next update due %s (%s).\n", s.fmtTime(inc.NextUpdateDue), when)
 	}
@@ -166,22 +166,31 @@ func (s *Service) StatusText(inc *Incident) string {
 	return strings.TrimSpace(b.String())
 }
 
-// clock renders one SLA clock line.
+// clock renders one SLA clock line of the status.
 func (s *Service) clock(name string, from, stop time.Time, target time.Duration, now time.Time) string {
+	if target <= 0 {
+		return ""
+	}
+	return name + " SLA: " + SLAClock(from, stop, target, now) + ".\n"
+}
+
+// SLAClock shows one SLA clock: how much of its target was used and whether it was
+// met ("met: 2m of 5m", "3m of 5m used (60%)", "BREACHED: 6m of 5m, running"); "" without
+// a target. Every platform's card shows it the same way.
+func SLAClock(from, stop time.Time, target time.Duration, now time.Time) string {
 	if target <= 0 {
 		return ""
 	}
 	if !stop.IsZero() {
 		took := stop.Sub(from)
-		verdict := "met"
 		if took > target {
-			verdict = "breached"
+			return fmt.Sprintf("breached: %s of %s", Duration(took), Duration(target))
 		}
-		return fmt.Sprintf("%s SLA %s: %s of %s.\n", name, verdict, fmtDur(took), fmtDur(target))
+		return fmt.Sprintf("met: %s of %s", Duration(took), Duration(target))
 	}
 	used := now.Sub(from)
 	if used > target {
-		return fmt.Sprintf("%s SLA BREACHED: %s of %s, running.\n", name, fmtDur(used), fmtDur(target))
+		return fmt.Sprintf("BREACHED: %s of %s, running", Duration(used), Duration(target))
 	}
-	return fmt.Sprintf("%s SLA: %s of %s used (%d%%), running.\n", name, fmtDur(used), fmtDur(target), int(100*used/target))
+	return fmt.Sprintf("%s of %s used (%d%%)", Duration(used), Duration(target), int(100*used/target))
 }

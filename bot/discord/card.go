@@ -36,7 +36,7 @@ func (a *Adapter) card(inc *mim.Incident, room mim.WarRoom) (*discordgo.MessageE
 	if !inc.Major {
 		kind = "incident (not major)"
 	}
-	head, _ := a.render(mentionList(cfg.Head))
+	head, _ := a.render(mim.Mentions(cfg.Head))
 	e := &discordgo.MessageEmbed{
 		Title:     truncate(fmt.Sprintf("%s %s · %s · %s", inc.Priority, inc.Ref(), inc.State, inc.Title), maxEmbedTitle),
 		Color:     colour(inc),
@@ -65,18 +65,18 @@ func (a *Adapter) card(inc *mim.Incident, room mim.WarRoom) (*discordgo.MessageE
 		e.Fields = append(e.Fields, field("Paged leads", pages, false))
 	}
 	t := cfg.Policy.Target(inc.Priority)
-	if c := slaClock(inc.DeclaredAt, inc.RespondedAt, t.Respond, now); c != "" {
+	if c := mim.SLAClock(inc.DeclaredAt, inc.RespondedAt, t.Respond, now); c != "" {
 		e.Fields = append(e.Fields, field("Respond SLA", c, true))
 	}
-	if c := slaClock(inc.DeclaredAt, inc.ResolvedAt, t.Resolve, now); c != "" {
+	if c := mim.SLAClock(inc.DeclaredAt, inc.ResolvedAt, t.Resolve, now); c != "" {
 		e.Fields = append(e.Fields, field("Resolve SLA", c, true))
 	}
 	if !inc.NextUpdateDue.IsZero() {
 		due := inc.NextUpdateDue.In(cfg.Location).Format("15:04 MST")
 		if d := inc.NextUpdateDue.Sub(now); d < 0 {
-			due += " (overdue by " + roundDur(-d) + ")"
+			due += " (overdue by " + mim.Duration(-d) + ")"
 		} else {
-			due += " (in " + roundDur(d) + ")"
+			due += " (in " + mim.Duration(d) + ")"
 		}
 		e.Fields = append(e.Fields, field("Next update due", due, true))
 	}
@@ -99,52 +99,12 @@ func (a *Adapter) pageLines(inc *mim.Incident) string {
 		}
 		st := "not acknowledged yet"
 		if p.Acked() {
-			st = "acknowledged after " + roundDur(p.AckedAt.Sub(p.PagedAt))
+			st = "acknowledged after " + mim.Duration(p.AckedAt.Sub(p.PagedAt))
 		}
 		who, _ := a.render(mim.Mention(p.Person))
 		fmt.Fprintf(&b, "%s (%s): %s\n", who, tower, st)
 	}
 	return strings.TrimSpace(b.String())
-}
-
-// slaClock shows one SLA clock: target, time used, and whether it was met.
-func slaClock(from, stop time.Time, target time.Duration, now time.Time) string {
-	if target <= 0 {
-		return ""
-	}
-	if !stop.IsZero() {
-		took := stop.Sub(from)
-		if took > target {
-			return fmt.Sprintf("breached: %s of %s", roundDur(took), roundDur(target))
-		}
-		return fmt.Sprintf("met: %s of %s", roundDur(took), roundDur(target))
-	}
-	used := now.Sub(from)
-	if used > target {
-		return fmt.Sprintf("BREACHED: %s of %s, running", roundDur(used), roundDur(target))
-	}
-	return fmt.Sprintf("%s of %s used (%d%%)", roundDur(used), roundDur(target), int(100*used/target))
-}
-
-// roundDur shows a duration for people, to the second: 2m30s, 4h, 45s.
-func roundDur(d time.Duration) string {
-	s := d.Round(time.Second).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
-
-// mentionList writes mention tokens for person keys, comma separated.
-func mentionList(keys []string) string {
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = mim.Mention(k)
-	}
-	return strings.Join(out, ", ")
 }
 
 // nonceCard is the nonce of the card first posted in a room: a retry within Discord's

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -38,7 +37,7 @@ func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block)
 	fields := []*slackapi.TextBlockObject{
 		md(fmt.Sprintf("*State*\n%s, %s", inc.State, kind)),
 		md(fmt.Sprintf("*Priority*\n%s (impact %s, urgency %s)", inc.Priority, inc.Impact, inc.Urgency)),
-		md("*Incident manager*\n" + who(inc.IM, "none yet: escalated to "+a.render(mentionList(cfg.Head)))),
+		md("*Incident manager*\n" + who(inc.IM, "none yet: escalated to "+a.render(mim.Mentions(cfg.Head)))),
 		md("*Comms*\n" + who(inc.Comms, "-")),
 	}
 	if len(inc.Towers) > 0 {
@@ -55,18 +54,18 @@ func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block)
 
 	t := cfg.Policy.Target(inc.Priority)
 	var clocks []*slackapi.TextBlockObject
-	if c := slaClock(inc.DeclaredAt, inc.RespondedAt, t.Respond, now); c != "" {
+	if c := mim.SLAClock(inc.DeclaredAt, inc.RespondedAt, t.Respond, now); c != "" {
 		clocks = append(clocks, md("*Respond SLA*\n"+c))
 	}
-	if c := slaClock(inc.DeclaredAt, inc.ResolvedAt, t.Resolve, now); c != "" {
+	if c := mim.SLAClock(inc.DeclaredAt, inc.ResolvedAt, t.Resolve, now); c != "" {
 		clocks = append(clocks, md("*Resolve SLA*\n"+c))
 	}
 	if !inc.NextUpdateDue.IsZero() {
 		due := inc.NextUpdateDue.In(cfg.Location).Format("15:04 MST")
 		if d := inc.NextUpdateDue.Sub(now); d < 0 {
-			due += " (overdue by " + roundDur(-d) + ")"
+			due += " (overdue by " + mim.Duration(-d) + ")"
 		} else {
-			due += " (in " + roundDur(d) + ")"
+			due += " (in " + mim.Duration(d) + ")"
 		}
 		clocks = append(clocks, md("*Next update due*\n"+due))
 	}
@@ -95,51 +94,11 @@ func (a *Adapter) pageLines(inc *mim.Incident) string {
 		}
 		st := "not acknowledged yet"
 		if p.Acked() {
-			st = "acknowledged after " + roundDur(p.AckedAt.Sub(p.PagedAt))
+			st = "acknowledged after " + mim.Duration(p.AckedAt.Sub(p.PagedAt))
 		}
 		fmt.Fprintf(&b, "%s (%s): %s\n", a.render(mim.Mention(p.Person)), tower, st)
 	}
 	return strings.TrimSpace(b.String())
-}
-
-// slaClock shows one SLA clock: target, time used, and whether it was met.
-func slaClock(from, stop time.Time, target time.Duration, now time.Time) string {
-	if target <= 0 {
-		return ""
-	}
-	if !stop.IsZero() {
-		took := stop.Sub(from)
-		if took > target {
-			return fmt.Sprintf("breached: %s of %s", roundDur(took), roundDur(target))
-		}
-		return fmt.Sprintf("met: %s of %s", roundDur(took), roundDur(target))
-	}
-	used := now.Sub(from)
-	if used > target {
-		return fmt.Sprintf("BREACHED: %s of %s, running", roundDur(used), roundDur(target))
-	}
-	return fmt.Sprintf("%s of %s used (%d%%)", roundDur(used), roundDur(target), int(100*used/target))
-}
-
-// roundDur shows a duration for people, to the second: 2m30s, 4h, 45s.
-func roundDur(d time.Duration) string {
-	s := d.Round(time.Second).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
-
-// mentionList writes mention tokens for person keys, comma separated.
-func mentionList(keys []string) string {
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = mim.Mention(k)
-	}
-	return strings.Join(out, ", ")
 }
 
 // postCard posts the incident card in room and pins it; record, if not nil, saves
