@@ -13,6 +13,10 @@ type RoomRequest struct {
 	// Record saves the room as soon as it exists, before the remaining steps, so that a
 	// crash after creation resumes instead of creating another.
 	Record func(ctx context.Context, room WarRoom) error
+	// Attempt counts the tries, this one included, in any replica: 1 is surely the
+	// first; a later one may find a room an earlier try created but could not record.
+	// 0: unknown.
+	Attempt int
 }
 
 // Delivery is one outbox message with what an adapter needs to send it.

@@ -145,7 +145,7 @@ func (r *Relay) send(ctx context.Context, m Outgoing) error {
 		}
 	}
 	if m.To == ToOpenRoom {
-		return r.openRoom(ctx, chat, inc, m.Platform)
+		return r.openRoom(ctx, chat, inc, m.Platform, m.Attempts)
 	}
 	d := Delivery{Message: m, Incident: inc}
 	if inc != nil {
@@ -163,8 +163,8 @@ func (r *Relay) send(ctx context.Context, m Outgoing) error {
 }
 
 // openRoom opens (or finishes opening) the war room and records it.
-func (r *Relay) openRoom(ctx context.Context, chat Chat, inc *Incident, platform string) error {
-	req := RoomRequest{Incident: inc, Name: inc.RoomName, Record: func(ctx context.Context, room WarRoom) error {
+func (r *Relay) openRoom(ctx context.Context, chat Chat, inc *Incident, platform string, attempt int) error {
+	req := RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: attempt, Record: func(ctx context.Context, room WarRoom) error {
 		return r.Service.RecordRoom(ctx, inc.Number, room)
 	}}
 	if room, ok := inc.Room(platform); ok {

@@ -47,7 +47,7 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 		topic  string // the channel's topic as created, or found when resuming
 	)
 	if fresh {
-		ch, err := a.createRoom(ctx, inc, req.Name, team)
+		ch, err := a.createRoom(ctx, req, req.Name, team)
 		if err != nil {
 			return mim.WarRoom{}, fmt.Errorf("discord: open room: %w", err)
 		}
@@ -188,13 +188,17 @@ func (r *recorder) current() mim.WarRoom {
 // run out. It is measured by the service's clock, which declared the incident.
 const freshWindow = time.Second
 
-// firstAttempt tells whether a room request for inc is surely the first: this
-// process has not tried the incident before, and it was declared (or made major)
-// moments ago. A request that may be a retry looks for what an earlier attempt,
-// here or in another replica, created but could not record. (mim.RoomRequest does
-// not say which attempt it is; the outbox message's attempt count would.)
-func (a *Adapter) firstAttempt(inc *mim.Incident) bool {
+// firstAttempt tells whether a room request is surely the first try (the outbox
+// counts them across replicas). A request that may be a retry looks for what an
+// earlier attempt, here or in another replica, created but could not record. When the
+// count is unknown (0), the request counts as a first try only if this process has not
+// tried the incident before and it was declared (or made major) moments ago.
+func (a *Adapter) firstAttempt(req mim.RoomRequest) bool {
+	inc := req.Incident
 	first := a.attempted.Add(strconv.Itoa(inc.Number))
+	if req.Attempt > 0 {
+		return req.Attempt == 1
+	}
 	age := a.router.Service.Clock.Now().Sub(inc.DeclaredAt)
 	return first && age > -freshWindow && age < freshWindow
 }
@@ -202,12 +206,13 @@ func (a *Adapter) firstAttempt(inc *mim.Incident) bool {
 // createRoom creates the war room's text channel, with its access and topic, or
 // adopts the one an earlier attempt created but could not record (an unrecorded
 // channel of this incident's name in the category).
-func (a *Adapter) createRoom(ctx context.Context, inc *mim.Incident, name string, team []string) (channel, error) {
+func (a *Adapter) createRoom(ctx context.Context, req mim.RoomRequest, name string, team []string) (channel, error) {
+	inc := req.Incident
 	base := mim.RoomName(name, maxChannelName)
 	if base == "" {
 		base = fmt.Sprintf("mi-%d", inc.Number)
 	}
-	retry := !a.firstAttempt(inc)
+	retry := !a.firstAttempt(req)
 	refresh := retry
 	for {
 		parent, chans, listed, err := a.category(ctx, activeCategory, 2, refresh)
