@@ -152,6 +152,9 @@ func (s *Service) StatusText(inc *Incident) string {
 		if d < 0 {
 			when = "overdue by " + Duration(d)
 		}
+		if inc.SnoozedUntil.Equal(inc.NextUpdateDue) {
+			when += ", snoozed"
+		}
 		fmt.Fprintf(&b, "Next update due %s (%s).\n", s.fmtTime(inc.NextUpdateDue), when)
 	}
 	open := 0
