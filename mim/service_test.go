@@ -324,3 +324,30 @@ func TestPagerDutyFollowsThePage(t *testing.T) {
 		t.Error("resolving did not resolve the PagerDuty page")
 	}
 }
+
+func TestSnoozeDelaysTheReminder(t *testing.T) {
+	h := newHarness(t, fast) // update every 3s, reminder at 2.5s
+	inc := h.declare("Payments down", mim.High, mim.High)
+	h.flush()
+	if _, err := h.svc.Snooze(h.ctx, 1, "dave", 2*time.Second, "on the bridge"); mim.ErrorCode(err) != mim.EFORBIDDEN {
+		t.Errorf("a lead snoozing: %v, want forbidden", err)
+	}
+	if _, err := h.svc.Snooze(h.ctx, 1, inc.IM, 2*time.Second, ""); mim.ErrorCode(err) != mim.EINVALID {
+		t.Errorf("snooze without a reason: %v, want invalid", err)
+	}
+	snoozed, err := h.svc.Snooze(h.ctx, 1, inc.IM, 2*time.Second, "on the bridge with the vendor")
+	must(t, err)
+	if !snoozed.NextUpdateDue.Equal(inc.NextUpdateDue.Add(2*time.Second)) || !strings.Contains(h.svc.StatusText(snoozed), "snoozed") {
+		t.Errorf("next update due %v, want 2s later than %v, and the status to say snoozed", snoozed.NextUpdateDue, inc.NextUpdateDue)
+	}
+	h.flush()
+	if posts := h.tick(2600 * time.Millisecond); len(matching(posts, "war_room", "status update for #1")) != 0 {
+		t.Errorf("reminded at the old time: %s", describe(posts))
+	}
+	if posts := h.tick(2 * time.Second); len(matching(posts, "war_room", "status update for #1")) != 1 {
+		t.Errorf("no reminder at the snoozed time: %s", describe(posts))
+	}
+	if n := count(h.kinds(1), mim.KindSnoozed); n != 1 {
+		t.Errorf("%d snoozed entries, want 1", n)
+	}
+}
