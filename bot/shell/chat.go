@@ -2,6 +2,7 @@ package shell
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"mimbot/mim"
@@ -47,5 +48,13 @@ func (sh *Shell) Send(ctx context.Context, d mim.Delivery) error {
 
 func (sh *Shell) post(where, text string) {
 	now := sh.Router.Service.Clock.Now().In(sh.Router.Service.Config.Location).Format("15:04:05")
-	sh.printf("%s [%s] %s\n", now, where, indent(text))
+	sh.omu.Lock()
+	defer sh.omu.Unlock()
+	if sh.atPrompt {
+		// A reminder arriving while someone types: print it above the prompt, then
+		// draw the prompt again.
+		fmt.Fprintf(sh.out, "\r\033[K%s [%s] %s\n%s%s> ", now, where, indent(text), sh.user, sh.where())
+		return
+	}
+	fmt.Fprintf(sh.out, "%s [%s] %s\n", now, where, indent(text))
 }

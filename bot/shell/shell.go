@@ -28,12 +28,13 @@ type Shell struct {
 	// clock and fires what fell due.
 	Sleep func(ctx context.Context, d time.Duration)
 
-	out  io.Writer
-	omu  sync.Mutex // one line at a time, from any goroutine
-	user string
-	room string // the room the typist is in: a war room name, or "" (the lobby)
-	seq  string // request-id prefix of this session
-	line int
+	out      io.Writer
+	omu      sync.Mutex // one line at a time, from any goroutine
+	atPrompt bool       // a prompt waits for input (interactive): background posts redraw it
+	user     string
+	room     string // the room the typist is in: a war room name, or "" (the lobby)
+	seq      string // request-id prefix of this session
+	line     int
 }
 
 var _ mim.Chat = (*Shell)(nil)
@@ -70,6 +71,9 @@ func (sh *Shell) Run(ctx context.Context, in io.Reader) error {
 			sh.flush(ctx)
 			return err
 		case line := <-lines:
+			sh.omu.Lock()
+			sh.atPrompt = false
+			sh.omu.Unlock()
 			if quit := sh.Line(ctx, line); quit {
 				sh.flush(ctx)
 				return nil
@@ -81,6 +85,9 @@ func (sh *Shell) Run(ctx context.Context, in io.Reader) error {
 func (sh *Shell) prompt() {
 	if sh.Interactive {
 		sh.printf("%s%s> ", sh.user, sh.where())
+		sh.omu.Lock()
+		sh.atPrompt = true
+		sh.omu.Unlock()
 	}
 }
 
