@@ -261,6 +261,11 @@ func DeclaredText(s *mim.Service, inc *mim.Incident, created bool) string {
 	} else {
 		fmt.Fprintf(&b, "\nIncident manager: none eligible; escalated to %s", strings.Join(s.Config.Head, ", "))
 	}
+	for _, e := range inc.Timeline {
+		if e.Kind == mim.KindIMSkipped {
+			fmt.Fprintf(&b, "\n  %s", e.Text)
+		}
+	}
 	var paged []string
 	for _, p := range inc.Pages {
 		paged = append(paged, p.Person+" ("+p.Tower+")")

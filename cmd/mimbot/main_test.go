@@ -199,3 +199,34 @@ func TestConfigCheck(t *testing.T) {
 		t.Errorf("unknown subcommand: exit %d, want 2", code)
 	}
 }
+
+// TestShellNeutralIM: with the on-call member leading an impacted tower, the shell
+// shows the skip and its reason; with nobody eligible, the head is escalated to and
+// the incident still opens.
+func TestShellNeutralIM(t *testing.T) {
+	e := newEnv(t)
+	cfg, err := config.Load(e.vars["MIMBOT_CONFIG"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := cfg.Rotation.OnCall(e.clock.Now()).Member
+	yaml, _ := os.ReadFile(e.vars["MIMBOT_CONFIG"])
+	leads := strings.Replace(string(yaml), "leads: [frank", "leads: ["+on+", frank", 1)
+	os.WriteFile(e.vars["MIMBOT_CONFIG"], []byte(leads), 0o600)
+	_, out, _ := e.run("declare DB down impact=high urgency=high towers=database\n", "shell")
+	if !strings.Contains(out, "Skipped "+on+" as incident manager: leads the impacted database tower") {
+		t.Errorf("the skip is not shown:\n%s", out)
+	}
+	if inc := e.show("1"); inc.IncidentManager == on || inc.IncidentManager == "" {
+		t.Errorf("IM %q", inc.IncidentManager)
+	}
+
+	// Every member leads the database tower: nobody is eligible.
+	everyone := strings.Replace(string(yaml), "leads: [frank", "leads: ["+strings.Join(cfg.Rotation.Members, ", ")+", frank", 1)
+	os.WriteFile(e.vars["MIMBOT_CONFIG"], []byte(everyone), 0o600)
+	_, out, _ = e.run("declare Storage down impact=high urgency=high towers=database\n", "shell")
+	inc := e.show("2")
+	if inc.IncidentManager != "" || !inc.Major || len(inc.WarRooms) != 1 || !strings.Contains(out, "none eligible; escalated to hana") || !strings.Contains(out, "[dm @hana]") {
+		t.Errorf("nobody eligible: IM %q, rooms %v\n%s", inc.IncidentManager, inc.WarRooms, out)
+	}
+}
