@@ -230,3 +230,17 @@ func TestShellNeutralIM(t *testing.T) {
 		t.Errorf("nobody eligible: IM %q, rooms %v\n%s", inc.IncidentManager, inc.WarRooms, out)
 	}
 }
+
+// TestShellPageTimeout: a page not acknowledged within ack_within pages the tower's
+// next lead.
+func TestShellPageTimeout(t *testing.T) {
+	e := newEnv(t)
+	_, out, _ := e.run("declare Checkout errors impact=high urgency=high towers=application\n/sleep 9m\n/sleep 61s\n", "shell")
+	i := strings.Index(out, "/sleep 61s")
+	if i < 0 || !strings.Contains(out[i:], "[dm @erin] You are paged to #1") || strings.Contains(out[:i], "[dm @erin]") {
+		t.Errorf("erin (application's second lead) must be paged after 10 minutes, not before:\n%s", out)
+	}
+	if inc := e.show("1"); len(inc.Paged) != 2 || inc.Paged[1].Person != "erin" {
+		t.Errorf("pages %+v", inc.Paged)
+	}
+}
