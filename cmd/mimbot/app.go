@@ -49,7 +49,7 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-const usage = `usage: mimbot [serve | shell | migrate | config check [FILE] | incident list [--json] | incident show <number> [--json] | summary <number> [--format json] | problem list [--json]]
+const usage = `usage: mimbot [serve | shell | migrate | config check [FILE] | config demo | incident list [--json] | incident show <number> [--json] | summary <number> [--format json] | problem list [--json]]
 With no arguments: the terminal chat, or serve when SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN is set.`
 
 // Run runs one invocation and returns its exit status.
@@ -90,10 +90,14 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	case "migrate":
 		return m.migrate(ctx)
 	case "config":
-		if len(args) == 0 || args[0] != "check" || len(args) > 2 {
-			return usagef("usage: mimbot config check [FILE]")
+		switch {
+		case len(args) == 1 && args[0] == "demo":
+			_, err := m.Stdout.Write(config.DemoYAML())
+			return err
+		case len(args) >= 1 && args[0] == "check" && len(args) <= 2:
+			return m.configCheck(args[1:])
 		}
-		return m.configCheck(args[1:])
+		return usagef("usage: mimbot config check [FILE] | mimbot config demo (prints the demo configuration to start from)")
 	case "incident":
 		return m.incident(ctx, args)
 	case "summary":

@@ -190,6 +190,10 @@ func TestConfigCheck(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "is valid") {
 		t.Errorf("config check: exit %d, %s", code, out)
 	}
+	code, demo, _ := e.run("", "config", "demo")
+	if _, err := config.Parse([]byte(demo)); code != 0 || err != nil {
+		t.Errorf("config demo: exit %d, does not parse back: %v", code, err)
+	}
 	// Nothing starts on a bad configuration.
 	e.vars["MIMBOT_CONFIG"] = bad
 	if code, _, _ := e.run("declare x\n", "shell"); code != 2 {
