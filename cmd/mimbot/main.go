@@ -6,7 +6,10 @@
 //	mimbot shell                the terminal chat (scriptable through standard input)
 //	mimbot migrate              apply database migrations and exit
 //	mimbot config check [FILE]  validate a configuration and print what it resolves to
+//	mimbot config demo          print the demo configuration, to start one's own
 //	mimbot incident list|show <n> [--json]
+//	mimbot summary <n> [--format json]
+//	mimbot problem list [--json]
 package main
 
 import (
