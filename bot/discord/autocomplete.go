@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -72,7 +73,7 @@ func (a *Adapter) towerChoices(typed string) []choice {
 		if t := cfg.Towers[name]; len(t.Leads) > 0 {
 			label = fmt.Sprintf("%s (pages %s)", value, cfg.Display(t.Leads[0]))
 		}
-		out = append(out, choice{Name: truncate(label, 100), Value: truncate(value, 100)})
+		out = append(out, choice{Name: bot.Truncate(label, 100), Value: bot.Truncate(value, 100)})
 	}
 	return out
 }
@@ -104,7 +105,7 @@ func (a *Adapter) modelChoices(ctx context.Context, typed string) []choice {
 		if len(m.Towers) > 0 {
 			label = fmt.Sprintf("%s (%s; impact %s, urgency %s)", m.Name, strings.Join(m.Towers, ", "), m.Impact, m.Urgency)
 		}
-		out = append(out, choice{Name: truncate(label, 100), Value: m.Name})
+		out = append(out, choice{Name: bot.Truncate(label, 100), Value: m.Name})
 	}
 	return out
 }
@@ -118,7 +119,7 @@ func (a *Adapter) personChoices(typed string) []choice {
 		if !strings.Contains(k, typed) && !strings.Contains(strings.ToLower(name), typed) {
 			continue
 		}
-		out = append(out, choice{Name: truncate(fmt.Sprintf("%s (%s)", name, k), 100), Value: k})
+		out = append(out, choice{Name: bot.Truncate(fmt.Sprintf("%s (%s)", name, k), 100), Value: k})
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -30,7 +31,7 @@ func (a *Adapter) card(inc *mim.Incident, room mim.WarRoom) (*discordgo.MessageE
 		if strings.TrimSpace(value) == "" {
 			value = "-"
 		}
-		return &discordgo.MessageEmbedField{Name: name, Value: truncate(value, maxFieldValue), Inline: inline}
+		return &discordgo.MessageEmbedField{Name: name, Value: bot.Truncate(value, maxFieldValue), Inline: inline}
 	}
 	kind := "major incident"
 	if !inc.Major {
@@ -38,7 +39,7 @@ func (a *Adapter) card(inc *mim.Incident, room mim.WarRoom) (*discordgo.MessageE
 	}
 	head, _ := a.render(mim.Mentions(cfg.Head))
 	e := &discordgo.MessageEmbed{
-		Title:     truncate(fmt.Sprintf("%s %s · %s · %s", inc.Priority, inc.Ref(), inc.State, inc.Title), maxEmbedTitle),
+		Title:     bot.Truncate(fmt.Sprintf("%s %s · %s · %s", inc.Priority, inc.Ref(), inc.State, inc.Title), maxEmbedTitle),
 		Color:     colour(inc),
 		Timestamp: inc.DeclaredAt.UTC().Format(time.RFC3339),
 		Fields: []*discordgo.MessageEmbedField{

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -99,7 +100,7 @@ func (a *Adapter) postSummary(ctx context.Context, channel string, m mim.Outgoin
 			files = append(files, file{name: fmt.Sprintf("incident-%d-timeline.svg", m.Incident), contentType: "image/svg+xml", data: []byte(inc.Summary.SVG)})
 		}
 	}
-	msg := outgoing{Content: truncate(content, maxContent), AllowedMentions: only(nil), Nonce: nonce(m, channel, 0), EnforceNonce: true}
+	msg := outgoing{Content: bot.Truncate(content, maxContent), AllowedMentions: only(nil), Nonce: nonce(m, channel, 0), EnforceNonce: true}
 	_, err = a.post(ctx, channel, msg, files...)
 	return err
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -44,7 +45,7 @@ func colour(inc *mim.Incident) int {
 // characters).
 func embeds(text string, inc *mim.Incident, at time.Time) [][]*discordgo.MessageEmbed {
 	title, rest, _ := strings.Cut(strings.TrimSpace(text), "\n")
-	title = truncate(strings.TrimSpace(title), maxEmbedTitle)
+	title = bot.Truncate(strings.TrimSpace(title), maxEmbedTitle)
 	rest = strings.TrimSpace(rest)
 	stamp := ""
 	if !at.IsZero() {
@@ -52,7 +53,7 @@ func embeds(text string, inc *mim.Incident, at time.Time) [][]*discordgo.Message
 	}
 	descs := []string{""}
 	if rest != "" {
-		descs = split(rest, maxDescription)
+		descs = bot.Split(rest, maxDescription)
 	}
 	var groups [][]*discordgo.MessageEmbed
 	var group []*discordgo.MessageEmbed

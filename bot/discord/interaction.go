@@ -40,7 +40,7 @@ func deferred() response {
 
 // private answers at once with a message only the person sees.
 func private(text string) response {
-	return response{Type: callbackMessage, Data: outgoing{Content: truncate(text, maxContent), Flags: flagEphemeral, AllowedMentions: only(nil)}}
+	return response{Type: callbackMessage, Data: outgoing{Content: bot.Truncate(text, maxContent), Flags: flagEphemeral, AllowedMentions: only(nil)}}
 }
 
 // buttonID is the custom id of a button: "mimbot:<button>:<incident>".

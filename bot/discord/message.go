@@ -9,10 +9,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -218,13 +218,13 @@ func (a *Adapter) postText(ctx context.Context, channel string, m mim.Outgoing, 
 		return err
 	}
 	defer release()
-	parts := split(text, maxContent)
+	parts := bot.Split(text, maxContent)
 	if len(parts) > maxParts {
 		name := fmt.Sprintf("incident-%d-%s.md", m.Incident, m.Kind)
 		if m.Incident == 0 {
 			name = fmt.Sprintf("mimbot-%s.md", m.Kind)
 		}
-		head := split(text, maxContent-80)[0] + "\n… (the whole text is attached)"
+		head := bot.Split(text, maxContent-80)[0] + "\n… (the whole text is attached)"
 		msg := outgoing{Content: head, AllowedMentions: only(pinged(head, users)), Components: comps,
 			Nonce: nonce(m, channel, 0), EnforceNonce: true}
 		_, err := a.post(ctx, channel, msg, file{name: name, contentType: "text/markdown; charset=utf-8", data: []byte(text)})
@@ -281,49 +281,4 @@ func multipart(payload any, files []file) (string, []byte, error) {
 		dfiles[i] = &discordgo.File{Name: f.name, ContentType: f.contentType, Reader: strings.NewReader(string(f.data))}
 	}
 	return discordgo.MultipartBodyWithJSON(payload, dfiles)
-}
-
-// split cuts text into parts of at most limit characters, at line ends where it can,
-// else at a space, so that a mention is not cut in two.
-func split(text string, limit int) []string {
-	if text == "" {
-		return []string{""}
-	}
-	var parts []string
-	for utf8.RuneCountInString(text) > limit {
-		cut := byteIndex(text, limit)
-		if nl := strings.LastIndexByte(text[:cut], '\n'); nl > 0 {
-			parts = append(parts, text[:nl])
-			text = text[nl+1:]
-			continue
-		}
-		if sp := strings.LastIndexByte(text[:cut], ' '); sp > limit/2 {
-			parts = append(parts, text[:sp])
-			text = text[sp+1:]
-			continue
-		}
-		parts = append(parts, text[:cut])
-		text = text[cut:]
-	}
-	return append(parts, text)
-}
-
-// byteIndex returns the byte offset of the n-th rune of s.
-func byteIndex(s string, n int) int {
-	i := 0
-	for off := range s {
-		if i == n {
-			return off
-		}
-		i++
-	}
-	return len(s)
-}
-
-// truncate shortens s to at most n characters, with an ellipsis.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return s[:byteIndex(s, n-1)] + "…"
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -27,8 +28,8 @@ type modal struct {
 
 func input(id, label, placeholder, value string, style discordgo.TextInputStyle, required bool, maxLen int) discordgo.MessageComponent {
 	return discordgo.ActionsRow{Components: []discordgo.MessageComponent{discordgo.TextInput{
-		CustomID: id, Label: truncate(label, 45), Style: style, Placeholder: truncate(placeholder, 100),
-		Value: truncate(value, maxLen), Required: required, MaxLength: maxLen,
+		CustomID: id, Label: bot.Truncate(label, 45), Style: style, Placeholder: bot.Truncate(placeholder, 100),
+		Value: bot.Truncate(value, maxLen), Required: required, MaxLength: maxLen,
 	}}}
 }
 
@@ -132,7 +133,7 @@ func textModal(verb string, n int) response {
 		title, label, hint = fmt.Sprintf("Resolve #%d", n), "What fixed it", "Rolled back release 2026.11.3; errors normal for 15 minutes"
 	}
 	return response{Type: callbackModal, Data: modal{
-		CustomID: fmt.Sprintf("%s:%s:%d", modalText, verb, n), Title: truncate(title, 45),
+		CustomID: fmt.Sprintf("%s:%s:%d", modalText, verb, n), Title: bot.Truncate(title, 45),
 		Components: []discordgo.MessageComponent{input(fieldText, label, hint, "", discordgo.TextInputParagraph, true, maxText)},
 	}}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"mimbot/bot"
 )
 
 // tokenTTL is how long an interaction token answers: fifteen minutes, with a margin.
@@ -49,10 +51,10 @@ func (r *reply) send(ctx context.Context, text string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	first := !r.answered
-	parts := split(text, maxContent)
+	parts := bot.Split(text, maxContent)
 	var files []file
 	if len(parts) > maxParts || (!first && len(parts) > 1) {
-		parts = []string{split(text, maxContent-80)[0] + "\n… (the whole answer is attached)"}
+		parts = []string{bot.Split(text, maxContent-80)[0] + "\n… (the whole answer is attached)"}
 		files = []file{{name: "answer.md", contentType: "text/markdown; charset=utf-8", data: []byte(text)}}
 	}
 	app := r.a.application()

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -332,7 +333,7 @@ func suffixed(name string, n int) string {
 // openBridge creates the voice channel beside the war room; when resuming, it adopts
 // one of the room's name that an earlier attempt created in the same category.
 func (a *Adapter) openBridge(ctx context.Context, inc *mim.Incident, room mim.WarRoom, parent string, team []string, resumed bool) (string, error) {
-	name := truncate(room.Name, maxChannelName)
+	name := bot.Truncate(room.Name, maxChannelName)
 	if resumed {
 		if chans, err := a.listChannels(ctx); err == nil {
 			for _, c := range chans {
@@ -377,7 +378,7 @@ func roomTopic(cfg *mim.Config, inc *mim.Incident, voice string) string {
 	if len(bridge) > 0 {
 		t += " · bridge: " + strings.Join(bridge, " / ")
 	}
-	return truncate(t, maxTopic)
+	return bot.Truncate(t, maxTopic)
 }
 
 // setTopic sets a channel's topic. Discord allows two name or topic changes per ten

@@ -7,6 +7,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -28,7 +29,7 @@ func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block)
 
 	title := fmt.Sprintf("%s %s · %s · %s", inc.Priority, inc.Ref(), inc.State, inc.Title)
 	text = fmt.Sprintf("Incident card: %s", title)
-	blocks = append(blocks, slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType, truncate(title, 150), false, false)))
+	blocks = append(blocks, slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType, bot.Truncate(title, 150), false, false)))
 
 	kind := "major incident"
 	if !inc.Major {
@@ -49,7 +50,7 @@ func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block)
 	blocks = append(blocks, slackapi.NewSectionBlock(nil, fields, nil))
 
 	if pages := a.pageLines(inc); pages != "" {
-		blocks = append(blocks, slackapi.NewSectionBlock(md(truncate("*Paged leads*\n"+pages, maxSection)), nil, nil))
+		blocks = append(blocks, slackapi.NewSectionBlock(md(bot.Truncate("*Paged leads*\n"+pages, maxSection)), nil, nil))
 	}
 
 	t := cfg.Policy.Target(inc.Priority)

@@ -6,10 +6,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -102,7 +102,7 @@ func (a *Adapter) postText(ctx context.Context, channel, text string, buttons *s
 	if buttons != nil {
 		size = maxButtonText
 	}
-	parts := split(text, size)
+	parts := bot.Split(text, size)
 	for i, p := range parts {
 		if strings.TrimSpace(p) == "" {
 			continue
@@ -110,7 +110,7 @@ func (a *Adapter) postText(ctx context.Context, channel, text string, buttons *s
 		opts := []slackapi.MsgOption{slackapi.MsgOptionText(p, false)}
 		if i == len(parts)-1 && buttons != nil {
 			var blocks []slackapi.Block
-			for _, s := range split(p, maxSection) {
+			for _, s := range bot.Split(p, maxSection) {
 				blocks = append(blocks, slackapi.NewSectionBlock(slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, false), nil, nil))
 			}
 			opts = append(opts, slackapi.MsgOptionBlocks(append(blocks, buttons)...))
@@ -132,43 +132,4 @@ func (a *Adapter) post(ctx context.Context, channel string, opts ...slackapi.Msg
 		return err
 	})
 	return ts, err
-}
-
-// split cuts text into parts of at most limit characters, at line ends where it can.
-func split(text string, limit int) []string {
-	if text == "" {
-		return []string{""}
-	}
-	var parts []string
-	for utf8.RuneCountInString(text) > limit {
-		cut := byteIndex(text, limit)
-		if nl := strings.LastIndexByte(text[:cut], '\n'); nl > 0 {
-			parts = append(parts, text[:nl])
-			text = text[nl+1:]
-			continue
-		}
-		parts = append(parts, text[:cut])
-		text = text[cut:]
-	}
-	return append(parts, text)
-}
-
-// byteIndex returns the byte offset of the n-th rune of s.
-func byteIndex(s string, n int) int {
-	i := 0
-	for off := range s {
-		if i == n {
-			return off
-		}
-		i++
-	}
-	return len(s)
-}
-
-// truncate shortens s to at most n characters, with an ellipsis.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return s[:byteIndex(s, n-1)] + "…"
 }

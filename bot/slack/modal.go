@@ -9,6 +9,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -169,7 +170,7 @@ func textModal(verb string, number int, channel string) slackapi.ModalViewReques
 	el.Multiline = true
 	el.MaxLength = 3000
 	return slackapi.ModalViewRequest{
-		Type: slackapi.VTModal, CallbackID: callbackText, Title: plainText(truncate(title, 24)),
+		Type: slackapi.VTModal, CallbackID: callbackText, Title: plainText(bot.Truncate(title, 24)),
 		Submit: plainText(submit), Close: plainText("Cancel"),
 		Blocks:          slackapi.Blocks{BlockSet: []slackapi.Block{input(fieldText, label, "", false, el)}},
 		PrivateMetadata: modalMeta{Channel: channel, Verb: verb, Incident: number}.encode(),

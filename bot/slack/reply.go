@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	slackapi "github.com/slack-go/slack"
+
+	"mimbot/bot"
 )
 
 // maxReplyParts bounds the posts one answer may take: a response_url takes five.
@@ -21,7 +23,7 @@ func (a *Adapter) viaResponseURL(responseURL string) replier {
 		if responseURL == "" {
 			return fmt.Errorf("slack: reply: no response_url")
 		}
-		parts := split(text, maxText)
+		parts := bot.Split(text, maxText)
 		if len(parts) > maxReplyParts {
 			parts = append(parts[:maxReplyParts-1], "(The answer is too long for Slack; `summary` and the status page have it all.)")
 		}
@@ -101,7 +103,7 @@ func (a *Adapter) toUser(channel, user string) replier {
 
 // ephemeral shows text to user only, in channel.
 func (a *Adapter) ephemeral(ctx context.Context, channel, user, text string) error {
-	for _, p := range split(text, maxText) {
+	for _, p := range bot.Split(text, maxText) {
 		err := a.call(ctx, "chat.postEphemeral", channel, func(ctx context.Context) error {
 			_, err := a.api.PostEphemeralContext(ctx, channel, user, slackapi.MsgOptionText(p, false))
 			return err

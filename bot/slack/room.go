@@ -11,6 +11,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -176,7 +177,7 @@ func topic(cfg *mim.Config, inc *mim.Incident) string {
 	if inc.Bridge != "" {
 		t += " · bridge " + inc.Bridge
 	}
-	return truncate(t, maxTopic)
+	return bot.Truncate(t, maxTopic)
 }
 
 // setTopic sets the channel topic; when resuming, a topic already set is left alone.
