@@ -113,7 +113,7 @@ func (s *Service) SetPriority(ctx context.Context, number int, actor string, r R
 				due = now
 			}
 			s.scheduleUpdate(inc, ch, due)
-			s.say(inc, ch, ToWarRoom, KindPriority, fmt.Sprintf("Priority %s -> %s%s.%s", old, inc.Priority, why, s.nextDueSuffix(inc)))
+			s.say(inc, ch, ToWarRoom, KindPriority, fmt.Sprintf("Priority %s -> %s%s%s.", old, inc.Priority, why, s.nextDueSuffix(inc)))
 			s.say(inc, ch, ToStakeholders, KindPriority, s.stakeholderPost(inc, fmt.Sprintf("Priority changed from %s", old), "", ""))
 		}
 		ch.Messages = append(ch.Messages, s.cards(inc, now)...)
@@ -331,7 +331,7 @@ func (s *Service) Snooze(ctx context.Context, number int, actor string, d time.D
 		s.scheduleUpdate(inc, ch, inc.NextUpdateDue.Add(d))
 		inc.SnoozedUntil = inc.NextUpdateDue
 		ch.Log(now, KindSnoozed, actor, fmt.Sprintf("Next update pushed by %s to %s: %s", Duration(d), s.fmtTime(inc.NextUpdateDue), reason))
-		s.say(inc, ch, ToWarRoom, KindSnoozed, fmt.Sprintf("%s snoozed the update reminder by %s (%s)%s.", Mention(actor), Duration(d), reason, s.nextDueSuffix(inc)))
+		s.say(inc, ch, ToWarRoom, KindSnoozed, fmt.Sprintf("%s snoozed the update reminder by %s: %s. Next update due by %s.", Mention(actor), Duration(d), reason, s.fmtTime(inc.NextUpdateDue)))
 		return nil
 	})
 }

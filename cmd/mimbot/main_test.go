@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -246,5 +247,54 @@ func TestShellPageTimeout(t *testing.T) {
 	}
 	if inc := e.show("1"); len(inc.Paged) != 2 || inc.Paged[1].Person != "erin" {
 		t.Errorf("pages %+v", inc.Paged)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestShellTranscript keeps what people read in the terminal (declare, pages, reminders,
+// escalation, updates, the lifecycle, the summary) in a golden file: a change to any of
+// it shows in review. Regenerate with go test ./cmd/mimbot -run Transcript -update.
+func TestShellTranscript(t *testing.T) {
+	e := newEnv(t)
+	script := `declare Payments down impact=high urgency=high towers=application,database
+/sleep 2600ms
+/sleep 2s
+/as carol
+task add Fail over to the secondary provider owner=frank
+update Card payments failing; failing over
+priority P1 reason="EU only now"
+/as frank
+ack
+note "retry=3 did not help"
+diagnose Connection pool exhausted after the deploy
+/as carol
+snooze 2s reason="on the bridge with the vendor"
+workaround Traffic on the secondary provider
+status
+resolve Pool size raised
+close
+/sleep 1s
+`
+	code, out, errOut := e.run(script, "shell")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	path := filepath.Join("testdata", "transcript.txt")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if string(want) != out {
+		t.Errorf("the transcript changed; if that is meant, run with -update and review the diff.\n--- got\n%s", out)
 	}
 }
