@@ -28,8 +28,8 @@ type Filter struct {
 	Limit     int // 0: no limit
 }
 
-// IncidentStore keeps incidents with their timelines, timers and outgoing messages.
-// Every write is one transaction.
+// IncidentStore changes incidents, with their timelines, timers and outgoing
+// messages. Every write is one transaction.
 type IncidentStore interface {
 	// CreateIncident runs build on a new incident that already has its number, then
 	// saves it with ch. If an incident was declared by the same requestKey before, it
@@ -38,7 +38,13 @@ type IncidentStore interface {
 	// UpdateIncident loads the incident (locked against concurrent updates), runs fn and
 	// saves the result with ch; when fn fails nothing is saved.
 	UpdateIncident(ctx context.Context, number int, fn func(*Incident, *Change) error) (*Incident, error)
+}
+
+// IncidentReader reads incidents without changing them.
+type IncidentReader interface {
+	// Incident returns one incident with its timeline.
 	Incident(ctx context.Context, number int) (*Incident, error)
+	// Incidents lists incidents, newest first, without their timelines.
 	Incidents(ctx context.Context, f Filter) ([]*Incident, error)
 	// Held counts the open major incidents of each incident manager.
 	Held(ctx context.Context) (map[string]int, error)
@@ -76,6 +82,7 @@ type Outbox interface {
 // Store is everything the service needs from persistence.
 type Store interface {
 	IncidentStore
+	IncidentReader
 	RoomIndex
 	TimerStore
 	Outbox
