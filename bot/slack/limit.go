@@ -36,7 +36,7 @@ func methodTier(method string) tier {
 		return postMessage
 	case "apps.connections.open":
 		return tier1
-	case "conversations.create", "conversations.setTopic", "conversations.archive", "pins.add", "pins.list", "bookmarks.add":
+	case "conversations.create", "conversations.setTopic", "conversations.archive", "conversations.list", "pins.add", "pins.list", "bookmarks.add":
 		return tier2
 	case "conversations.invite", "conversations.info", "conversations.open", "conversations.history",
 		"chat.update", "chat.delete", "reactions.get", "bookmarks.list", "users.lookupByEmail":

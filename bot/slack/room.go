@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -33,9 +34,16 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 	if req.Existing != nil {
 		room = *req.Existing
 	} else {
-		ch, err := a.createChannel(ctx, req.Name)
-		if err != nil {
-			return mim.WarRoom{}, fmt.Errorf("slack: open room: %w", err)
+		var ch *slackapi.Channel
+		if req.Attempt > 1 {
+			// An earlier try may have created the channel and died before recording it.
+			ch = a.orphan(ctx, inc, req.Name)
+		}
+		if ch == nil {
+			var err error
+			if ch, err = a.createChannel(ctx, req.Name); err != nil {
+				return mim.WarRoom{}, fmt.Errorf("slack: open room: %w", err)
+			}
 		}
 		room = mim.WarRoom{Platform: Platform, ID: ch.ID, Name: ch.Name}
 		if err := req.Record(ctx, room); err != nil {
@@ -124,6 +132,59 @@ func (a *Adapter) createChannel(ctx context.Context, name string) (*slackapi.Cha
 		return ch, nil
 	}
 	return nil, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", name, suffixed(name, maxSuffix))
+}
+
+// orphan finds the war-room channel an earlier attempt at this incident created but
+// could not record: named like the room (name or name-N), created by this bot since
+// the declaration, not archived and not any incident's room. nil when there is none,
+// or when Slack cannot be asked (a second channel is then the lesser harm).
+func (a *Adapter) orphan(ctx context.Context, inc *mim.Incident, name string) *slackapi.Channel {
+	name = mim.RoomName(name, maxChannelName)
+	since := inc.DeclaredAt.Add(-time.Second).Unix()
+	var found *slackapi.Channel
+	cursor := ""
+	for page := 0; page < 50; page++ {
+		var chans []slackapi.Channel
+		err := a.call(ctx, "conversations.list", "", func(ctx context.Context) error {
+			var err error
+			chans, cursor, err = a.api.GetConversationsContext(ctx, &slackapi.GetConversationsParameters{
+				Cursor: cursor, ExcludeArchived: true, Limit: 1000, Types: []string{"public_channel"}})
+			return err
+		})
+		if err != nil {
+			a.log.Warn("slack: cannot look for an unrecorded war room", "incident", inc.Number, "err", err)
+			return nil
+		}
+		for i := range chans {
+			ch := &chans[i]
+			if ch.Creator != a.botUserID() || int64(ch.Created) < since || !roomNamed(ch.Name, name) {
+				continue
+			}
+			if _, err := a.router.Service.Store.IncidentByRoom(ctx, Platform, ch.ID); mim.ErrorCode(err) != mim.ENOTFOUND {
+				continue // some incident's room, or the store cannot tell: do not take it
+			}
+			if found == nil || ch.Created < found.Created {
+				found = ch
+			}
+		}
+		if cursor == "" {
+			break
+		}
+	}
+	if found != nil {
+		a.log.Warn("slack: adopting a war room channel an earlier attempt created", "incident", inc.Number, "channel", found.ID, "name", found.Name)
+	}
+	return found
+}
+
+// roomNamed tells whether channel is name or name with a numeric suffix.
+func roomNamed(channel, name string) bool {
+	for n := 1; n <= maxSuffix; n++ {
+		if channel == suffixed(name, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // suffixed returns name with "-n" (n > 1), shortened to stay within the limit.

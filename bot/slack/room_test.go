@@ -1,10 +1,13 @@
 package slack_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"mimbot/bot/slack"
 	"mimbot/bot/slack/slackfake"
 	"mimbot/mim"
 )
@@ -95,4 +98,61 @@ func countKind(inc *mim.Incident, k mim.Kind) int {
 		}
 	}
 	return n
+}
+
+// A process that dies between creating the channel and recording it: the next
+// attempt adopts that channel instead of opening a second one.
+func TestOpenRoomAdoptsUnrecordedChannel(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	inc, _, err := h.svc.Declare(h.ctx, mim.DeclareInput{Title: "Payments down", Impact: mim.High, Urgency: mim.High, By: "sam", Platform: slack.Platform})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crash := errors.New("the process died before recording the room")
+	_, err = h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 1,
+		Record: func(context.Context, mim.WarRoom) error { return crash }})
+	if !errors.Is(err, crash) {
+		t.Fatalf("first attempt: %v", err)
+	}
+	orphan, ok := h.fake.ChannelByName("mi-1-payments-down")
+	if !ok {
+		t.Fatal("the first attempt created no channel")
+	}
+	room, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 2,
+		Record: func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if room.ID != orphan.ID {
+		t.Errorf("second attempt opened %s (#%s), want the unrecorded %s", room.ID, room.Name, orphan.ID)
+	}
+	var rooms []string
+	for _, c := range h.fake.Channels() {
+		if strings.HasPrefix(c.Name, "mi-1-") {
+			rooms = append(rooms, c.Name)
+		}
+	}
+	if len(rooms) != 1 || len(h.fake.Pins(orphan.ID)) != 1 {
+		t.Errorf("channels %v, pins %d: want one room with its card", rooms, len(h.fake.Pins(orphan.ID)))
+	}
+}
+
+// A channel of the same name that someone else made, or another incident's room, is
+// never taken.
+func TestOpenRoomLeavesOthersChannels(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withChannel(slackfake.ChannelSeed{Name: "mi-1-payments-down"}))
+	inc, _, err := h.svc.Declare(h.ctx, mim.DeclareInput{Title: "Payments down", Impact: mim.High, Urgency: mim.High, By: "sam", Platform: slack.Platform})
+	if err != nil {
+		t.Fatal(err)
+	}
+	room, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 3,
+		Record: func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if room.Name != "mi-1-payments-down-2" {
+		t.Errorf("took #%s, want a new #mi-1-payments-down-2 beside the channel a person made", room.Name)
+	}
 }

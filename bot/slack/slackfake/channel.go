@@ -404,6 +404,62 @@ func (s *Server) apiConversationsMembers(c *apiCall) obj {
 		"response_metadata": obj{"next_cursor": next}})
 }
 
+// apiConversationsList implements conversations.list: public channels by default
+// (types=public_channel,private_channel for both; private ones only when the bot is
+// a member), creation order, cursor paging, exclude_archived honoured.
+func (s *Server) apiConversationsList(c *apiCall) obj {
+	limit, offset, code := pageArgs(c.p, 100, 1000)
+	if code != "" {
+		return fail(code)
+	}
+	types := c.p.get("types")
+	if types == "" {
+		types = "public_channel"
+	}
+	want := map[string]bool{}
+	for _, t := range strings.Split(types, ",") {
+		switch t = strings.TrimSpace(t); t {
+		case "public_channel", "private_channel", "im", "mpim":
+			want[t] = true
+		default:
+			return fail("invalid_types")
+		}
+	}
+	noArchived := c.p.get("exclude_archived") == "true" || c.p.get("exclude_archived") == "1"
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var list []obj
+	for _, id := range s.channelOrder {
+		ch := s.channels[id]
+		kind := "public_channel"
+		switch {
+		case ch.im:
+			kind = "im"
+		case ch.mpim:
+			kind = "mpim"
+		case ch.private:
+			kind = "private_channel"
+		}
+		if !want[kind] || noArchived && ch.archived || kind != "public_channel" && !ch.isMember(s.opts.BotUserID) {
+			continue
+		}
+		list = append(list, s.channelJSON(ch))
+	}
+	if offset > len(list) {
+		return fail("invalid_cursor")
+	}
+	end := min(offset+limit, len(list))
+	next := ""
+	if end < len(list) {
+		next = encodeCursor(end)
+	}
+	page := list[offset:end]
+	if page == nil {
+		page = []obj{}
+	}
+	return ok(obj{"channels": page, "response_metadata": obj{"next_cursor": next}})
+}
+
 // pageArgs reads limit and cursor. Cursors are opaque base64 offsets.
 func pageArgs(p params, def, maxLimit int) (limit, offset int, code string) {
 	limit = def

@@ -52,7 +52,7 @@ func DefaultRateLimit(method string) (limit RateLimit, ok bool) {
 		return RateLimit{PerMinute: 60, Burst: postMessageBurst, PerChannel: true}, true
 	case "apps.connections.open":
 		return tier(1), true
-	case "conversations.create", "conversations.setTopic", "conversations.archive",
+	case "conversations.create", "conversations.setTopic", "conversations.archive", "conversations.list",
 		"pins.add", "pins.list", "bookmarks.add", "files.upload":
 		return tier(2), true
 	case "conversations.invite", "conversations.info", "conversations.open",

@@ -71,6 +71,7 @@ func (s *Server) methodTable() map[string]handlerFunc {
 		"conversations.invite":         s.apiConversationsInvite,
 		"conversations.setTopic":       s.apiConversationsSetTopic,
 		"conversations.info":           s.apiConversationsInfo,
+		"conversations.list":           s.apiConversationsList,
 		"conversations.open":           s.apiConversationsOpen,
 		"conversations.archive":        s.apiConversationsArchive,
 		"conversations.members":        s.apiConversationsMembers,
