@@ -60,7 +60,10 @@ type TimerStore interface {
 	// ClaimTimers leases up to limit timers due at now that nobody holds a live lease
 	// on; each is then fired with UpdateIncident (Change.Fired) or CompleteTimer.
 	ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, owner string, limit int) ([]Timer, error)
-	// NextDue is the due time of the earliest pending timer; zero when there is none.
+	// NextDue is when a pending timer can next be claimed: its due time, or the end of
+	// the live lease another worker holds on it; zero when there is none. (A worker
+	// that slept only until a leased timer's due time would wake for nothing until the
+	// lease ran out.)
 	NextDue(ctx context.Context) (time.Time, error)
 	// CompleteTimer completes a global timer, schedules its successor (next, when not
 	// nil) and queues msgs, in one transaction.

@@ -60,7 +60,7 @@ func (db *DB) ClaimTimers(ctx context.Context, now time.Time, lease time.Duratio
 // no timer is pending.
 func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
 	var due *time.Time
-	if err := db.pool.QueryRow(ctx, `SELECT MIN(due) FROM timers WHERE done_at IS NULL`).Scan(&due); err != nil {
+	if err := db.pool.QueryRow(ctx, `SELECT MIN(GREATEST(due, lease_until)) FROM timers WHERE done_at IS NULL`).Scan(&due); err != nil {
 		return time.Time{}, db.fail("next due", err)
 	}
 	return fromNull(due), nil

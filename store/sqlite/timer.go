@@ -63,7 +63,7 @@ func (db *DB) ClaimTimers(ctx context.Context, now time.Time, lease time.Duratio
 // no timer is pending.
 func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
 	var due sql.NullInt64
-	if err := db.db.QueryRowContext(ctx, `SELECT MIN(due) FROM timers WHERE done_at IS NULL`).Scan(&due); err != nil {
+	if err := db.db.QueryRowContext(ctx, `SELECT MIN(max(due, COALESCE(lease_until, due))) FROM timers WHERE done_at IS NULL`).Scan(&due); err != nil {
 		return time.Time{}, fmt.Errorf("sqlite: next due: %w", err)
 	}
 	return fromNullMillis(due), nil

@@ -399,10 +399,11 @@ func testNextDue(t *testing.T, s mim.Store) {
 	if due := nextDue(t, s); !due.Equal(at(5 * time.Minute)) {
 		t.Errorf("NextDue = %v, want 5m", due)
 	}
-	// A leased timer is still pending: its worker may die.
+	// A leased timer is still pending (its worker may die), but nobody else can claim
+	// it before the lease (a minute) ends.
 	claimed := claimTimers(t, s, at(5*time.Minute), "w", 10)
-	if due := nextDue(t, s); !due.Equal(at(5 * time.Minute)) {
-		t.Errorf("NextDue with a leased timer = %v, want 5m", due)
+	if due := nextDue(t, s); !due.Equal(at(6 * time.Minute)) {
+		t.Errorf("NextDue with a leased timer = %v, want the lease's end at 6m", due)
 	}
 	if err := fire(t, s, claimed[0]); err != nil {
 		t.Fatal(err)
