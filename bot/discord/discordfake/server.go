@@ -178,7 +178,8 @@ func (s *Server) ResetCalls() { s.calls.reset() }
 // given for their bucket (or the global limit) had elapsed.
 func (s *Server) EarlyRetries() int { return s.limiter.earlyRetries() }
 
-// SetLatency delays every matching REST call by d before it is handled; d <= 0
+// SetLatency delays the answer of every matching REST call by d (the call takes
+// effect when it arrives); d <= 0
 // removes the entry. The prefix "" matches every call; otherwise it is
 // matched against the path without /api/vN ("/channels/123"), the route
 // pattern ("/channels/{channel_id}/messages"), or either preceded by the
@@ -265,8 +266,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		done(jsonReply(http.StatusTooManyRequests, dec.body()))
 		return
 	}
-	if d := s.faults.latencyFor(r.Method, path, rt.pattern); d > 0 {
-		t := time.NewTimer(d)
+	// Latency holds the answer, not the work: the call takes effect when it arrives
+	// and its answer comes back after the latency, as with slackfake, so that what
+	// the bot does at once and what it does one call after another show apart.
+	latency := s.faults.latencyFor(r.Method, path, rt.pattern)
+	wait := func() {
+		if latency <= 0 {
+			return
+		}
+		t := time.NewTimer(latency)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
@@ -275,6 +283,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if f, ok := s.faults.take(r.Method, path, rt.pattern); ok {
 		call.Fault = true
+		wait()
 		if f.Drop {
 			call.Duration = time.Since(start)
 			s.calls.add(call)
@@ -294,6 +303,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rep.limit.setHeaders(w.Header())
 		call.RateLimited = true
 	}
+	wait()
 	done(rep)
 }
 
