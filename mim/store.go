@@ -48,6 +48,9 @@ type IncidentReader interface {
 	Incidents(ctx context.Context, f Filter) ([]*Incident, error)
 	// Held counts the open major incidents of each incident manager.
 	Held(ctx context.Context) (map[string]int, error)
+	// IncidentByRequestKey returns the incident a request (CreateIncident's
+	// requestKey) declared, with its timeline; ENOTFOUND when none did.
+	IncidentByRequestKey(ctx context.Context, key string) (*Incident, error)
 }
 
 // RoomIndex finds the incident a war room belongs to.

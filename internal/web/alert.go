@@ -273,28 +273,20 @@ func (s *Server) alertResolved(ctx context.Context, hook *alertWebhook) (alertRe
 }
 
 // episode finds the latest incident of the chain that starts at key, without
-// declaring anything; nil when there is none. The store has no lookup by request key,
-// so it scans the incidents (their rows, not their timelines).
+// declaring anything; nil when there is none.
 func (s *Server) episode(ctx context.Context, key string) (*mim.Incident, error) {
-	all, err := s.svc.Store.Incidents(ctx, mim.Filter{})
-	if err != nil {
-		return nil, fmt.Errorf("find the incident of an alert group: %w", err)
-	}
-	byKey := make(map[string]*mim.Incident, len(all))
-	for _, inc := range all {
-		if strings.HasPrefix(inc.RequestKey, alertPlatform+":") {
-			byKey[inc.RequestKey] = inc
-		}
-	}
 	var latest *mim.Incident
-	for k := key; ; {
-		inc, ok := byKey[k]
-		if !ok {
+	for k, hops := key, 0; hops < 10000; hops++ { // bounded, so that even bad data cannot loop
+		inc, err := s.svc.Store.IncidentByRequestKey(ctx, k)
+		if mim.ErrorCode(err) == mim.ENOTFOUND {
 			return latest, nil
 		}
-		delete(byKey, k) // so that even bad data cannot make the walk loop
+		if err != nil {
+			return nil, fmt.Errorf("find the incident of an alert group: %w", err)
+		}
 		latest, k = inc, nextKey(key, inc.Number)
 	}
+	return latest, nil
 }
 
 // alertDeclarer is who declares for Alertmanager: the first configured declarer,

@@ -133,6 +133,19 @@ func (db *DB) Incident(ctx context.Context, n int) (*mim.Incident, error) {
 	return inc, nil
 }
 
+// IncidentByRequestKey returns the incident a request declared, with its timeline.
+func (db *DB) IncidentByRequestKey(ctx context.Context, key string) (*mim.Incident, error) {
+	var n int
+	err := db.pool.QueryRow(ctx, `SELECT number FROM incidents WHERE request_key = $1`, key).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, mim.Errorf(mim.ENOTFOUND, "No incident was declared by request %q.", key)
+	}
+	if err != nil {
+		return nil, db.fail("incident by request key", err)
+	}
+	return db.Incident(ctx, n)
+}
+
 // Incidents lists incidents, newest first. Their Timeline is nil: a list never
 // needs it and it is the bulk of an incident; call Incident for one.
 func (db *DB) Incidents(ctx context.Context, f mim.Filter) ([]*mim.Incident, error) {

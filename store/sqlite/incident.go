@@ -127,8 +127,19 @@ func (db *DB) Incident(ctx context.Context, n int) (*mim.Incident, error) {
 	return inc, nil
 }
 
-// Incidents lists incidents, newest first. Their Timeline is nil: a list never
-// needs it and it is the bulk of an incident; call Incident for one.
+// IncidentByRequestKey returns the incident a request declared, with its timeline.
+func (db *DB) IncidentByRequestKey(ctx context.Context, key string) (*mim.Incident, error) {
+	var n int
+	err := db.db.QueryRowContext(ctx, `SELECT number FROM incidents WHERE request_key = ?`, key).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, mim.Errorf(mim.ENOTFOUND, "No incident was declared by request %q.", key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: incident by request key: %w", err)
+	}
+	return db.Incident(ctx, n)
+}
+
 // Held counts the open major incidents of each incident manager.
 func (db *DB) Held(ctx context.Context) (map[string]int, error) {
 	rows, err := db.db.QueryContext(ctx, `
@@ -155,6 +166,8 @@ func (db *DB) Held(ctx context.Context) (map[string]int, error) {
 	return held, nil
 }
 
+// Incidents lists incidents, newest first. Their Timeline is nil: a list never
+// needs it and it is the bulk of an incident; call Incident for one.
 func (db *DB) Incidents(ctx context.Context, f mim.Filter) ([]*mim.Incident, error) {
 	limit := f.Limit
 	if limit <= 0 {

@@ -27,6 +27,7 @@ func incidentTests() []test {
 		{"TimesMillisecondUTC", testTimes},
 		{"ListFilters", testList},
 		{"HeldByIncidentManager", testHeld},
+		{"ByRequestKey", testByRequestKey},
 	}
 }
 
@@ -488,5 +489,21 @@ func testList(t *testing.T, s mim.Store) {
 				t.Errorf("numbers (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// testByRequestKey finds the incident a request declared, with its timeline.
+func testByRequestKey(t *testing.T, s mim.Store) {
+	want := declare(t, s, "alertmanager:abc", nil)
+	declare(t, s, "slack:other", nil)
+	got, err := s.IncidentByRequestKey(t.Context(), "alertmanager:abc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Number != want.Number || len(got.Timeline) == 0 {
+		t.Errorf("got #%d with %d entries, want #%d with its timeline", got.Number, len(got.Timeline), want.Number)
+	}
+	if _, err := s.IncidentByRequestKey(t.Context(), "alertmanager:nope"); mim.ErrorCode(err) != mim.ENOTFOUND {
+		t.Errorf("unknown key: %v, want not found", err)
 	}
 }
