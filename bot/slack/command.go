@@ -49,8 +49,9 @@ func (a *Adapter) openDeclare(ctx context.Context, cmd slackapi.SlashCommand, re
 }
 
 // run handles one command and answers the person who typed it. A declaration's
-// answer shows the war room opening, then ready, in place.
-func (a *Adapter) run(ctx context.Context, req bot.Request, reply replier) {
+// answer shows the war room opening, then ready, in place. It reports whether the
+// command was carried out.
+func (a *Adapter) run(ctx context.Context, req bot.Request, reply replier) bool {
 	declare := strings.EqualFold(firstWord(req.Text), "declare")
 	if declare {
 		a.progress.begin(req.RequestID, reply)
@@ -69,7 +70,7 @@ func (a *Adapter) run(ctx context.Context, req bot.Request, reply replier) {
 		if err := reply(ctx, text, false); err != nil {
 			a.log.Warn("slack: reply not delivered", "verb", firstWord(req.Text), "err", err)
 		}
-		return
+		return rep.Err == nil
 	}
 	if err := reply(ctx, text+"\nOpening war room...", false); err != nil {
 		a.log.Warn("slack: reply not delivered", "verb", "declare", "incident", rep.Incident.Number, "err", err)
@@ -79,6 +80,7 @@ func (a *Adapter) run(ctx context.Context, req bot.Request, reply replier) {
 			a.log.Warn("slack: progress not shown", "incident", rep.Incident.Number, "err", err)
 		}
 	}
+	return true
 }
 
 func firstWord(s string) string {

@@ -42,7 +42,14 @@ func (a *Adapter) blockAction(cb slackapi.InteractionCallback) (then func()) {
 		switch verb {
 		case mim.ButtonAck:
 			req := bot.Request{Platform: Platform, User: cb.User.ID, Room: channel, Text: fmt.Sprintf("ack incident=%d", n), RequestID: "slack:" + cb.TriggerID}
-			return func() { a.spawn(func(ctx context.Context) { a.run(ctx, req, reply) }) }
+			page, responseURL := cb.Message.Text, cb.ResponseURL
+			return func() {
+				a.spawn(func(ctx context.Context) {
+					if a.run(ctx, req, reply) && strings.HasPrefix(channel, "D") && responseURL != "" {
+						a.acknowledged(ctx, responseURL, page, n)
+					}
+				})
+			}
 		case mim.ButtonUpdate, mim.ButtonResolve:
 			view := textModal(verb, n, channel)
 			trigger := cb.TriggerID
@@ -91,4 +98,19 @@ func (a *Adapter) viewSubmission(cb slackapi.InteractionCallback) (ack any, then
 	req := bot.Request{Platform: Platform, User: cb.User.ID, Room: meta.Channel, Text: text, RequestID: "slack:" + cb.View.ID}
 	reply := a.toUser(meta.Channel, cb.User.ID)
 	return nil, func() { a.spawn(func(ctx context.Context) { a.run(ctx, req, reply) }) }
+}
+
+// acknowledged replaces a page in a direct message, once acknowledged, with the same
+// text and no button, so that the lead's DMs show what is still waiting for them. (The
+// card in the war room refreshes by itself.)
+func (a *Adapter) acknowledged(ctx context.Context, responseURL, page string, n int) {
+	text := fmt.Sprintf(":white_check_mark: You acknowledged the page to #%d.", n)
+	if page != "" {
+		text = page + "\n" + text
+	}
+	section := map[string]any{"type": "section", "text": map[string]any{"type": "mrkdwn", "text": bot.Truncate(text, 3000)}}
+	body := map[string]any{"replace_original": true, "text": text, "blocks": []any{section}}
+	if err := a.postJSON(ctx, responseURL, body); err != nil {
+		a.log.Warn("slack: acknowledged page not updated", "incident", n, "err", err)
+	}
 }

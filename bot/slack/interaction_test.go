@@ -25,6 +25,7 @@ func TestAcknowledgeButton(t *testing.T) {
 		t.Fatalf("page buttons %+v", b)
 	}
 	payload := press(h, "frank", page[0].Channel, page[0].TS, b[0].ActionID, 1)
+	payload["message"] = map[string]any{"type": "message", "ts": page[0].TS, "text": page[0].Text} // Slack sends the message pressed
 	ack, err := h.fake.SendInteraction(h.ctx, payload)
 	if err != nil || !ack.Acked {
 		t.Fatalf("ack %+v: %v", ack, err)
@@ -35,6 +36,10 @@ func TestAcknowledgeButton(t *testing.T) {
 	})
 	h.eventually("the answer to frank", func() bool {
 		return len(containing(h.fake.Ephemerals(page[0].Channel), "Page acknowledged on #1")) == 1
+	})
+	h.eventually("the page in frank's DMs replaced, without its button", func() bool {
+		m, _ := h.fake.Message(page[0].Channel, page[0].TS)
+		return strings.Contains(m.Text, "You are paged") && strings.Contains(m.Text, "You acknowledged the page to #1") && !strings.Contains(string(m.Blocks), "mimbot_ack")
 	})
 	h.drain()
 	room := h.room(inc)
