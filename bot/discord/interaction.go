@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,7 +112,19 @@ func (a *Adapter) component(i *discordgo.Interaction) (response, func()) {
 	}
 	switch button {
 	case mim.ButtonAck:
-		return deferred(), a.later(i, fmt.Sprintf("ack incident=%d", n))
+		if i.GuildID != "" || i.Message == nil {
+			return deferred(), a.later(i, fmt.Sprintf("ack incident=%d", n))
+		}
+		// A page in a direct message: once acknowledged, it loses its button.
+		req := bot.Request{Platform: Platform, User: invoker(i), Text: fmt.Sprintf("ack incident=%d", n), RequestID: Platform + ":" + i.ID}
+		r, channel, msg := a.replyTo(i.Token), i.ChannelID, i.Message
+		return deferred(), func() {
+			a.spawn(func(ctx context.Context) {
+				if a.run(ctx, req, r) {
+					a.acknowledged(ctx, channel, msg, n)
+				}
+			})
+		}
 	case mim.ButtonUpdate, mim.ButtonResolve:
 		return textModal(button, n), nothing
 	}
@@ -164,8 +177,9 @@ func invoker(i *discordgo.Interaction) string {
 }
 
 // run handles one command and answers the person who typed it. A declaration's
-// answer shows the war room opening, then ready, in place.
-func (a *Adapter) run(ctx context.Context, req bot.Request, r *reply) {
+// answer shows the war room opening, then ready, in place. It reports whether the
+// command was carried out.
+func (a *Adapter) run(ctx context.Context, req bot.Request, r *reply) bool {
 	verb := firstWord(req.Text)
 	declare := verb == "declare"
 	if declare {
@@ -189,7 +203,7 @@ func (a *Adapter) run(ctx context.Context, req bot.Request, r *reply) {
 		if err := r.send(ctx, text); err != nil {
 			log.Warn("discord: reply not delivered", "method", "PATCH /webhooks/{app}/{token}/messages/@original", "err", err)
 		}
-		return
+		return rep.Err == nil
 	}
 	if err := r.send(ctx, text+"\nOpening war room..."); err != nil {
 		log.Warn("discord: reply not delivered", "method", "PATCH /webhooks/{app}/{token}/messages/@original", "err", err)
@@ -198,6 +212,20 @@ func (a *Adapter) run(ctx context.Context, req bot.Request, r *reply) {
 		if err := next.send(ctx, final); err != nil {
 			log.Warn("discord: progress not shown", "err", err)
 		}
+	}
+	return true
+}
+
+// acknowledged edits a page in a direct message, once acknowledged: its text with a
+// check mark, and no button.
+func (a *Adapter) acknowledged(ctx context.Context, channel string, msg *discordgo.Message, n int) {
+	text := bot.Truncate(msg.Content+fmt.Sprintf("\n✅ You acknowledged the page to #%d.", n), maxContent)
+	err := a.rest.do(ctx, call{
+		method: http.MethodPatch, path: "/channels/" + channel + "/messages/" + msg.ID, route: "PATCH /channels/{channel}/messages/{message}",
+		major: channel, body: edit{Content: &text, Components: []discordgo.MessageComponent{}, AllowedMentions: only(nil)}, idempotent: true,
+	}, nil)
+	if err != nil {
+		a.log.Warn("discord: acknowledged page not updated", "incident", n, "err", err)
 	}
 }
 

@@ -50,6 +50,10 @@ func TestAcknowledgeButton(t *testing.T) {
 		a := h.answer(i.ID)
 		return a.Ephemeral() && strings.Contains(a.Content, "Page acknowledged on #1")
 	})
+	h.eventually("the page in frank's DMs edited, without its button", func() bool {
+		m, _ := h.fake.Message(page[0].ID)
+		return strings.Contains(m.Content, "You are paged") && strings.Contains(m.Content, "You acknowledged the page to #1") && len(buttons(t, m)) == 0
+	})
 	h.drain()
 	room := h.room(inc)
 	card, _ := h.fake.Message(room.Card)
