@@ -123,8 +123,36 @@ func (a *Adapter) category(ctx context.Context, name string, need int, refresh b
 		}
 		a.log.Info("discord: category created", "name", want, "channel", cat.ID)
 		g.chans = append(g.chans, cat)
+		// Another replica may have created the same category at the same moment: all
+		// keep the oldest (the smallest snowflake) and the others delete their own.
+		if again, lerr := a.listChannelsLocked(ctx); lerr == nil {
+			if first := oldestCategory(again, want); first != "" && first != cat.ID {
+				a.log.Info("discord: another replica created the category too; using the first", "name", want, "channel", first)
+				if derr := a.rest.do(ctx, call{method: http.MethodDelete, path: "/channels/" + cat.ID, route: "DELETE /channels/{channel}", major: cat.ID, idempotent: true}, nil); derr != nil {
+					a.log.Warn("discord: duplicate category not deleted", "channel", cat.ID, "err", derr)
+				}
+				g.chans = slices.DeleteFunc(g.chans, func(c channel) bool { return c.ID == cat.ID })
+				return first, slices.Clone(g.chans), true, nil
+			}
+			return cat.ID, again, true, nil
+		}
 		return cat.ID, append(chans, cat), true, nil
 	}
+}
+
+// oldestCategory returns the id of the oldest category called name: snowflakes grow
+// with time, a longer one is a later one.
+func oldestCategory(chans []channel, name string) string {
+	first := ""
+	for _, c := range chans {
+		if c.Type != channelCategory || !strings.EqualFold(c.Name, name) {
+			continue
+		}
+		if first == "" || len(c.ID) < len(first) || len(c.ID) == len(first) && c.ID < first {
+			first = c.ID
+		}
+	}
+	return first
 }
 
 // pickCategory finds, in chans, the category called name (or "name N") with room for
@@ -142,12 +170,12 @@ func pickCategory(chans []channel, name string, need int) (id, want string, full
 		if n > 1 {
 			want = fmt.Sprintf("%s %d", name, n)
 		}
-		i := slices.IndexFunc(chans, func(c channel) bool { return c.Type == channelCategory && strings.EqualFold(c.Name, want) })
-		if i < 0 {
+		id := oldestCategory(chans, want) // the same one in every replica
+		if id == "" {
 			return "", want, nil
 		}
-		if children[chans[i].ID]+need <= maxChannelsInCategory {
-			return chans[i].ID, "", nil
+		if children[id]+need <= maxChannelsInCategory {
+			return id, "", nil
 		}
 	}
 	return "", "", mim.Errorf(mim.EINVALID, "the categories %q to \"%s %d\" are all full", name, name, maxSuffix)

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"mimbot/bot/discord"
 	"mimbot/bot/discord/discordfake"
 	"mimbot/mim"
 )
@@ -353,5 +355,48 @@ func deleteChannel(t *testing.T, h *harness, id string) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("delete channel %s: HTTP %d", id, resp.StatusCode)
+	}
+}
+
+// Two replicas opening their first war rooms at the same moment each create the "Major
+// incidents" category; they settle on the oldest, and the other one is deleted.
+func TestReplicasShareOneCategory(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	other := h.newAdapter(h.cfg) // a second replica: its own cache, the same guild and store
+	h.fake.SetLatency("/guilds/", 200*time.Millisecond) // both replicas look before either creates
+	var incs []*mim.Incident
+	for _, title := range []string{"Payments down", "Search down"} {
+		inc, _, err := h.svc.Declare(h.ctx, mim.DeclareInput{Title: title, Impact: mim.High, Urgency: mim.High, By: "sam", Platform: discord.Platform})
+		if err != nil {
+			t.Fatal(err)
+		}
+		incs = append(incs, inc)
+	}
+	var wg sync.WaitGroup
+	for i, a := range []*discord.Adapter{h.adapter, other} {
+		inc := incs[i]
+		wg.Go(func() {
+			_, err := a.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 1,
+				Record: func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) }})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var cats []string
+	for _, c := range h.fake.Channels() {
+		if c.Type == discordfake.ChannelCategory && c.Name == "Major incidents" {
+			cats = append(cats, c.ID)
+		}
+	}
+	if len(cats) != 1 {
+		t.Fatalf("categories %v, want one", cats)
+	}
+	for _, name := range []string{"mi-1-payments-down", "mi-2-search-down"} {
+		if c, ok := h.fake.ChannelByName(name); !ok || c.ParentID != cats[0] {
+			t.Errorf("#%s is under %q, want the one category %s", name, c.ParentID, cats[0])
+		}
 	}
 }
