@@ -298,6 +298,7 @@ const (
 	codeUnknownMessage      = 10008
 	codeAlreadyAcknowledged = 40060
 	codeInvalidForm         = 50035
+	codeMaxGuildChannels    = 30013 // a guild holds at most 500 channels
 )
 
 // discordCode returns Discord's error code in err, or 0.

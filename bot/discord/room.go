@@ -255,10 +255,16 @@ func (a *Adapter) createText(ctx context.Context, inc *mim.Incident, chans []cha
 			body["topic"] = topic
 		}
 		var ch channel
-		err := a.rest.do(ctx, call{
-			method: http.MethodPost, path: "/guilds/" + a.cfg.GuildID + "/channels", route: "POST /guilds/{guild}/channels", major: a.cfg.GuildID,
-			body: body,
-		}, &ch)
+		create := func() error {
+			return a.rest.do(ctx, call{
+				method: http.MethodPost, path: "/guilds/" + a.cfg.GuildID + "/channels", route: "POST /guilds/{guild}/channels", major: a.cfg.GuildID,
+				body: body,
+			}, &ch)
+		}
+		err := create()
+		if discordCode(err) == codeMaxGuildChannels && a.pruneArchived(ctx, inc) {
+			err = create()
+		}
 		if err != nil && mim.ErrorCode(err) == mim.EUNAVAILABLE && statusOf(err) != http.StatusTooManyRequests {
 			// Discord may have created it before the answer was lost: look.
 			if again, lerr := a.listChannels(ctx); lerr == nil {
@@ -417,4 +423,38 @@ func (a *Adapter) roomReady(inc *mim.Incident, room mim.WarRoom, team []string) 
 			a.log.Warn("discord: progress not shown", "incident", inc.Number, "err", err)
 		}
 	})
+}
+
+// pruneArchived makes room in a guild that holds its 500 channels: it deletes the
+// oldest archived war room (its incident's timeline and summary stay in mimbot's
+// database). It reports whether a channel was deleted.
+func (a *Adapter) pruneArchived(ctx context.Context, inc *mim.Incident) bool {
+	chans, err := a.listChannels(ctx)
+	if err != nil {
+		return false
+	}
+	archived := map[string]bool{}
+	for _, c := range chans {
+		if c.Type == channelCategory && strings.HasPrefix(strings.ToLower(c.Name), strings.ToLower(archivedCategory)) {
+			archived[c.ID] = true
+		}
+	}
+	oldest := ""
+	for _, c := range chans {
+		if c.Type == channelText && archived[c.ParentID] && (oldest == "" || len(c.ID) < len(oldest) || len(c.ID) == len(oldest) && c.ID < oldest) {
+			oldest = c.ID
+		}
+	}
+	if oldest == "" {
+		a.log.Warn("discord: the guild holds 500 channels and no archived war room can make room", "incident", inc.Number)
+		return false
+	}
+	err = a.rest.do(ctx, call{method: http.MethodDelete, path: "/channels/" + oldest, route: "DELETE /channels/{channel}", major: oldest, idempotent: true}, nil)
+	if err != nil {
+		a.log.Warn("discord: oldest archived war room not deleted", "channel", oldest, "err", err)
+		return false
+	}
+	a.log.Info("discord: deleted the oldest archived war room to make room (500 channels)", "channel", oldest, "incident", inc.Number)
+	a.forget(oldest)
+	return true
 }

@@ -3,6 +3,7 @@ package discord_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -363,7 +364,7 @@ func deleteChannel(t *testing.T, h *harness, id string) {
 func TestReplicasShareOneCategory(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	other := h.newAdapter(h.cfg) // a second replica: its own cache, the same guild and store
+	other := h.newAdapter(h.cfg)                        // a second replica: its own cache, the same guild and store
 	h.fake.SetLatency("/guilds/", 200*time.Millisecond) // both replicas look before either creates
 	var incs []*mim.Incident
 	for _, title := range []string{"Payments down", "Search down"} {
@@ -398,5 +399,34 @@ func TestReplicasShareOneCategory(t *testing.T) {
 		if c, ok := h.fake.ChannelByName(name); !ok || c.ParentID != cats[0] {
 			t.Errorf("#%s is under %q, want the one category %s", name, c.ParentID, cats[0])
 		}
+	}
+}
+
+// A guild that holds its 500 channels: the oldest archived war room makes room for the
+// new one, and the new incident still gets its war room.
+func TestFullGuildPrunesOldestArchivedRoom(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withFake(func(o *discordfake.Options) {
+		o.Channels = append(o.Channels,
+			discordfake.Channel{ID: "900000000000000001", Name: "Archived incidents", Type: discordfake.ChannelCategory},
+			discordfake.Channel{ID: "900000000000000002", Name: "mi-0-old-outage", Type: discordfake.ChannelText, ParentID: "900000000000000001"},
+			discordfake.Channel{ID: "900000000000000003", Name: "mi-00-later-outage", Type: discordfake.ChannelText, ParentID: "900000000000000001"},
+			discordfake.Channel{ID: "900000000000000004", Name: "Major incidents", Type: discordfake.ChannelCategory})
+		for len(o.Channels) < 500 {
+			o.Channels = append(o.Channels, discordfake.Channel{Name: fmt.Sprintf("team-%d", len(o.Channels)), Type: discordfake.ChannelText})
+		}
+	}))
+	if n := len(h.fake.Channels()); n != 500 {
+		t.Fatalf("the guild holds %d channels, want 500", n)
+	}
+	inc := h.declare("Payments down", opt("impact", "high"), opt("urgency", "high"), opt("towers", "database"))
+	if _, ok := h.fake.Channel(h.room(inc).ID); !ok {
+		t.Fatal("no war room")
+	}
+	if _, ok := h.fake.Channel("900000000000000002"); ok {
+		t.Error("the oldest archived war room is still there")
+	}
+	if _, ok := h.fake.Channel("900000000000000003"); !ok {
+		t.Error("a newer archived war room was deleted too")
 	}
 }
