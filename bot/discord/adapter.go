@@ -60,7 +60,7 @@ type Adapter struct {
 	key    ed25519.PublicKey // nil: HTTP interactions are refused
 
 	lanes    *bot.Lanes
-	progress *progressBook
+	progress *bot.Progress[*reply]
 	granted  *bot.Recent // "channel/user" overwrites known to be in place
 	guild    guild       // the guild's channels as last seen
 	// attempted holds the incidents whose war room this process tried to open: one
@@ -125,7 +125,7 @@ func NewAdapter(cfg Config, router *bot.Router, log *slog.Logger) (*Adapter, err
 		http:      &hc,
 		key:       key,
 		lanes:     bot.NewLanes(),
-		progress:  newProgressBook(),
+		progress:  bot.NewProgress[*reply](progressTTL),
 		granted:   bot.NewRecent(20000),
 		attempted: bot.NewRecent(10000),
 		slots:     make(chan struct{}, cfg.Concurrency),

@@ -183,7 +183,7 @@ func (a *Adapter) run(ctx context.Context, req bot.Request, r *reply) bool {
 	verb := firstWord(req.Text)
 	declare := verb == "declare"
 	if declare {
-		a.progress.begin(req.RequestID, r)
+		a.progress.Begin(req.RequestID, r)
 	}
 	rep := a.router.Handle(ctx, req)
 	text := rep.Text
@@ -199,7 +199,7 @@ func (a *Adapter) run(ctx context.Context, req bot.Request, r *reply) bool {
 		log = log.With("incident", rep.Incident.Number)
 	}
 	if !follow {
-		a.progress.drop(req.RequestID)
+		a.progress.Drop(req.RequestID)
 		if err := r.send(ctx, text); err != nil {
 			log.Warn("discord: reply not delivered", "method", "PATCH /webhooks/{app}/{token}/messages/@original", "err", err)
 		}
@@ -208,7 +208,7 @@ func (a *Adapter) run(ctx context.Context, req bot.Request, r *reply) bool {
 	if err := r.send(ctx, text+"\nOpening war room..."); err != nil {
 		log.Warn("discord: reply not delivered", "method", "PATCH /webhooks/{app}/{token}/messages/@original", "err", err)
 	}
-	if next, final := a.progress.shown(req.RequestID, text); next != nil {
+	if next, final, ok := a.progress.Shown(req.RequestID, text); ok {
 		if err := next.send(ctx, final); err != nil {
 			log.Warn("discord: progress not shown", "err", err)
 		}

@@ -414,8 +414,8 @@ func (a *Adapter) roomReady(inc *mim.Incident, room mim.WarRoom, team []string) 
 		line += " (" + strings.Join(parts, ", ") + ")"
 	}
 	line += "."
-	r, text := a.progress.ready(inc.RequestKey, line)
-	if r == nil {
+	r, text, ok := a.progress.Ready(inc.RequestKey, line)
+	if !ok {
 		return
 	}
 	a.spawn(func(ctx context.Context) {

@@ -57,7 +57,7 @@ type Adapter struct {
 	lanes    *bot.Lanes
 	events   *bot.Recent // event ids already handled
 	pinned   *bot.Recent // "channel/ts" of messages already captured
-	progress *progressBook
+	progress *bot.Progress[replier]
 
 	slots  chan struct{} // one per inbound request being worked on
 	work   sync.WaitGroup
@@ -109,7 +109,7 @@ func NewAdapter(cfg Config, router *bot.Router, log *slog.Logger) (*Adapter, err
 		lanes:    bot.NewLanes(),
 		events:   bot.NewRecent(10000),
 		pinned:   bot.NewRecent(10000),
-		progress: newProgressBook(),
+		progress: bot.NewProgress[replier](progressTTL),
 		slots:    make(chan struct{}, cfg.Concurrency),
 		base:     base,
 		cancel:   cancel,

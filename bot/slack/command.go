@@ -54,7 +54,7 @@ func (a *Adapter) openDeclare(ctx context.Context, cmd slackapi.SlashCommand, re
 func (a *Adapter) run(ctx context.Context, req bot.Request, reply replier) bool {
 	declare := strings.EqualFold(firstWord(req.Text), "declare")
 	if declare {
-		a.progress.begin(req.RequestID, reply)
+		a.progress.Begin(req.RequestID, reply)
 	}
 	rep := a.router.Handle(ctx, req)
 	text := rep.Text
@@ -66,7 +66,7 @@ func (a *Adapter) run(ctx context.Context, req bot.Request, reply replier) bool 
 		}
 	}
 	if !follow {
-		a.progress.drop(req.RequestID)
+		a.progress.Drop(req.RequestID)
 		if err := reply(ctx, text, false); err != nil {
 			a.log.Warn("slack: reply not delivered", "verb", firstWord(req.Text), "err", err)
 		}
@@ -75,7 +75,7 @@ func (a *Adapter) run(ctx context.Context, req bot.Request, reply replier) bool 
 	if err := reply(ctx, text+"\nOpening war room...", false); err != nil {
 		a.log.Warn("slack: reply not delivered", "verb", "declare", "incident", rep.Incident.Number, "err", err)
 	}
-	if next, final := a.progress.shown(req.RequestID, text); next != nil {
+	if next, final, ok := a.progress.Shown(req.RequestID, text); ok {
 		if err := next(ctx, final, true); err != nil {
 			a.log.Warn("slack: progress not shown", "incident", rep.Incident.Number, "err", err)
 		}

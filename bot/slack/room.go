@@ -306,8 +306,8 @@ func (a *Adapter) roomReady(inc *mim.Incident, room mim.WarRoom, invited []strin
 		line += ": " + strings.Join(parts, "; ")
 	}
 	line += ". Done."
-	reply, text := a.progress.ready(inc.RequestKey, line)
-	if reply == nil {
+	reply, text, ok := a.progress.Ready(inc.RequestKey, line)
+	if !ok {
 		return
 	}
 	a.spawn(func(ctx context.Context) {
