@@ -212,11 +212,6 @@ func (a *Adapter) person(user string) string {
 	return k
 }
 
-// slackID returns the Slack user id of a person key, or "".
-func (a *Adapter) slackID(key string) string {
-	return a.router.Service.Config.People[key].Slack
-}
-
 // botUserID returns the bot's own user id, once Start learned it.
 func (a *Adapter) botUserID() string {
 	a.mu.Lock()

@@ -184,13 +184,20 @@ func (m *Main) openStore(ctx context.Context) (Store, string, error) {
 	return db, "SQLite " + path, nil
 }
 
+// migrate applies the pending migrations and opens nothing else (no pool).
 func (m *Main) migrate(ctx context.Context) error {
-	st, where, err := m.openStore(ctx)
-	if err != nil {
-		return err
+	if url := m.Getenv("DATABASE_URL"); url != "" {
+		if err := postgres.Migrate(ctx, url); err != nil {
+			return fmt.Errorf("migrate DATABASE_URL: %w", err)
+		}
+		fmt.Fprintln(m.Stdout, "migrations applied: PostgreSQL")
+		return nil
 	}
-	defer st.Close()
-	fmt.Fprintf(m.Stdout, "migrations applied: %s\n", where)
+	path := m.env("MIMBOT_DB", "mimbot.db")
+	if err := sqlite.Migrate(ctx, path); err != nil {
+		return fmt.Errorf("migrate %s: %w", path, err)
+	}
+	fmt.Fprintf(m.Stdout, "migrations applied: SQLite %s\n", path)
 	return nil
 }
 

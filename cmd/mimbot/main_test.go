@@ -14,6 +14,7 @@ import (
 
 	"mimbot/internal/api"
 	"mimbot/internal/config"
+	"mimbot/internal/pgtest"
 )
 
 // testClock starts on a Monday morning and moves only when the script sleeps.
@@ -296,5 +297,18 @@ close
 	}
 	if string(want) != out {
 		t.Errorf("the transcript changed; if that is meant, run with -update and review the diff.\n--- got\n%s", out)
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	e := newEnv(t)
+	for _, url := range []string{"", pgtest.DB(t)} {
+		e.vars["DATABASE_URL"] = url
+		if code, out, errOut := e.run("", "migrate"); code != 0 || !strings.Contains(out, "migrations applied") {
+			t.Errorf("migrate (DATABASE_URL=%q): exit %d %s %s", url, code, out, errOut)
+		}
+		if code, out, _ := e.run("", "incident", "list", "--json"); code != 0 || strings.TrimSpace(out) != "[]" {
+			t.Errorf("after migrate, list: exit %d %s", code, out)
+		}
 	}
 }

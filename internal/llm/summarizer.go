@@ -122,18 +122,6 @@ func ConfigFromEnv(getenv func(string) string) (cfg Config, ok bool) {
 	return cfg, cfg.BaseURL != "" && cfg.Model != ""
 }
 
-// FromEnv is New(ConfigFromEnv(getenv)). ok is false, with no error, when the
-// environment asks for no summarizer; ok is true with an error when it asks for one
-// that cannot be made. A caller that wants to set a logger uses ConfigFromEnv and New.
-func FromEnv(getenv func(string) string) (*Summarizer, bool, error) {
-	cfg, ok := ConfigFromEnv(getenv)
-	if !ok {
-		return nil, false, nil
-	}
-	s, err := New(cfg)
-	return s, true, err
-}
-
 // Draft asks the model for a draft of the summary of req. The error, if any, is a
 // sentence fit for the summary note.
 func (s *Summarizer) Draft(ctx context.Context, req mim.DraftRequest) (mim.Draft, error) {

@@ -491,7 +491,7 @@ func TestDraftLogsNoSecrets(t *testing.T) {
 	}
 }
 
-func TestFromEnv(t *testing.T) {
+func TestConfigFromEnv(t *testing.T) {
 	t.Parallel()
 	srv := startFake(t)
 	tests := []struct {
@@ -516,9 +516,15 @@ func TestFromEnv(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s, ok, err := llm.FromEnv(func(k string) string { return tc.env[k] })
+			// As main does: ConfigFromEnv says whether to draft at all, New checks it.
+			var s *llm.Summarizer
+			var err error
+			cfg, ok := llm.ConfigFromEnv(func(k string) string { return tc.env[k] })
+			if ok {
+				s, err = llm.New(cfg)
+			}
 			if ok != tc.wantOK || (err != nil) != tc.wantErr || (s != nil) != (ok && !tc.wantErr) {
-				t.Fatalf("FromEnv = %v, %v, %v; want ok %v, error %v", s, ok, err, tc.wantOK, tc.wantErr)
+				t.Fatalf("ConfigFromEnv + New = %v, %v, %v; want ok %v, error %v", s, ok, err, tc.wantOK, tc.wantErr)
 			}
 			if tc.name != "all set" {
 				return
