@@ -154,7 +154,7 @@ func (s *Service) Page(ctx context.Context, number int, actor, who string) (*Inc
 			return Errorf(ECONFLICT, "%s is already paged and has not acknowledged yet.", who)
 		}
 		inc.Pages = append(inc.Pages, Page{Person: who, PagedAt: now})
-		ch.Log(now, KindPaged, actor, fmt.Sprintf("Paged %s by name", who))
+		ch.Log(now, KindPaged, actor, fmt.Sprintf("Paged %s by name%s", who, s.undelivered(inc, false)))
 		s.tell(inc, ch, who, KindPaged, fmt.Sprintf("%s pages you to %s. Acknowledge: `/incident ack incident=%d`.", actor, s.headline(inc), inc.Number), ButtonAck)
 		s.say(inc, ch, ToWarRoom, KindPaged, fmt.Sprintf("%s paged %s.", Mention(actor), Mention(who)), ButtonAck)
 		ch.Messages = append(ch.Messages, s.cards(inc, now)...)

@@ -228,12 +228,23 @@ func (s *Service) pageTower(inc *Incident, ch *Change, now time.Time, tower stri
 	if by == "" {
 		by = Bot
 	}
-	ch.Log(now, KindPaged, by, fmt.Sprintf("Paged %s (%s tower, lead %d of %d; acknowledge within %s)", lead, tower, level+1, len(t.Leads), Duration(t.AckWithin)))
+	ch.Log(now, KindPaged, by, fmt.Sprintf("Paged %s (%s tower, lead %d of %d; acknowledge within %s)%s", lead, tower, level+1, len(t.Leads), Duration(t.AckWithin), s.undelivered(inc, t.PagerDutyRoutingKey != "")))
 	ch.Schedule = append(ch.Schedule, Timer{Incident: inc.Number, Key: PageAckKey(tower), Due: now.Add(t.AckWithin)})
 	s.pager(inc, ch, t, KindPaged, lead)
 	s.tell(inc, ch, lead, KindPaged, fmt.Sprintf("You are paged to %s for the %s tower. Join the war room and acknowledge within %s: `/incident ack incident=%d`.", s.headline(inc), tower, Duration(t.AckWithin), inc.Number), ButtonAck)
 	s.say(inc, ch, ToWarRoom, KindPaged, fmt.Sprintf("Paging %s for the %s tower (acknowledge within %s).", Mention(lead), tower, Duration(t.AckWithin)), ButtonAck)
 	return true
+}
+
+// undelivered is what a page's timeline entry adds when nothing can carry it: the
+// incident is on no chat platform (mimbot serve with none configured) and no pager
+// takes it. The page still counts (its OLA clock runs), so people can see why nobody
+// answered.
+func (s *Service) undelivered(inc *Incident, pager bool) string {
+	if len(inc.Platforms) > 0 || pager {
+		return ""
+	}
+	return "; not delivered: no chat platform is configured and no pager takes this page"
 }
 
 // tellLeads informs, without paging, the first lead of each tower of a minor incident.

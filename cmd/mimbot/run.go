@@ -169,6 +169,10 @@ func (m *Main) serve(ctx context.Context) error {
 		return err
 	}
 	defer a.store.Close()
+	if len(platforms) == 0 {
+		log.Warn("no chat platform is configured (set SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN): incidents from the API and alerts are recorded, " +
+			"but pages, war rooms and stakeholder posts reach nobody but PagerDuty, and each page's timeline entry says so")
+	}
 	mux := http.NewServeMux()
 	html, err := templates.LoadHTML(m.Getenv("MIMBOT_TEMPLATES"))
 	if err != nil {
