@@ -23,6 +23,9 @@ type DeclareInput struct {
 	// Trusted marks a declaration authenticated by other means than a person (an
 	// alert webhook with the API token): the declarers list does not apply.
 	Trusted bool
+	// Notes go on the timeline right after the declaration, in the same transaction:
+	// what the source knows (the alerts it counted, the incident it follows).
+	Notes []string
 }
 
 // Declare logs and prioritises an incident; a major one gets the whole procedure: war
@@ -82,6 +85,9 @@ func (s *Service) Declare(ctx context.Context, in DeclareInput) (inc *Incident, 
 		inc.DeclaredAt = now
 		inc.Platforms = s.roomPlatforms(in.Platform)
 		ch.Log(now, KindDeclared, in.By, fmt.Sprintf("Declared %q: %s (impact %s, urgency %s)%s", in.Title, inc.Priority, in.Impact, in.Urgency, towerList(in.Towers)))
+		for _, text := range in.Notes {
+			ch.Log(now, KindNote, in.By, text)
+		}
 		if in.Model != "" {
 			for _, t := range model.Tasks {
 				addTask(inc, ch, now, Bot, t, "")

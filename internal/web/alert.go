@@ -30,6 +30,9 @@ const (
 	notePrefix   = "Alertmanager reports "
 	noteResolved = notePrefix + "the alerts of this group resolved"
 	noteRefiring = notePrefix + "the alerts of this group firing again"
+	// noteCounted lists the alerts (fingerprint@startsAt) an incident counts: an alert
+	// still firing after its incident closed must not open another one.
+	noteCounted = notePrefix + "these alerts firing: "
 )
 
 // alertWebhook is Alertmanager's webhook payload, version 4.
@@ -202,19 +205,34 @@ func (s *Server) alertFiring(ctx context.Context, hook *alertWebhook) (alertRepl
 	if in.Model == "" {
 		bySeverity(&in)
 	}
+	ids := hook.firingIDs()
+	if len(ids) > 0 {
+		in.Notes = []string{noteCounted + strings.Join(ids, ", ")}
+	}
 
-	inc, created, err := s.declareEpisode(ctx, in)
+	inc, created, err := s.declareEpisode(ctx, in, ids)
 	if err != nil && in.Model != "" && mim.ErrorCode(err) == mim.ENOTFOUND {
 		// The towers were checked above: only the model can be unknown.
 		reply.Notes = append(reply.Notes, mim.ErrorMessage(err)+" Declared without a model.")
 		in.Model = ""
 		bySeverity(&in)
-		inc, created, err = s.declareEpisode(ctx, in)
+		inc, created, err = s.declareEpisode(ctx, in, ids)
 	}
 	if err != nil {
 		return alertReply{}, 0, fmt.Errorf("declare from alert group: %w", err)
 	}
 	reply.Incident, reply.Created = &inc.Number, created
+	if !created && !inc.State.Open() && inc.State != mim.Resolved {
+		reply.Notes = append(reply.Notes, fmt.Sprintf("These alerts were counted in #%d, which is %s; no new incident opened.", inc.Number, inc.State))
+		return reply, inc.Number, nil
+	}
+	if !created {
+		if fresh := uncounted(inc, ids); len(fresh) > 0 {
+			if _, err := s.svc.Note(ctx, inc.Number, s.noteActor(inc), noteCounted+strings.Join(fresh, ", ")); err != nil {
+				return alertReply{}, inc.Number, fmt.Errorf("note alerts counted: %w", err)
+			}
+		}
+	}
 	if !created && lastAlertNote(inc) == noteResolved {
 		text := fmt.Sprintf("%s (%d firing).", noteRefiring, firing(hook))
 		if _, err := s.svc.Note(ctx, inc.Number, s.noteActor(inc), text); err != nil {
@@ -226,19 +244,79 @@ func (s *Server) alertFiring(ctx context.Context, hook *alertWebhook) (alertRepl
 }
 
 // declareEpisode declares in, following the group's chain of incidents: when the
-// incident its key finds is closed or cancelled, the alerts are a new episode and get
-// the next incident of the chain. A resolved one is still the same incident: a person
-// decides whether to reopen it.
-func (s *Server) declareEpisode(ctx context.Context, in mim.DeclareInput) (*mim.Incident, bool, error) {
-	first := in.RequestKey
+// incident its key finds is closed or cancelled, alerts it did not count (ids, as
+// fingerprint@startsAt) are a new episode and get the next incident of the chain,
+// which says which one it follows; alerts every earlier incident of the chain already
+// counted open nothing, and the closed incident is returned with created false. A
+// resolved incident is still the same incident: a person decides whether to reopen it.
+func (s *Server) declareEpisode(ctx context.Context, in mim.DeclareInput, ids []string) (*mim.Incident, bool, error) {
+	first, notes := in.RequestKey, in.Notes
+	counted := map[string]bool{}
 	for range maxEpisodes {
 		inc, created, err := s.svc.Declare(ctx, in)
 		if err != nil || created || (inc.State != mim.Closed && inc.State != mim.Cancelled) {
 			return inc, created, err
 		}
+		if inc.Timeline == nil {
+			if inc, err = s.svc.Incident(ctx, inc.Number); err != nil {
+				return nil, false, err
+			}
+		}
+		for _, id := range countedAlerts(inc) {
+			counted[id] = true
+		}
+		if len(ids) > 0 && !slices.ContainsFunc(ids, func(id string) bool { return !counted[id] }) {
+			return inc, false, nil // still firing from an incident already closed
+		}
 		in.RequestKey = nextKey(first, inc.Number)
+		in.Notes = append(slices.Clip(notes), fmt.Sprintf("Follows #%d (%s), opened by the same Alertmanager group.", inc.Number, inc.State))
 	}
 	return nil, false, fmt.Errorf("alert group %s has opened %d incidents; not declaring more", first, maxEpisodes)
+}
+
+// firingIDs names the firing alerts of the group as fingerprint@startsAt, sorted: an
+// alert that stops and starts again is a new alert with a new startsAt.
+func (h *alertWebhook) firingIDs() []string {
+	var ids []string
+	for _, a := range h.Alerts {
+		if a.Status == "resolved" || a.Fingerprint == "" {
+			continue
+		}
+		id := a.Fingerprint + "@" + a.StartsAt.UTC().Format(time.RFC3339)
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// countedAlerts lists the alerts the webhook's notes say inc counted.
+func countedAlerts(inc *mim.Incident) []string {
+	var ids []string
+	for _, e := range inc.Timeline {
+		if e.Kind != mim.KindNote {
+			continue
+		}
+		if list, ok := strings.CutPrefix(e.Text, noteCounted); ok {
+			for id := range strings.SplitSeq(list, ", ") {
+				ids = append(ids, strings.TrimSpace(id))
+			}
+		}
+	}
+	return ids
+}
+
+// uncounted is the ids inc has not counted yet.
+func uncounted(inc *mim.Incident, ids []string) []string {
+	seen := countedAlerts(inc)
+	var out []string
+	for _, id := range ids {
+		if !slices.Contains(seen, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // alertResolved notes on the group's latest incident that Alertmanager reports its

@@ -14,8 +14,14 @@ import (
 	"mimbot/mim"
 )
 
-// webhook is an Alertmanager payload (version 4) for one group.
+// webhook is an Alertmanager payload (version 4) for one group, whose one alert
+// started at 2026-03-02T09:58:00Z.
 func webhook(groupKey, status string, labels map[string]string, summary string) string {
+	return webhookAt(groupKey, status, labels, summary, "2026-03-02T09:58:00Z")
+}
+
+// webhookAt is webhook with the alert started at startsAt.
+func webhookAt(groupKey, status string, labels map[string]string, summary, startsAt string) string {
 	common := map[string]string{"alertname": "PaymentsErrorRate"}
 	for k, v := range labels {
 		common[k] = v
@@ -30,7 +36,7 @@ func webhook(groupKey, status string, labels map[string]string, summary string) 
 		"commonLabels": common, "commonAnnotations": annotations, "externalURL": "http://alertmanager:9093",
 		"alerts": []map[string]any{{
 			"status": status, "labels": common, "annotations": annotations,
-			"startsAt": "2026-03-02T09:58:00Z", "endsAt": "0001-01-01T00:00:00Z",
+			"startsAt": startsAt, "endsAt": "0001-01-01T00:00:00Z",
 			"generatorURL": "http://prometheus:9090/graph", "fingerprint": "c0ffee",
 		}},
 	})
@@ -128,11 +134,15 @@ func TestAlertGroupLifecycle(t *testing.T) {
 	}
 }
 
-// Weeks later the same group is a new outage: once its incident is closed, the group
-// declares the next one, and re-sends find that one.
+// Weeks later the same group is a new outage: once its incident is closed, an alert
+// of the group that starts again declares the next incident, which says which one it
+// follows, and re-sends find that one. An alert still firing from before the close
+// opens nothing.
 func TestAlertGroupNextEpisode(t *testing.T) {
 	f := newFixture(t, web.Config{Token: token})
-	body := webhook("{}:{alertname=\"DiskFull\"}", "firing", map[string]string{"severity": "warning"}, "")
+	const group = "{}:{alertname=\"DiskFull\"}"
+	labels := map[string]string{"severity": "warning"}
+	body := webhook(group, "firing", labels, "")
 	if _, r := f.alert(body); number(r) != 1 {
 		t.Fatalf("first firing: %+v", r)
 	}
@@ -144,14 +154,31 @@ func TestAlertGroupNextEpisode(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Alertmanager re-sends the group while the same alert is still firing.
+	_, r := f.alert(body)
+	if number(r) != 1 || r.Created {
+		t.Errorf("the same alert after the close = %+v, want incident 1 found, nothing created", r)
+	}
+	if list, err := f.svc.Store.Incidents(f.ctx, mim.Filter{}); err != nil || len(list) != 1 {
+		t.Fatalf("incidents after the re-send: %d, %v; want only #1", len(list), err)
+	}
+
 	f.clock.advance(7 * 24 * time.Hour)
+	again := webhookAt(group, "firing", labels, "", "2026-03-09T10:00:00Z")
 	for i, want := range []reply{{Created: true}, {Created: false}} {
-		_, r := f.alert(body)
+		_, r := f.alert(again)
 		if number(r) != 2 || r.Created != want.Created {
-			t.Errorf("send %d after the close = %+v, want incident 2 created=%v", i+1, r, want.Created)
+			t.Errorf("send %d of the new firing = %+v, want incident 2 created=%v", i+1, r, want.Created)
 		}
 	}
-	code, r := f.alert(webhook("{}:{alertname=\"DiskFull\"}", "resolved", map[string]string{"severity": "warning"}, ""))
+	follows := false
+	for _, e := range f.incident(2).Timeline {
+		follows = follows || strings.Contains(e.Text, "Follows #1")
+	}
+	if !follows {
+		t.Errorf("incident 2's timeline does not link incident 1: %+v", f.incident(2).Timeline)
+	}
+	code, r := f.alert(webhookAt(group, "resolved", labels, "", "2026-03-09T10:00:00Z"))
 	if code != http.StatusOK || number(r) != 2 {
 		t.Errorf("resolved = %d %+v, want the note on incident 2", code, r)
 	}
