@@ -3,6 +3,7 @@ package mim
 import (
 	"slices"
 	"sort"
+	"strings"
 	"text/template"
 	"time"
 )
@@ -63,6 +64,38 @@ type Config struct {
 	Models           map[string]Model
 	// ProblemOwner owns the RCA of closed incidents; "": the first head.
 	ProblemOwner string
+	// Intake is how incidents reach mimbot from outside chat.
+	Intake Intake
+}
+
+// Intake configures the ways in besides chat, the API and the alert webhook.
+type Intake struct {
+	Email EmailIntake
+}
+
+// EmailIntake is what the SMTP intake accepts, and the defaults of what it declares.
+// Addresses and domains are lowercase.
+type EmailIntake struct {
+	To             []string // recipients accepted
+	AllowedDomains []string // sender domains accepted
+	// Impact and urgency of an e-mailed incident: triage raises them, so a mail
+	// cannot start the major-incident procedure on its own unless configured to.
+	Impact, Urgency Level
+}
+
+// PersonByEmail returns the key of the person whose email is addr, compared without
+// regard to case; false when nobody has it.
+func (c *Config) PersonByEmail(addr string) (string, bool) {
+	addr = strings.TrimSpace(addr)
+	if addr == "" {
+		return "", false
+	}
+	for _, k := range c.PersonKeys() {
+		if strings.EqualFold(c.People[k].Email, addr) {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 // Schedule is a parsed cron schedule: the next activation after t.
