@@ -1,6 +1,7 @@
 package mim
 
 import (
+	"net/mail"
 	"slices"
 	"sort"
 	"strings"
@@ -81,6 +82,25 @@ type EmailIntake struct {
 	// Impact and urgency of an e-mailed incident: triage raises them, so a mail
 	// cannot start the major-incident procedure on its own unless configured to.
 	Impact, Urgency Level
+}
+
+// Reporter names who reported an incident, by person key when it can: a person key
+// stays, an address that a person has becomes that person's key, and any other
+// address stays an address (lowercased), for a reporter outside the team. ok is false
+// when s is neither a person key nor an e-mail address.
+func (c *Config) Reporter(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if _, ok := c.People[s]; ok {
+		return s, true
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || !strings.Contains(a.Address, "@") {
+		return "", false
+	}
+	if k, ok := c.PersonByEmail(a.Address); ok {
+		return k, true
+	}
+	return strings.ToLower(a.Address), true
 }
 
 // PersonByEmail returns the key of the person whose email is addr, compared without
