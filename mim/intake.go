@@ -1,34 +1,41 @@
 package mim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
 )
 
-// Report puts on incident number's timeline what a reporter outside chat sent about
-// it: an e-mail whose subject names the incident. Unlike Note, no role is required:
-// the intake already decided whom it accepts. ref identifies the message (its
-// Message-ID, "" when it has none): a message already on the timeline is not added
-// twice, and added is false.
-func (s *Service) Report(ctx context.Context, number int, by, ref, text string) (inc *Incident, added bool, err error) {
-	text = strings.TrimSpace(text)
+// Reply is what a reporter outside chat sent about an existing incident: an e-mail
+// whose subject names the incident.
+type Reply struct {
+	By   string // person key, or the address of a reporter who is not a person
+	From string // the address it came from
+	Ref  string // the message's identity (its Message-ID); "" when it has none
+	Text string
+}
+
+// AddReply puts a reply on incident number's timeline. Unlike Note, no role is
+// required: the intake already decided whom it accepts. A reply whose Ref is already
+// on the timeline is not added twice, and added is false.
+func (s *Service) AddReply(ctx context.Context, number int, r Reply) (inc *Incident, added bool, err error) {
+	text := strings.TrimSpace(r.Text)
 	if text == "" {
-		return nil, false, Errorf(EINVALID, "the message has no text to add to %s", fmt.Sprintf("#%d", number))
+		return nil, false, Errorf(EINVALID, "the message has no text to add to #%d", number)
 	}
-	head := fmt.Sprintf("E-mail from %s", by)
-	if ref != "" {
-		head += fmt.Sprintf(" (Message-ID %s)", ref)
+	head := "E-mail from " + cmp.Or(r.From, r.By)
+	if r.Ref != "" {
+		head += fmt.Sprintf(" (Message-ID %s)", r.Ref)
 	}
-	entry := head + ":\n" + text
 	inc, err = s.update(ctx, number, func(inc *Incident, ch *Change) error {
 		for _, e := range inc.Timeline {
-			if ref != "" && e.Kind == KindNote && strings.HasPrefix(e.Text, head+":") {
+			if r.Ref != "" && e.Kind == KindNote && strings.HasPrefix(e.Text, head+":") {
 				return errSeen
 			}
 		}
-		ch.Log(s.Clock.Now(), KindNote, by, entry)
+		ch.Log(s.Clock.Now(), KindNote, r.By, head+":\n"+text)
 		added = true
 		return nil
 	})

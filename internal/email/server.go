@@ -206,7 +206,7 @@ func (s *Server) receive(ctx context.Context, from string, msg message) error {
 		if text == "" {
 			text = msg.Title
 		}
-		_, added, err := s.svc.Report(ctx, msg.Incident, by, msg.MessageID, text)
+		_, added, err := s.svc.AddReply(ctx, msg.Incident, mim.Reply{By: by, From: from, Ref: msg.MessageID, Text: text})
 		if mim.ErrorCode(err) == mim.ENOTFOUND {
 			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 0},
 				Message: fmt.Sprintf("There is no incident #%d: remove [#%d] from the subject to raise a new incident", msg.Incident, msg.Incident)}

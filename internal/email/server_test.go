@@ -267,7 +267,7 @@ func TestReplyAddsNote(t *testing.T) {
 		t.Fatalf("%d incidents, want 1: a reply does not declare", n)
 	}
 	inc := f.incident(1)
-	want := []string{"Declared by e-mail from sam@example.com", "Every job.", "E-mail from dave (Message-ID <second@x>):\nNow floor 4 too."}
+	want := []string{"Declared by e-mail from sam@example.com", "Every job.", "E-mail from dave@example.com (Message-ID <second@x>):\nNow floor 4 too."}
 	if diff := cmp.Diff(want, notes(inc)); diff != "" {
 		t.Errorf("notes (-want +got):\n%s", diff)
 	}
