@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/smtp"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -118,13 +119,40 @@ func TestServeIntake(t *testing.T) {
 	}
 }
 
-// A bad MIMBOT_SMTP_ADDR is a configuration error: exit 2, naming the variable.
-func TestServeIntakeBadAddr(t *testing.T) {
-	e := newEnv(t)
-	e.vars["MIMBOT_SMTP_ADDR"] = "127.0.0.1:notaport"
-	e.vars["MIMBOT_ADDR"] = "127.0.0.1:0"
-	code, _, stderr := e.run("", "serve")
-	if code != 2 || !strings.Contains(stderr, "MIMBOT_SMTP_ADDR=127.0.0.1:notaport") {
-		t.Errorf("exit %d, stderr %q; want 2 naming MIMBOT_SMTP_ADDR", code, stderr)
+// A bad MIMBOT_SMTP_ADDR, or one with no intake.email to accept anything, is a
+// configuration error: exit 2, naming what to fix.
+func TestServeIntakeMisconfigured(t *testing.T) {
+	tests := []struct {
+		name     string
+		addr     string
+		noIntake bool
+		want     string
+	}{
+		{name: "not an address", addr: "127.0.0.1:notaport", want: "MIMBOT_SMTP_ADDR=127.0.0.1:notaport"},
+		{name: "nothing configured to accept", addr: "127.0.0.1:0", noIntake: true, want: "intake.email has no to or no allowed_domains"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			if tt.noIntake {
+				data, err := os.ReadFile(e.vars["MIMBOT_CONFIG"])
+				if err != nil {
+					t.Fatal(err)
+				}
+				i := strings.Index(string(data), "\nintake:")
+				if i < 0 {
+					t.Fatal("the demo configuration has no intake section to remove")
+				}
+				if err := os.WriteFile(e.vars["MIMBOT_CONFIG"], data[:i+1], 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.vars["MIMBOT_SMTP_ADDR"] = tt.addr
+			e.vars["MIMBOT_ADDR"] = "127.0.0.1:0"
+			code, _, stderr := e.run("", "serve")
+			if code != 2 || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, tt.want)
+			}
+		})
 	}
 }
