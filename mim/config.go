@@ -1,8 +1,10 @@
 package mim
 
 import (
+	"net/mail"
 	"slices"
 	"sort"
+	"strings"
 	"text/template"
 	"time"
 )
@@ -63,6 +65,57 @@ type Config struct {
 	Models           map[string]Model
 	// ProblemOwner owns the RCA of closed incidents; "": the first head.
 	ProblemOwner string
+	// Intake is how incidents reach mimbot from outside chat.
+	Intake Intake
+}
+
+// Intake configures the ways in besides chat, the API and the alert webhook.
+type Intake struct {
+	Email EmailIntake
+}
+
+// EmailIntake is what the SMTP intake accepts, and the defaults of what it declares.
+// Addresses and domains are lowercase.
+type EmailIntake struct {
+	To             []string // recipients accepted
+	AllowedDomains []string // sender domains accepted
+	// Impact and urgency of an e-mailed incident: triage raises them, so a mail
+	// cannot start the major-incident procedure on its own unless configured to.
+	Impact, Urgency Level
+}
+
+// Reporter names who reported an incident, by person key when it can: a person key
+// stays, an address that a person has becomes that person's key, and any other
+// address stays an address (lowercased), for a reporter outside the team. ok is false
+// when s is neither a person key nor an e-mail address.
+func (c *Config) Reporter(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if _, ok := c.People[s]; ok {
+		return s, true
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || !strings.Contains(a.Address, "@") {
+		return "", false
+	}
+	if k, ok := c.PersonByEmail(a.Address); ok {
+		return k, true
+	}
+	return strings.ToLower(a.Address), true
+}
+
+// PersonByEmail returns the key of the person whose email is addr, compared without
+// regard to case; false when nobody has it.
+func (c *Config) PersonByEmail(addr string) (string, bool) {
+	addr = strings.TrimSpace(addr)
+	if addr == "" {
+		return "", false
+	}
+	for _, k := range c.PersonKeys() {
+		if strings.EqualFold(c.People[k].Email, addr) {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 // Schedule is a parsed cron schedule: the next activation after t.

@@ -12,14 +12,20 @@ import (
 // DeclareInput is what a declaration says. Empty fields take the model's value, then
 // the defaults (impact and urgency medium).
 type DeclareInput struct {
-	Title      string
-	Impact     Level
-	Urgency    Level
-	Towers     []string
-	Model      string
-	By         string // person key
-	Platform   string // where it was declared: shell, slack, discord, alertmanager
-	RequestKey string // the platform's request identity; a retry returns the same incident
+	Title   string
+	Impact  Level
+	Urgency Level
+	Towers  []string
+	Model   string
+	// By is the reporter: a person key, or the e-mail address of a reporter who is
+	// not a configured person (an e-mail or an API call from outside the team).
+	By       string
+	Platform string // where it was declared: shell, slack, discord, alertmanager, api, email
+	// From is the reporter as the source named them (the sender's address), for the
+	// timeline entry that says where the incident came from; "": By.
+	From        string
+	Description string // what the reporter wrote besides the title
+	RequestKey  string // the platform's request identity; a retry returns the same incident
 	// Trusted marks a declaration authenticated by other means than a person (an
 	// alert webhook with the API token): the declarers list does not apply.
 	Trusted bool
@@ -36,6 +42,7 @@ func (s *Service) Declare(ctx context.Context, in DeclareInput) (inc *Incident, 
 		return nil, false, Errorf(EFORBIDDEN, "You (%s) are not on the declarers list; ask one of %s to declare.", in.By, strings.Join(s.Config.Declarers, ", "))
 	}
 	in.Title = strings.TrimSpace(in.Title)
+	in.Description = strings.TrimSpace(in.Description)
 	if in.Title == "" {
 		return nil, false, Errorf(EINVALID, "declare needs a title, for example: declare Payments down impact=high urgency=high towers=application,database")
 	}
@@ -82,9 +89,16 @@ func (s *Service) Declare(ctx context.Context, in DeclareInput) (inc *Incident, 
 		inc.Model = in.Model
 		inc.DeclaredBy = in.By
 		inc.Source = in.Platform
+		inc.Description = in.Description
 		inc.DeclaredAt = now
 		inc.Platforms = s.roomPlatforms(in.Platform)
 		ch.Log(now, KindDeclared, in.By, fmt.Sprintf("Declared %q: %s (impact %s, urgency %s)%s", in.Title, inc.Priority, in.Impact, in.Urgency, towerList(in.Towers)))
+		if o := origin(in); o != "" {
+			ch.Log(now, KindNote, in.By, o)
+		}
+		if in.Description != "" {
+			ch.Log(now, KindNote, in.By, in.Description)
+		}
 		for _, text := range in.Notes {
 			ch.Log(now, KindNote, in.By, text)
 		}

@@ -77,20 +77,23 @@ type Incident struct {
 	Towers     []string
 	Model      string
 	DeclaredBy string
-	Source     string   // platform or channel the declaration came from
-	Platforms  []string // platforms that carry its war room and posts
-	IM         string
-	Comms      string
-	Pages      []Page
-	WarRooms   []WarRoom
-	RoomName   string // the war room's name on every platform, before any suffix
-	Bridge     string
-	Diagnosis  string
-	Workaround string
-	Resolution string
-	Tasks      []Task
-	Problem    *Problem    // set on close
-	Summary    *SummaryDoc // the latest post-incident summary
+	Source     string // platform the declaration came from: shell, slack, discord, alertmanager, api, email
+	// Description is what the reporter wrote besides the title (an e-mail's body, the
+	// API's description).
+	Description string
+	Platforms   []string // platforms that carry its war room and posts
+	IM          string
+	Comms       string
+	Pages       []Page
+	WarRooms    []WarRoom
+	RoomName    string // the war room's name on every platform, before any suffix
+	Bridge      string
+	Diagnosis   string
+	Workaround  string
+	Resolution  string
+	Tasks       []Task
+	Problem     *Problem    // set on close
+	Summary     *SummaryDoc // the latest post-incident summary
 
 	DeclaredAt    time.Time
 	IMAssignedAt  time.Time
@@ -105,6 +108,24 @@ type Incident struct {
 	SnoozedUntil  time.Time
 
 	Timeline []Entry
+}
+
+// The ways an incident comes in, as Incident.Intake names them.
+const (
+	SourceChat         = "chat"
+	SourceAPI          = "api"
+	SourceEmail        = "email"
+	SourceAlertmanager = "alertmanager"
+)
+
+// Intake is the way the incident came in: chat for every chat platform (Source
+// keeps which one), else the source itself (api, email, alertmanager).
+func (inc *Incident) Intake() string {
+	switch inc.Source {
+	case SourceAPI, SourceEmail, SourceAlertmanager:
+		return inc.Source
+	}
+	return SourceChat
 }
 
 // Ref is how people refer to the incident: "#12".

@@ -35,7 +35,7 @@ func (s *Service) ListText(ctx context.Context) (string, error) {
 		if inc.RoomName != "" {
 			room = " #" + inc.RoomName
 		}
-		fmt.Fprintf(&b, "\n%s [%s%s · %s] %s · IM %s%s", inc.Ref(), inc.Priority, major, inc.State, inc.Title, im, room)
+		fmt.Fprintf(&b, "\n%s [%s%s · %s] %s · IM %s%s · via %s", inc.Ref(), inc.Priority, major, inc.State, inc.Title, im, room, inc.Intake())
 	}
 	return b.String(), nil
 }

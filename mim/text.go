@@ -73,10 +73,19 @@ func (s *Service) digest(open []*Incident, now time.Time) string {
 	return s.render("digest.tmpl", d)
 }
 
+// reporter mentions a reporter who is a person; an outside reporter (an e-mail
+// address) has nobody to mention and is written out.
+func (s *Service) reporter(key string) string {
+	if _, ok := s.Config.People[key]; ok {
+		return Mention(key)
+	}
+	return key
+}
+
 // announce is the first message in a new war room.
 func (s *Service) announce(inc *Incident) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Major incident %s declared by %s.\n", s.headline(inc), Mention(inc.DeclaredBy))
+	fmt.Fprintf(&b, "Major incident %s declared by %s.\n", s.headline(inc), s.reporter(inc.DeclaredBy))
 	fmt.Fprintf(&b, "Impact %s, urgency %s%s.\n", inc.Impact, inc.Urgency, towerList(inc.Towers))
 	if inc.IM != "" {
 		fmt.Fprintf(&b, "Incident manager: %s.\n", Mention(inc.IM))

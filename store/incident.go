@@ -18,26 +18,27 @@ import (
 // ResolvedAt, ClosedAt) and the Timeline are not here: backends keep them in
 // columns and a table of their own, for SQL to filter, sort and keep unique on.
 type incidentRecord struct {
-	Title      string          `json:"title,omitempty"`
-	Impact     string          `json:"impact,omitempty"`
-	Urgency    string          `json:"urgency,omitempty"`
-	Towers     []string        `json:"towers,omitempty"`
-	Model      string          `json:"model,omitempty"`
-	DeclaredBy string          `json:"declared_by,omitempty"`
-	Source     string          `json:"source,omitempty"`
-	Platforms  []string        `json:"platforms,omitempty"`
-	IM         string          `json:"incident_manager,omitempty"`
-	Comms      string          `json:"comms,omitempty"`
-	Pages      []pageRecord    `json:"pages,omitempty"`
-	WarRooms   []warRoomRecord `json:"war_rooms,omitempty"`
-	RoomName   string          `json:"room_name,omitempty"`
-	Bridge     string          `json:"bridge,omitempty"`
-	Diagnosis  string          `json:"diagnosis,omitempty"`
-	Workaround string          `json:"workaround,omitempty"`
-	Resolution string          `json:"resolution,omitempty"`
-	Tasks      []taskRecord    `json:"tasks,omitempty"`
-	Problem    *problemRecord  `json:"problem,omitempty"`
-	Summary    *summaryRecord  `json:"summary,omitempty"`
+	Title       string          `json:"title,omitempty"`
+	Impact      string          `json:"impact,omitempty"`
+	Urgency     string          `json:"urgency,omitempty"`
+	Towers      []string        `json:"towers,omitempty"`
+	Model       string          `json:"model,omitempty"`
+	DeclaredBy  string          `json:"declared_by,omitempty"`
+	Source      string          `json:"source,omitempty"`
+	Description string          `json:"description,omitempty"`
+	Platforms   []string        `json:"platforms,omitempty"`
+	IM          string          `json:"incident_manager,omitempty"`
+	Comms       string          `json:"comms,omitempty"`
+	Pages       []pageRecord    `json:"pages,omitempty"`
+	WarRooms    []warRoomRecord `json:"war_rooms,omitempty"`
+	RoomName    string          `json:"room_name,omitempty"`
+	Bridge      string          `json:"bridge,omitempty"`
+	Diagnosis   string          `json:"diagnosis,omitempty"`
+	Workaround  string          `json:"workaround,omitempty"`
+	Resolution  string          `json:"resolution,omitempty"`
+	Tasks       []taskRecord    `json:"tasks,omitempty"`
+	Problem     *problemRecord  `json:"problem,omitempty"`
+	Summary     *summaryRecord  `json:"summary,omitempty"`
 
 	IMAssignedAt  time.Time `json:"im_assigned_at,omitzero"`
 	RespondedAt   time.Time `json:"responded_at,omitzero"`
@@ -119,6 +120,7 @@ func EncodeIncident(inc *mim.Incident) ([]byte, error) {
 		Model:         inc.Model,
 		DeclaredBy:    inc.DeclaredBy,
 		Source:        inc.Source,
+		Description:   inc.Description,
 		Platforms:     inc.Platforms,
 		IM:            inc.IM,
 		Comms:         inc.Comms,
@@ -207,6 +209,7 @@ func DecodeIncident(data []byte, inc *mim.Incident) error {
 	inc.Model = r.Model
 	inc.DeclaredBy = r.DeclaredBy
 	inc.Source = r.Source
+	inc.Description = r.Description
 	inc.Platforms = r.Platforms
 	inc.IM = r.IM
 	inc.Comms = r.Comms

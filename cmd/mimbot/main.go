@@ -2,7 +2,8 @@
 // terminal chat on a local SQLite file with the built-in demo configuration.
 //
 //	mimbot                      terminal chat, or serve when a chat token is set
-//	mimbot serve                the bot: engine, chat adapters, HTTP on MIMBOT_ADDR
+//	mimbot serve                the bot: engine, chat adapters, HTTP on MIMBOT_ADDR,
+//	                            the e-mail intake on MIMBOT_SMTP_ADDR when set
 //	mimbot shell                the terminal chat (scriptable through standard input)
 //	mimbot migrate              apply database migrations and exit
 //	mimbot config check [FILE]  validate a configuration and print what it resolves to

@@ -17,6 +17,7 @@ import (
 	"mimbot/bot/discord"
 	"mimbot/bot/shell"
 	"mimbot/bot/slack"
+	"mimbot/internal/email"
 	"mimbot/internal/llm"
 	"mimbot/internal/pagerduty"
 	"mimbot/internal/web"
@@ -244,6 +245,10 @@ func (m *Main) serve(ctx context.Context) error {
 		fmt.Fprintln(w, "ready")
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	mail, err := m.smtp(ctx, a, log, &wg)
+	if err != nil {
+		return err
+	}
 	wg.Go(func() { a.engine.Run(ctx) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -254,6 +259,9 @@ func (m *Main) serve(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
+		if mail != nil {
+			mail.Shutdown(context.Background()) // nothing else stops its Serve, which wg waits for
+		}
 		cancel()
 		wg.Wait()
 		return fmt.Errorf("http: %w", err)
@@ -262,6 +270,12 @@ func (m *Main) serve(ctx context.Context) error {
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
 	err = srv.Shutdown(sctx)
+	if mail != nil {
+		// Before the context ends: a mail being committed finishes and gets its 250.
+		if serr := mail.Shutdown(sctx); serr != nil {
+			log.Warn("smtp shutdown", "err", serr)
+		}
+	}
 	cancel()
 	wg.Wait()
 	for _, shut := range shutdowns {
@@ -273,6 +287,31 @@ func (m *Main) serve(ctx context.Context) error {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
+}
+
+// smtp starts the e-mail intake on MIMBOT_SMTP_ADDR; nil when the variable is unset.
+// It runs on wg until Shutdown.
+func (m *Main) smtp(ctx context.Context, a *app, log *slog.Logger, wg *sync.WaitGroup) (*email.Server, error) {
+	addr := m.Getenv("MIMBOT_SMTP_ADDR")
+	if addr == "" {
+		return nil, nil
+	}
+	in := a.service.Config.Intake.Email
+	if len(in.To) == 0 || len(in.AllowedDomains) == 0 {
+		return nil, usagef("MIMBOT_SMTP_ADDR=%s but intake.email has no to or no allowed_domains in the configuration: no mail could be accepted", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, usagef("MIMBOT_SMTP_ADDR=%s: %v", addr, err)
+	}
+	srv := email.New(email.Config{Service: a.service, Log: log})
+	wg.Go(func() {
+		if err := srv.Serve(ctx, ln); err != nil {
+			log.Error("smtp intake stopped", "err", err)
+		}
+	})
+	log.Info("smtp intake listening", "addr", ln.Addr().String(), "to", in.To, "allowed_domains", in.AllowedDomains)
+	return srv, nil
 }
 
 // slack builds and starts the Slack adapter from the environment; a bad token is a

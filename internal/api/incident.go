@@ -17,7 +17,10 @@ type Incident struct {
 	Urgency         string     `json:"urgency"`
 	Towers          []string   `json:"towers"`
 	Model           string     `json:"model"`
-	DeclaredBy      string     `json:"declared_by"`
+	DeclaredBy      string     `json:"declared_by"` // the reporter: a person key, or an e-mail address
+	Source          string     `json:"source"`      // chat, api, email or alertmanager
+	Platform        string     `json:"platform"`    // the chat platform (shell, slack, discord) or the source again
+	Description     string     `json:"description"`
 	IncidentManager string     `json:"incident_manager"`
 	Comms           string     `json:"comms"`
 	Paged           []Page     `json:"paged"`
@@ -81,6 +84,7 @@ func FromIncident(inc *mim.Incident) Incident {
 		Number: inc.Number, Title: inc.Title, Priority: inc.Priority.String(), Major: inc.Major,
 		State: string(inc.State), Impact: string(inc.Impact), Urgency: string(inc.Urgency),
 		Towers: append([]string{}, inc.Towers...), Model: inc.Model, DeclaredBy: inc.DeclaredBy,
+		Source: inc.Intake(), Platform: inc.Source, Description: inc.Description,
 		IncidentManager: inc.IM, Comms: inc.Comms, Bridge: inc.Bridge,
 		DeclaredAt: ts(inc.DeclaredAt), RespondedAt: ts(inc.RespondedAt), NextUpdateDue: ts(inc.NextUpdateDue),
 		MitigatedAt: ts(inc.MitigatedAt), ResolvedAt: ts(inc.ResolvedAt), ClosedAt: ts(inc.ClosedAt),

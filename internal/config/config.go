@@ -40,7 +40,7 @@ func (r *reader) config(root *yaml.Node) *mim.Config {
 		r.addf("", "the configuration must be a YAML mapping with keys such as timezone, people, smo, towers, priorities, channels")
 		return nil
 	}
-	f := r.fields(root, "", "timezone", "declarers", "people", "smo", "towers", "priorities", "channels", "bridge", "models")
+	f := r.fields(root, "", "timezone", "declarers", "people", "smo", "towers", "priorities", "channels", "bridge", "models", "intake")
 	cfg := &mim.Config{}
 	cfg.Location = r.location(f["timezone"], "timezone")
 	cfg.People = r.people(f["people"], "people")
@@ -51,5 +51,6 @@ func (r *reader) config(root *yaml.Node) *mim.Config {
 	r.channels(f["channels"], "channels", cfg)
 	cfg.Bridge = r.bridge(f["bridge"], "bridge")
 	cfg.Models = r.models(f["models"], "models", cfg.Towers)
+	cfg.Intake = r.intake(f["intake"], "intake")
 	return cfg
 }

@@ -38,7 +38,19 @@ func Describe(cfg *mim.Config, now time.Time) string {
 	describePriorities(&b, cfg)
 	describeChannels(&b, cfg, now)
 	describeModels(&b, cfg)
+	describeIntake(&b, cfg)
 	return b.String()
+}
+
+// describeIntake says what the e-mail intake accepts once MIMBOT_SMTP_ADDR is set.
+func describeIntake(b *strings.Builder, cfg *mim.Config) {
+	e := cfg.Intake.Email
+	if len(e.To) == 0 && len(e.AllowedDomains) == 0 {
+		b.WriteString("\nE-mail intake: not configured (intake.email)\n")
+		return
+	}
+	fmt.Fprintf(b, "\nE-mail intake (on when MIMBOT_SMTP_ADDR is set): mail to %s from %s; impact %s, urgency %s -> %s\n",
+		strings.Join(e.To, ", "), strings.Join(e.AllowedDomains, ", "), e.Impact, e.Urgency, cfg.Policy.Prioritize(e.Impact, e.Urgency))
 }
 
 func describeRotation(b *strings.Builder, cfg *mim.Config, now time.Time) {

@@ -5,6 +5,9 @@
 //   - GET /api/v1/incidents[/{id}]: the contract's incident JSON (internal/api),
 //     behind the bearer token MIMBOT_API_TOKEN; a list is newest first, 100 unless
 //     ?limit= says otherwise (at most 1000), ?state=open for the open ones;
+//   - POST /api/v1/incidents: declares an incident from a web tool or a script, same
+//     token; an Idempotency-Key header finds the incident the same key declared
+//     (200 instead of 201), and the answer is written only after the commit;
 //   - POST /api/v1/alerts: the Alertmanager webhook (payload version 4), same token.
 //     A firing group declares one incident, found again by a key made from its
 //     groupKey when Alertmanager re-sends; a resolved group is only noted on the
