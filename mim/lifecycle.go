@@ -73,7 +73,7 @@ func (s *Service) Resolve(ctx context.Context, number int, actor, text string) (
 		s.stopTimers(inc, ch)
 		ch.Schedule = append(ch.Schedule, Timer{Incident: inc.Number, Key: TimerSummary, Due: now})
 		s.askConfirmation(inc, ch, now)
-		s.say(inc, ch, ToWarRoom, KindResolved, fmt.Sprintf("Resolved by %s after %s: %s. Close with `close` once the business confirms.", Mention(actor), Duration(now.Sub(inc.DeclaredAt)), text))
+		s.say(inc, ch, ToWarRoom, KindResolved, fmt.Sprintf("Resolved by %s after %s: %s. The reporter is asked to confirm; `close` closes it now.", Mention(actor), Duration(now.Sub(inc.DeclaredAt)), text))
 		s.say(inc, ch, ToStakeholders, KindResolved, s.stakeholderPost(inc, "Resolved", text, actor))
 		ch.Messages = append(ch.Messages, s.cards(inc, now)...)
 		return nil
