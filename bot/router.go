@@ -188,6 +188,9 @@ func (r *Router) handle(ctx context.Context, req Request) (Reply, error) {
 	case "resolve":
 		inc, err = s.Resolve(ctx, n, actor, cmd.Text)
 		if err == nil {
+			if inc.RoomName == "" {
+				return done(inc, inc.Ref()+" is resolved; the reporter is asked to confirm.")
+			}
 			return done(inc, inc.Ref()+" is resolved; reminders stopped and stakeholders told.")
 		}
 	case "take":

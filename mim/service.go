@@ -176,8 +176,8 @@ func (s *Service) target(inc *Incident) Target { return s.Config.Policy.Target(i
 // say queues text for aud on every platform of the incident.
 func (s *Service) say(inc *Incident, ch *Change, aud Audience, kind Kind, text string, buttons ...string) {
 	for _, p := range inc.Platforms {
-		if aud == ToStakeholders && !s.hasStakeholders(p) {
-			continue
+		if aud == ToStakeholders && (!s.hasStakeholders(p) || inc.RoomName == "") {
+			continue // stakeholders hear of major incidents only (one that never was has no room)
 		}
 		if aud == ToWarRoom && inc.RoomName == "" {
 			continue // a minor incident has no war room; the timeline has it
