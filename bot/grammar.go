@@ -10,7 +10,7 @@ import (
 // Command is one parsed `/incident` line.
 type Command struct {
 	Verb string            // declare, update, task, ...
-	Sub  string            // for task (add, done, list), assign (im, comms), escalate, model
+	Sub  string            // for task (add, done, list), assign (im, comms, owner), escalate, model
 	Text string            // the free text, quotes removed
 	Args map[string]string // key=value options
 }
@@ -27,7 +27,10 @@ var verbs = map[string]struct {
 	"priority":   {keys: []string{"impact", "urgency", "reason"}},
 	"page":       {},
 	"ack":        {},
-	"assign":     {subs: []string{"im", "comms"}},
+	"assign":     {subs: []string{"im", "comms", "owner"}},
+	"take":       {},
+	"confirm":    {},
+	"queue":      {keys: []string{"tower"}},
 	"escalate":   {subs: []string{"functional", "hierarchical"}},
 	"task":       {subs: []string{"add", "done", "list"}, keys: []string{"owner"}},
 	"note":       {},
@@ -46,7 +49,7 @@ var verbs = map[string]struct {
 }
 
 // verbNames lists the verbs in the order of the help text.
-var verbNames = []string{"declare", "status", "update", "priority", "page", "ack", "assign", "escalate", "task", "note", "snooze", "diagnose", "workaround", "resolve", "close", "cancel", "reopen", "summary", "model", "list", "oncall", "help"}
+var verbNames = []string{"declare", "status", "update", "priority", "page", "ack", "assign", "take", "escalate", "task", "note", "snooze", "diagnose", "workaround", "resolve", "confirm", "close", "cancel", "reopen", "summary", "model", "queue", "list", "oncall", "help"}
 
 // Parse reads the text after `/incident`. Words of the form key=value are options
 // when key is one the verb takes (or incident); a quoted "a=b" stays text.

@@ -71,6 +71,17 @@ func (r *Router) handle(ctx context.Context, req Request) (Reply, error) {
 		return Reply{Text: text}, err
 	case "declare":
 		return r.declare(ctx, req, actor, cmd)
+	case "queue":
+		f := mim.QueueFilter{Tower: cmd.Args["tower"]}
+		switch strings.ToLower(cmd.Text) {
+		case "":
+		case "mine":
+			f.Person = actor
+		default:
+			return Reply{}, mim.Errorf(mim.EINVALID, "queue takes mine and tower=<t>: queue, queue mine, queue tower=database")
+		}
+		text, err := s.QueueText(ctx, f)
+		return Reply{Text: text}, err
 	}
 	n, err := r.incident(ctx, req, cmd)
 	if err != nil {
@@ -112,6 +123,13 @@ func (r *Router) handle(ctx context.Context, req Request) (Reply, error) {
 			return Reply{}, mim.Errorf(mim.EINVALID, "assign %s needs a person: assign %s carol", cmd.Sub, cmd.Sub)
 		}
 		who := r.personArg(req.Platform, cmd.Text)
+		if cmd.Sub == "owner" {
+			inc, err = s.AssignOwner(ctx, n, actor, who)
+			if err == nil {
+				return done(inc, fmt.Sprintf("%s now owns %s.", who, inc.Ref()))
+			}
+			break
+		}
 		inc, err = s.Assign(ctx, n, actor, cmd.Sub, who)
 		if err == nil {
 			return done(inc, fmt.Sprintf("%s is now %s of %s.", who, map[string]string{"im": "incident manager", "comms": "comms"}[cmd.Sub], inc.Ref()))
@@ -170,7 +188,20 @@ func (r *Router) handle(ctx context.Context, req Request) (Reply, error) {
 	case "resolve":
 		inc, err = s.Resolve(ctx, n, actor, cmd.Text)
 		if err == nil {
+			if inc.RoomName == "" {
+				return done(inc, inc.Ref()+" is resolved; the reporter is asked to confirm.")
+			}
 			return done(inc, inc.Ref()+" is resolved; reminders stopped and stakeholders told.")
+		}
+	case "take":
+		inc, err = s.Take(ctx, n, actor)
+		if err == nil {
+			return done(inc, "You own "+inc.Ref()+" now; the respond clock stopped. `queue mine` lists what you own.")
+		}
+	case "confirm":
+		inc, err = s.Confirm(ctx, n, actor)
+		if err == nil {
+			return done(inc, "Thank you: "+inc.Ref()+" is closed.")
 		}
 	case "close":
 		inc, err = s.Close(ctx, n, actor)

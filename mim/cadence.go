@@ -43,6 +43,10 @@ func (s *Service) stopCadence(inc *Incident, ch *Change) {
 // measured from the declaration with the current priority's targets.
 func (s *Service) scheduleSLA(inc *Incident, ch *Change) {
 	t := s.target(inc)
+	inc.ResolveDue = time.Time{}
+	if t.Resolve > 0 {
+		inc.ResolveDue = inc.DeclaredAt.Add(t.Resolve)
+	}
 	if inc.RespondedAt.IsZero() && t.Respond > 0 {
 		ch.Schedule = append(ch.Schedule,
 			Timer{Incident: inc.Number, Key: TimerRespondWarning, Due: inc.DeclaredAt.Add(t.Respond * 3 / 4)},

@@ -297,7 +297,7 @@ func (s *Service) escalateToHead(inc *Incident, ch *Change, now time.Time, actor
 // Note adds a timeline entry.
 func (s *Service) Note(ctx context.Context, number int, actor, text string) (*Incident, error) {
 	return s.update(ctx, number, func(inc *Incident, ch *Change) error {
-		if err := s.allow(inc, actor, "add notes", roleMIT, roleSMO); err != nil {
+		if err := s.allow(inc, actor, "add notes", roleMIT, roleSMO, roleOwner); err != nil {
 			return err
 		}
 		if strings.TrimSpace(text) == "" {

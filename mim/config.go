@@ -29,8 +29,11 @@ func (p Person) Display() string {
 // Tower is a technical domain (application, database...) with its leads in escalation
 // order: the first is paged, the next one when a page is not acknowledged in time.
 type Tower struct {
-	Name                string
-	Leads               []string
+	Name  string
+	Leads []string
+	// Members work the tower's queue besides its leads: they may own its non-major
+	// incidents.
+	Members             []string
 	AckWithin           time.Duration
 	PagerDutyRoutingKey string
 }
@@ -67,6 +70,11 @@ type Config struct {
 	ProblemOwner string
 	// Intake is how incidents reach mimbot from outside chat.
 	Intake Intake
+	// ServiceDesk are the people who triage: they may own any non-major incident.
+	ServiceDesk []string
+	// ConfirmWithin is how long the reporter has to confirm a resolved incident
+	// before it closes without confirmation; 0: DefaultConfirmWithin.
+	ConfirmWithin time.Duration
 }
 
 // Intake configures the ways in besides chat, the API and the alert webhook.
@@ -116,6 +124,28 @@ func (c *Config) PersonByEmail(addr string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// DefaultConfirmWithin is closure.confirm_within when none is configured.
+const DefaultConfirmWithin = 72 * time.Hour
+
+// ConfirmDeadline is closure.confirm_within, or its default.
+func (c *Config) ConfirmDeadline() time.Duration {
+	if c.ConfirmWithin > 0 {
+		return c.ConfirmWithin
+	}
+	return DefaultConfirmWithin
+}
+
+// InServiceDesk tells whether key triages incidents.
+func (c *Config) InServiceDesk(key string) bool {
+	return slices.Contains(c.ServiceDesk, key)
+}
+
+// Works tells whether key may work tower's queue: a lead or a member.
+func (c *Config) Works(key, tower string) bool {
+	t, ok := c.Towers[tower]
+	return ok && (slices.Contains(t.Leads, key) || slices.Contains(t.Members, key))
 }
 
 // Schedule is a parsed cron schedule: the next activation after t.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -21,10 +22,14 @@ func (s *Service) Fire(ctx context.Context, t Timer) error {
 	}
 	_, err := s.update(ctx, t.Incident, func(inc *Incident, ch *Change) error {
 		ch.Fired = &t
+		now := s.Clock.Now()
+		if t.Key == TimerConfirm {
+			s.closeUnconfirmed(inc, ch, now)
+			return nil
+		}
 		if !inc.State.Open() {
 			return nil
 		}
-		now := s.Clock.Now()
 		switch t.Key {
 		case TimerReminder:
 			s.remind(inc, ch, now)
@@ -103,6 +108,10 @@ func (s *Service) slaEvent(inc *Incident, ch *Change, now time.Time, key string)
 	}
 	used := now.Sub(inc.DeclaredAt)
 	breach := key == TimerRespondBreach || key == TimerResolveBreach
+	if !breach && clock == "respond" && !inc.Major {
+		s.unowned(inc, ch, now, used, target)
+		return
+	}
 	if !breach {
 		text := fmt.Sprintf("%s SLA at 75%%: %s of %s used", clock, Duration(used), Duration(target))
 		ch.Log(now, KindSLAWarning, Bot, text)
@@ -114,8 +123,34 @@ func (s *Service) slaEvent(inc *Incident, ch *Change, now time.Time, key string)
 	ch.Log(now, KindSLABreach, Bot, text)
 	s.say(inc, ch, ToWarRoom, KindSLABreach, fmt.Sprintf("%s %s.", s.owner(inc), text))
 	s.warnLeadsOfMinor(inc, ch, text)
-	if inc.Major {
-		s.escalateToHead(inc, ch, now, Bot, text)
+	s.escalateToHead(inc, ch, now, Bot, text)
+}
+
+// unowned escalates functionally a non-major incident that nobody owns at 75% of its
+// respond target: every lead of the impacted towers is told (the service desk, when
+// it has no tower), so that it does not wait for someone to notice it in the queue.
+func (s *Service) unowned(inc *Incident, ch *Change, now time.Time, used, target time.Duration) {
+	if inc.Owner != "" {
+		return
+	}
+	var told []string
+	for _, tower := range inc.Towers {
+		for _, l := range s.Config.Towers[tower].Leads {
+			if !slices.Contains(told, l) {
+				told = append(told, l)
+			}
+		}
+	}
+	if len(told) == 0 {
+		told = slices.Clone(s.Config.ServiceDesk)
+	}
+	if len(told) == 0 {
+		told = slices.Clone(s.Config.Head)
+	}
+	ch.Log(now, KindEscalated, Bot, fmt.Sprintf("Functional escalation: nobody owns it after %s of the %s respond target (75%%); told %s", Duration(used), Duration(target), strings.Join(told, ", ")))
+	for _, k := range told {
+		s.tell(inc, ch, k, KindEscalated, fmt.Sprintf("Nobody owns %s after %s of its %s respond target. Take it (`/incident take incident=%d`) or assign it (`/incident assign owner <person> incident=%d`).",
+			s.headline(inc), Duration(used), Duration(target), inc.Number, inc.Number))
 	}
 }
 
@@ -127,15 +162,23 @@ func (s *Service) owner(inc *Incident) string {
 	return Mentions(s.Config.Head)
 }
 
-// warnLeadsOfMinor tells the leads of a minor incident (which has no war room).
+// warnLeadsOfMinor tells the owner and the first lead of each tower of a minor
+// incident (which has no war room).
 func (s *Service) warnLeadsOfMinor(inc *Incident, ch *Change, text string) {
 	if inc.RoomName != "" {
 		return
 	}
+	var told []string
+	if inc.Owner != "" {
+		told = append(told, inc.Owner)
+	}
 	for _, tower := range inc.Towers {
-		if leads := s.Config.Towers[tower].Leads; len(leads) > 0 {
-			s.tell(inc, ch, leads[0], KindSLAWarning, fmt.Sprintf("%s: %s.", s.headline(inc), text))
+		if leads := s.Config.Towers[tower].Leads; len(leads) > 0 && !slices.Contains(told, leads[0]) {
+			told = append(told, leads[0])
 		}
+	}
+	for _, k := range told {
+		s.tell(inc, ch, k, KindSLAWarning, fmt.Sprintf("%s: %s.", s.headline(inc), text))
 	}
 }
 

@@ -84,16 +84,18 @@ type Incident struct {
 	Platforms   []string // platforms that carry its war room and posts
 	IM          string
 	Comms       string
-	Pages       []Page
-	WarRooms    []WarRoom
-	RoomName    string // the war room's name on every platform, before any suffix
-	Bridge      string
-	Diagnosis   string
-	Workaround  string
-	Resolution  string
-	Tasks       []Task
-	Problem     *Problem    // set on close
-	Summary     *SummaryDoc // the latest post-incident summary
+	// Owner works a non-major incident (ITIL step 4): who took it or was assigned it.
+	Owner      string
+	Pages      []Page
+	WarRooms   []WarRoom
+	RoomName   string // the war room's name on every platform, before any suffix
+	Bridge     string
+	Diagnosis  string
+	Workaround string
+	Resolution string
+	Tasks      []Task
+	Problem    *Problem    // set on close
+	Summary    *SummaryDoc // the latest post-incident summary
 
 	DeclaredAt    time.Time
 	IMAssignedAt  time.Time
@@ -103,6 +105,10 @@ type Incident struct {
 	MitigatedAt   time.Time
 	ResolvedAt    time.Time
 	ClosedAt      time.Time
+	ConfirmedAt   time.Time // the reporter (or IM, SMO) confirmed the fix
+	// ResolveDue is when the resolve SLA runs out (declaration + the priority's
+	// resolve target); zero when the priority has none. The queue sorts on it.
+	ResolveDue time.Time
 	// NextUpdateDue is when the next status update is due; zero when no cadence runs.
 	NextUpdateDue time.Time
 	SnoozedUntil  time.Time
@@ -168,9 +174,10 @@ func (inc *Incident) IsPaged(key string) bool {
 	return slices.ContainsFunc(inc.Pages, func(p Page) bool { return p.Person == key })
 }
 
-// InMIT tells whether key is in the major incident team: IM, comms or a paged lead.
+// InMIT tells whether key is in the incident's team: IM, comms, a paged lead, or the
+// owner (who stays a participant when a non-major incident is raised to major).
 func (inc *Incident) InMIT(key string) bool {
-	return key != "" && (key == inc.IM || key == inc.Comms || inc.IsPaged(key))
+	return key != "" && (key == inc.IM || key == inc.Comms || key == inc.Owner || inc.IsPaged(key))
 }
 
 // Participants returns everyone involved, in first-seen order.
@@ -184,6 +191,7 @@ func (inc *Incident) Participants() []string {
 	add(inc.DeclaredBy)
 	add(inc.IM)
 	add(inc.Comms)
+	add(inc.Owner)
 	for _, p := range inc.Pages {
 		add(p.Person)
 	}

@@ -13,7 +13,7 @@ func (s *Service) Diagnose(ctx context.Context, number int, actor, text string) 
 		if err := s.advance(inc, Identified, "record a diagnosis"); err != nil {
 			return err
 		}
-		if err := s.allow(inc, actor, "record the diagnosis", roleIM, roleMIT, roleSMO); err != nil {
+		if err := s.allow(inc, actor, "record the diagnosis", roleIM, roleMIT, roleSMO, roleOwner); err != nil {
 			return err
 		}
 		if strings.TrimSpace(text) == "" {
@@ -35,7 +35,7 @@ func (s *Service) Workaround(ctx context.Context, number int, actor, text string
 		if err := s.advance(inc, Mitigated, "record a workaround"); err != nil {
 			return err
 		}
-		if err := s.allow(inc, actor, "record a workaround", roleIM, roleSMO); err != nil {
+		if err := s.allow(inc, actor, "record a workaround", roleIM, roleSMO, roleOwner); err != nil {
 			return err
 		}
 		if strings.TrimSpace(text) == "" {
@@ -59,7 +59,7 @@ func (s *Service) Resolve(ctx context.Context, number int, actor, text string) (
 		if err := mustOpen(inc, "resolve"); err != nil {
 			return err
 		}
-		if err := s.allow(inc, actor, "resolve", roleIM, roleSMO); err != nil {
+		if err := s.allow(inc, actor, "resolve", roleIM, roleSMO, roleOwner); err != nil {
 			return err
 		}
 		if strings.TrimSpace(text) == "" {
@@ -72,7 +72,8 @@ func (s *Service) Resolve(ctx context.Context, number int, actor, text string) (
 		s.setState(inc, ch, now, Resolved, actor)
 		s.stopTimers(inc, ch)
 		ch.Schedule = append(ch.Schedule, Timer{Incident: inc.Number, Key: TimerSummary, Due: now})
-		s.say(inc, ch, ToWarRoom, KindResolved, fmt.Sprintf("Resolved by %s after %s: %s. Close with `close` once the business confirms.", Mention(actor), Duration(now.Sub(inc.DeclaredAt)), text))
+		s.askConfirmation(inc, ch, now)
+		s.say(inc, ch, ToWarRoom, KindResolved, fmt.Sprintf("Resolved by %s after %s: %s. The reporter is asked to confirm; `close` closes it now.", Mention(actor), Duration(now.Sub(inc.DeclaredAt)), text))
 		s.say(inc, ch, ToStakeholders, KindResolved, s.stakeholderPost(inc, "Resolved", text, actor))
 		ch.Messages = append(ch.Messages, s.cards(inc, now)...)
 		return nil
@@ -88,17 +89,27 @@ func (s *Service) Close(ctx context.Context, number int, actor string) (*Inciden
 		if err := s.allow(inc, actor, "close", roleIM, roleSMO); err != nil {
 			return err
 		}
-		now := s.Clock.Now()
-		inc.ClosedAt = now
-		ch.Log(now, KindClosed, actor, "Closed")
-		s.setState(inc, ch, now, Closed, actor)
-		s.say(inc, ch, ToWarRoom, KindClosed, fmt.Sprintf("Closed by %s. Thank you all.", Mention(actor)))
-		s.say(inc, ch, ToStakeholders, KindClosed, s.stakeholderPost(inc, "Closed", "", ""))
-		s.openProblem(inc, ch, now)
-		ch.Schedule = append(ch.Schedule, Timer{Incident: inc.Number, Key: TimerSummary, Due: now})
-		ch.Messages = append(ch.Messages, s.cards(inc, now)...)
+		s.close(inc, ch, s.Clock.Now(), actor, "Closed")
 		return nil
 	})
+}
+
+// close closes a resolved incident and hands it to problem management; text is the
+// timeline entry's.
+func (s *Service) close(inc *Incident, ch *Change, now time.Time, actor, text string) {
+	inc.ClosedAt = now
+	ch.Log(now, KindClosed, actor, text)
+	s.setState(inc, ch, now, Closed, actor)
+	ch.Cancel = append(ch.Cancel, TimerConfirm)
+	by := "Closed by " + Mention(actor) + "."
+	if actor == Bot {
+		by = text + "."
+	}
+	s.say(inc, ch, ToWarRoom, KindClosed, by+" Thank you all.")
+	s.say(inc, ch, ToStakeholders, KindClosed, s.stakeholderPost(inc, "Closed", "", ""))
+	s.openProblem(inc, ch, now)
+	ch.Schedule = append(ch.Schedule, Timer{Incident: inc.Number, Key: TimerSummary, Due: now})
+	ch.Messages = append(ch.Messages, s.cards(inc, now)...)
 }
 
 // Cancel ends an incident that was declared in error.
@@ -132,8 +143,11 @@ func (s *Service) Reopen(ctx context.Context, number int, actor, reason string) 
 		if inc.State != Resolved {
 			return Errorf(ECONFLICT, "%s is %s: only a resolved incident can be reopened.", inc.Ref(), inc.State)
 		}
-		if err := s.allow(inc, actor, "reopen", roleIM, roleSMO); err != nil {
-			return err
+		// The reporter is asked to confirm or reopen, so may reopen too.
+		if actor != inc.DeclaredBy {
+			if err := s.allow(inc, actor, "reopen", roleIM, roleSMO); err != nil {
+				return err
+			}
 		}
 		if strings.TrimSpace(reason) == "" {
 			return Errorf(EINVALID, "Say why: reopen reason=\"errors are back since 15:10\"")
@@ -142,6 +156,7 @@ func (s *Service) Reopen(ctx context.Context, number int, actor, reason string) 
 		ch.Log(now, KindReopened, actor, reason)
 		s.setState(inc, ch, now, Investigating, actor)
 		inc.ResolvedAt = time.Time{}
+		ch.Cancel = append(ch.Cancel, TimerConfirm)
 		s.scheduleSLA(inc, ch)
 		s.startCadence(inc, ch, now)
 		s.say(inc, ch, ToWarRoom, KindReopened, fmt.Sprintf("Reopened by %s: %s%s", Mention(actor), reason, s.nextDueSuffix(inc)))

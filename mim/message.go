@@ -64,6 +64,8 @@ const (
 	ButtonAck     = "ack"
 	ButtonUpdate  = "update"
 	ButtonResolve = "resolve"
+	ButtonConfirm = "confirm" // the reporter confirms the fix
+	ButtonReopen  = "reopen"  // the reporter says it is still broken
 )
 
 // Mention writes a mention of a person key into message text. Adapters replace it with

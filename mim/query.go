@@ -1,6 +1,7 @@
 package mim
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -27,15 +28,15 @@ func (s *Service) ListText(ctx context.Context) (string, error) {
 		if inc.Major {
 			major = " major"
 		}
-		im := inc.IM
-		if im == "" {
-			im = "none"
+		who := "IM " + cmp.Or(inc.IM, "none")
+		if !inc.Major {
+			who = "owner " + cmp.Or(inc.Owner, "unassigned")
 		}
 		room := ""
 		if inc.RoomName != "" {
 			room = " #" + inc.RoomName
 		}
-		fmt.Fprintf(&b, "\n%s [%s%s · %s] %s · IM %s%s · via %s", inc.Ref(), inc.Priority, major, inc.State, inc.Title, im, room, inc.Intake())
+		fmt.Fprintf(&b, "\n%s [%s%s · %s] %s · %s%s · via %s", inc.Ref(), inc.Priority, major, inc.State, inc.Title, who, room, inc.Intake())
 	}
 	return b.String(), nil
 }

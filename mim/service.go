@@ -69,6 +69,7 @@ const (
 	roleSMO
 	roleMIT
 	rolePaged
+	roleOwner // the owner of a non-major incident
 )
 
 func (s *Service) plays(inc *Incident, key string, r role) bool {
@@ -83,6 +84,8 @@ func (s *Service) plays(inc *Incident, key string, r role) bool {
 		return inc.InMIT(key)
 	case rolePaged:
 		return inc.IsPaged(key)
+	case roleOwner:
+		return key == inc.Owner && key != "" && !inc.Major
 	}
 	return false
 }
@@ -113,6 +116,14 @@ func (s *Service) allow(inc *Incident, actor, action string, roles ...role) erro
 			who = append(who, "the major incident team (IM, comms and paged leads)")
 		case rolePaged:
 			who = append(who, "a paged responder")
+		case roleOwner:
+			if !inc.Major {
+				owner := inc.Owner
+				if owner == "" {
+					owner = "none yet; `take` it"
+				}
+				who = append(who, "its owner ("+owner+")")
+			}
 		}
 	}
 	return Errorf(EFORBIDDEN, "Only %s may %s on %s; you are %s.", strings.Join(who, " or "), action, inc.Ref(), s.describe(inc, actor))
@@ -165,8 +176,8 @@ func (s *Service) target(inc *Incident) Target { return s.Config.Policy.Target(i
 // say queues text for aud on every platform of the incident.
 func (s *Service) say(inc *Incident, ch *Change, aud Audience, kind Kind, text string, buttons ...string) {
 	for _, p := range inc.Platforms {
-		if aud == ToStakeholders && !s.hasStakeholders(p) {
-			continue
+		if aud == ToStakeholders && (!s.hasStakeholders(p) || inc.RoomName == "") {
+			continue // stakeholders hear of major incidents only (one that never was has no room)
 		}
 		if aud == ToWarRoom && inc.RoomName == "" {
 			continue // a minor incident has no war room; the timeline has it

@@ -51,6 +51,9 @@ type IncidentReader interface {
 	// IncidentByRequestKey returns the incident a request (CreateIncident's
 	// requestKey) declared, with its timeline; ENOTFOUND when none did.
 	IncidentByRequestKey(ctx context.Context, key string) (*Incident, error)
+	// Queue returns the open incidents f selects, without timelines, in QueueOrder,
+	// at most f.Limit of them, and how many f selects in all.
+	Queue(ctx context.Context, f QueueFilter) ([]*Incident, int, error)
 }
 
 // RoomIndex finds the incident a war room belongs to.

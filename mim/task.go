@@ -34,7 +34,7 @@ func (s *Service) TaskAdd(ctx context.Context, number int, actor, text, owner st
 		if err := mustOpen(inc, "add tasks"); err != nil {
 			return err
 		}
-		if err := s.allow(inc, actor, "manage tasks", roleMIT, roleSMO); err != nil {
+		if err := s.allow(inc, actor, "manage tasks", roleMIT, roleSMO, roleOwner); err != nil {
 			return err
 		}
 		if strings.TrimSpace(text) == "" {
@@ -53,7 +53,7 @@ func (s *Service) TaskAdd(ctx context.Context, number int, actor, text, owner st
 // TaskDone marks task n done.
 func (s *Service) TaskDone(ctx context.Context, number int, actor string, n int) (*Incident, error) {
 	return s.update(ctx, number, func(inc *Incident, ch *Change) error {
-		if err := s.allow(inc, actor, "manage tasks", roleMIT, roleSMO); err != nil {
+		if err := s.allow(inc, actor, "manage tasks", roleMIT, roleSMO, roleOwner); err != nil {
 			return err
 		}
 		for i := range inc.Tasks {

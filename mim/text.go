@@ -123,11 +123,22 @@ func (s *Service) StatusText(inc *Incident) string {
 	}
 	fmt.Fprintf(&b, "%s %s: %s, %s %s.\n", inc.Ref(), inc.Title, inc.Priority, kind, inc.State)
 	fmt.Fprintf(&b, "Impact %s, urgency %s%s. Declared %s by %s.\n", inc.Impact, inc.Urgency, towerList(inc.Towers), s.fmtTime(inc.DeclaredAt), inc.DeclaredBy)
-	im := inc.IM
-	if im == "" {
-		im = "none (escalated to " + strings.Join(s.Config.Head, ", ") + ")"
+	if inc.Major || inc.IM != "" {
+		im := inc.IM
+		if im == "" {
+			im = "none (escalated to " + strings.Join(s.Config.Head, ", ") + ")"
+		}
+		fmt.Fprintf(&b, "IM: %s", im)
+		if inc.Owner != "" {
+			fmt.Fprintf(&b, " · owner before it became major: %s", inc.Owner)
+		}
+	} else {
+		owner := inc.Owner
+		if owner == "" {
+			owner = "unassigned"
+		}
+		fmt.Fprintf(&b, "Owner: %s", owner)
 	}
-	fmt.Fprintf(&b, "IM: %s", im)
 	if inc.Comms != "" {
 		fmt.Fprintf(&b, " · comms: %s", inc.Comms)
 	}

@@ -34,6 +34,8 @@ const (
 	KindSummary      Kind = "summary"
 	KindProblem      Kind = "problem"
 	KindModelSaved   Kind = "model_saved"
+	KindAssigned     Kind = "assigned"  // a non-major incident got its owner
+	KindConfirmed    Kind = "confirmed" // the reporter confirmed the fix
 )
 
 // Entry is one line of an incident's timeline. Actor is a person key, or "mimbot"

@@ -15,6 +15,7 @@ const (
 	TimerResolveBreach  = "sla_resolve_breach"
 	TimerPageAckPrefix  = "page_ack:" // + tower: the page was not acknowledged in time
 	TimerDigest         = "digest"    // global (incident 0): stakeholder roll-up
+	TimerConfirm        = "confirm"   // the reporter did not confirm in time: close
 )
 
 // Timer is work due at a time, kept in the store so that it survives restarts. A worker

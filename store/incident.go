@@ -29,6 +29,7 @@ type incidentRecord struct {
 	Platforms   []string        `json:"platforms,omitempty"`
 	IM          string          `json:"incident_manager,omitempty"`
 	Comms       string          `json:"comms,omitempty"`
+	Owner       string          `json:"owner,omitempty"`
 	Pages       []pageRecord    `json:"pages,omitempty"`
 	WarRooms    []warRoomRecord `json:"war_rooms,omitempty"`
 	RoomName    string          `json:"room_name,omitempty"`
@@ -47,6 +48,8 @@ type incidentRecord struct {
 	MitigatedAt   time.Time `json:"mitigated_at,omitzero"`
 	NextUpdateDue time.Time `json:"next_update_due,omitzero"`
 	SnoozedUntil  time.Time `json:"snoozed_until,omitzero"`
+	ConfirmedAt   time.Time `json:"confirmed_at,omitzero"`
+	ResolveDue    time.Time `json:"resolve_due,omitzero"`
 }
 
 type pageRecord struct {
@@ -124,6 +127,7 @@ func EncodeIncident(inc *mim.Incident) ([]byte, error) {
 		Platforms:     inc.Platforms,
 		IM:            inc.IM,
 		Comms:         inc.Comms,
+		Owner:         inc.Owner,
 		RoomName:      inc.RoomName,
 		Bridge:        inc.Bridge,
 		Diagnosis:     inc.Diagnosis,
@@ -136,6 +140,8 @@ func EncodeIncident(inc *mim.Incident) ([]byte, error) {
 		MitigatedAt:   Truncate(inc.MitigatedAt),
 		NextUpdateDue: Truncate(inc.NextUpdateDue),
 		SnoozedUntil:  Truncate(inc.SnoozedUntil),
+		ConfirmedAt:   Truncate(inc.ConfirmedAt),
+		ResolveDue:    Truncate(inc.ResolveDue),
 	}
 	for _, p := range inc.Pages {
 		r.Pages = append(r.Pages, pageRecord{
@@ -213,6 +219,7 @@ func DecodeIncident(data []byte, inc *mim.Incident) error {
 	inc.Platforms = r.Platforms
 	inc.IM = r.IM
 	inc.Comms = r.Comms
+	inc.Owner = r.Owner
 	inc.RoomName = r.RoomName
 	inc.Bridge = r.Bridge
 	inc.Diagnosis = r.Diagnosis
@@ -225,6 +232,8 @@ func DecodeIncident(data []byte, inc *mim.Incident) error {
 	inc.MitigatedAt = utc(r.MitigatedAt)
 	inc.NextUpdateDue = utc(r.NextUpdateDue)
 	inc.SnoozedUntil = utc(r.SnoozedUntil)
+	inc.ConfirmedAt = utc(r.ConfirmedAt)
+	inc.ResolveDue = utc(r.ResolveDue)
 	inc.Pages = nil
 	for _, p := range r.Pages {
 		inc.Pages = append(inc.Pages, mim.Page{

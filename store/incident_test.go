@@ -78,6 +78,9 @@ func full() *mim.Incident {
 		ClosedAt:      at(50),
 		NextUpdateDue: at(35),
 		SnoozedUntil:  at(30),
+		ConfirmedAt:   at(55),
+		ResolveDue:    at(240),
+		Owner:         "dave",
 		Timeline:      []mim.Entry{{ID: 1, At: at(0), Kind: mim.KindDeclared, Actor: "alice", Text: "Declared"}},
 	}
 }

@@ -39,9 +39,9 @@ func (m *Main) incident(ctx context.Context, args []string) error {
 			return m.printJSON(out)
 		}
 		tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NUMBER\tPRIORITY\tMAJOR\tSTATE\tIM\tSOURCE\tDECLARED\tTITLE")
+		fmt.Fprintln(tw, "NUMBER\tPRIORITY\tMAJOR\tSTATE\tIM\tOWNER\tSOURCE\tDECLARED\tTITLE")
 		for _, inc := range list {
-			fmt.Fprintf(tw, "%d\t%s\t%v\t%s\t%s\t%s\t%s\t%s\n", inc.Number, inc.Priority, inc.Major, inc.State, dash(inc.IM), inc.Intake(), inc.DeclaredAt.UTC().Format("2006-01-02 15:04Z"), inc.Title)
+			fmt.Fprintf(tw, "%d\t%s\t%v\t%s\t%s\t%s\t%s\t%s\t%s\n", inc.Number, inc.Priority, inc.Major, inc.State, dash(inc.IM), dash(inc.Owner), inc.Intake(), inc.DeclaredAt.UTC().Format("2006-01-02 15:04Z"), inc.Title)
 		}
 		return tw.Flush()
 	}
@@ -60,7 +60,7 @@ func (m *Main) incident(ctx context.Context, args []string) error {
 		return m.printJSON(api.FromIncident(inc))
 	}
 	j := api.FromIncident(inc)
-	fmt.Fprintf(m.Stdout, "#%d %s\n%s%s, %s · impact %s, urgency %s · towers %s\nIM %s · comms %s · bridge %s\n", j.Number, j.Title, j.Priority, map[bool]string{true: " major", false: ""}[j.Major], j.State, j.Impact, j.Urgency, strings.Join(j.Towers, ", "), dash(j.IncidentManager), dash(j.Comms), dash(j.Bridge))
+	fmt.Fprintf(m.Stdout, "#%d %s\n%s%s, %s · impact %s, urgency %s · towers %s\nIM %s · comms %s · owner %s · bridge %s\n", j.Number, j.Title, j.Priority, map[bool]string{true: " major", false: ""}[j.Major], j.State, j.Impact, j.Urgency, strings.Join(j.Towers, ", "), dash(j.IncidentManager), dash(j.Comms), dash(j.Owner), dash(j.Bridge))
 	fmt.Fprintf(m.Stdout, "source %s · reported by %s\n", j.Source, dash(j.DeclaredBy))
 	if j.Description != "" {
 		fmt.Fprintf(m.Stdout, "description: %s\n", j.Description)

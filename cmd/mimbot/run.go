@@ -140,12 +140,16 @@ func (m *Main) shell(ctx context.Context) error {
 	return err
 }
 
-// firstTypist is who the shell starts as: the first person who is neither in the SMO
-// nor a tower lead (someone from the service desk), else the first person.
+// firstTypist is who the shell starts as: the first declarer, else the service desk,
+// else the first person who is neither in the SMO nor a tower lead, else the first
+// person.
 func firstTypist(cfg *mim.Config) string {
 	keys := cfg.PersonKeys()
 	if len(cfg.Declarers) > 0 {
 		return cfg.Declarers[0]
+	}
+	if len(cfg.ServiceDesk) > 0 {
+		return cfg.ServiceDesk[0]
 	}
 	for _, k := range keys {
 		if !cfg.IsSMO(k) && len(cfg.Leads(k)) == 0 {

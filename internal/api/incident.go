@@ -23,6 +23,7 @@ type Incident struct {
 	Description     string     `json:"description"`
 	IncidentManager string     `json:"incident_manager"`
 	Comms           string     `json:"comms"`
+	Owner           string     `json:"owner"`
 	Paged           []Page     `json:"paged"`
 	WarRooms        []WarRoom  `json:"war_rooms"`
 	Bridge          string     `json:"bridge"`
@@ -32,6 +33,8 @@ type Incident struct {
 	MitigatedAt     *time.Time `json:"mitigated_at"`
 	ResolvedAt      *time.Time `json:"resolved_at"`
 	ClosedAt        *time.Time `json:"closed_at"`
+	ConfirmedAt     *time.Time `json:"confirmed_at"`
+	ResolveDue      *time.Time `json:"resolve_due"`
 	Tasks           []Task     `json:"tasks"`
 	Problem         *Problem   `json:"problem"`
 	Timeline        []Entry    `json:"timeline"`
@@ -85,9 +88,10 @@ func FromIncident(inc *mim.Incident) Incident {
 		State: string(inc.State), Impact: string(inc.Impact), Urgency: string(inc.Urgency),
 		Towers: append([]string{}, inc.Towers...), Model: inc.Model, DeclaredBy: inc.DeclaredBy,
 		Source: inc.Intake(), Platform: inc.Source, Description: inc.Description,
-		IncidentManager: inc.IM, Comms: inc.Comms, Bridge: inc.Bridge,
+		IncidentManager: inc.IM, Comms: inc.Comms, Owner: inc.Owner, Bridge: inc.Bridge,
 		DeclaredAt: ts(inc.DeclaredAt), RespondedAt: ts(inc.RespondedAt), NextUpdateDue: ts(inc.NextUpdateDue),
 		MitigatedAt: ts(inc.MitigatedAt), ResolvedAt: ts(inc.ResolvedAt), ClosedAt: ts(inc.ClosedAt),
+		ConfirmedAt: ts(inc.ConfirmedAt), ResolveDue: ts(inc.ResolveDue),
 		Paged: []Page{}, WarRooms: []WarRoom{}, Tasks: []Task{}, Timeline: []Entry{},
 	}
 	if inc.Problem != nil {

@@ -40,11 +40,12 @@ func (r *reader) config(root *yaml.Node) *mim.Config {
 		r.addf("", "the configuration must be a YAML mapping with keys such as timezone, people, smo, towers, priorities, channels")
 		return nil
 	}
-	f := r.fields(root, "", "timezone", "declarers", "people", "smo", "towers", "priorities", "channels", "bridge", "models", "intake")
+	f := r.fields(root, "", "timezone", "declarers", "people", "smo", "towers", "priorities", "channels", "bridge", "models", "intake", "service_desk", "closure")
 	cfg := &mim.Config{}
 	cfg.Location = r.location(f["timezone"], "timezone")
 	cfg.People = r.people(f["people"], "people")
 	cfg.Declarers = r.persons(f["declarers"], "declarers", cfg.People)
+	cfg.ServiceDesk = r.persons(f["service_desk"], "service_desk", cfg.People)
 	r.smo(f["smo"], "smo", cfg)
 	cfg.Towers = r.towers(f["towers"], "towers", cfg.People)
 	cfg.Policy = r.priorities(f["priorities"], "priorities")
@@ -52,5 +53,13 @@ func (r *reader) config(root *yaml.Node) *mim.Config {
 	cfg.Bridge = r.bridge(f["bridge"], "bridge")
 	cfg.Models = r.models(f["models"], "models", cfg.Towers)
 	cfg.Intake = r.intake(f["intake"], "intake")
+	r.closure(f["closure"], "closure", cfg)
 	return cfg
+}
+
+// closure reads closure: {confirm_within}: how long the reporter has to confirm a
+// resolved incident before it closes without confirmation.
+func (r *reader) closure(n *yaml.Node, path string, cfg *mim.Config) {
+	f := r.fields(n, path, "confirm_within")
+	cfg.ConfirmWithin = r.positive(f["confirm_within"], join(path, "confirm_within"), mim.DefaultConfirmWithin)
 }

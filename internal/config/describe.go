@@ -32,6 +32,12 @@ func Describe(cfg *mim.Config, now time.Time) string {
 	} else {
 		fmt.Fprintf(&b, "Declarers: %s\n", names(cfg, cfg.Declarers, ", "))
 	}
+	if len(cfg.ServiceDesk) == 0 {
+		b.WriteString("Service desk: nobody (only tower members and leads own non-major incidents)\n")
+	} else {
+		fmt.Fprintf(&b, "Service desk: %s\n", names(cfg, cfg.ServiceDesk, ", "))
+	}
+	fmt.Fprintf(&b, "Closure: the reporter confirms within %s, else it closes without confirmation\n", duration(cfg.ConfirmDeadline()))
 
 	describeRotation(&b, cfg, now)
 	describeTowers(&b, cfg)
@@ -96,7 +102,11 @@ func describeTowers(b *strings.Builder, cfg *mim.Config) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	for _, name := range cfg.TowerNames() {
 		t := cfg.Towers[name]
-		fmt.Fprintf(tw, "  %s\t%s\tack within %s\n", name, names(cfg, t.Leads, " -> "), duration(t.AckWithin))
+		members := ""
+		if len(t.Members) > 0 {
+			members = "\tmembers " + names(cfg, t.Members, ", ")
+		}
+		fmt.Fprintf(tw, "  %s\t%s\tack within %s%s\n", name, names(cfg, t.Leads, " -> "), duration(t.AckWithin), members)
 	}
 	tw.Flush()
 }

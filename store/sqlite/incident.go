@@ -461,3 +461,13 @@ func listWhere(f mim.Filter) string {
 	}
 	return where
 }
+
+// Queue lists the open incidents f selects in queue order.
+func (db *DB) Queue(ctx context.Context, f mim.QueueFilter) ([]*mim.Incident, int, error) {
+	open, err := db.Incidents(ctx, mim.Filter{Open: true})
+	if err != nil {
+		return nil, 0, err
+	}
+	list, total := mim.SortQueue(open, f)
+	return list, total, nil
+}
