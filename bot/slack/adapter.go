@@ -167,11 +167,12 @@ func (a *Adapter) Shutdown(ctx context.Context) error {
 // errForeignTeam refuses a request from a workspace the bot does not serve.
 var errForeignTeam = errors.New("slack: request from another workspace")
 
-// checkTeam refuses team when the bot knows its workspace and team is another one.
+// checkTeam refuses a request that names no workspace, and one from another
+// workspace when the bot knows its own.
 func (a *Adapter) checkTeam(team string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.team != "" && team != "" && team != a.team {
+	if team == "" || a.team != "" && team != a.team {
 		return errForeignTeam
 	}
 	return nil

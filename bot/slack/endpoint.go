@@ -69,7 +69,8 @@ func (a *Adapter) refuseTeam(w http.ResponseWriter, r *http.Request, team string
 }
 
 // acked writes the acknowledgement (payload as JSON, or an empty 200) and flushes
-// it, so that it is on its way before any work starts.
+// it, so that it is on its way before the work that may follow it (answers, progress)
+// starts. What the request asked for is committed before.
 func acked(w http.ResponseWriter, payload any) {
 	if payload != nil {
 		w.Header().Set("Content-Type", "application/json")
@@ -100,8 +101,8 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		a.refuseTeam(w, r, cmd.TeamID)
 		return
 	}
-	then := a.command(cmd)
-	acked(w, nil)
+	payload, then := a.command(r.Context(), cmd)
+	acked(w, payload)
 	then()
 }
 
@@ -120,7 +121,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		a.refuseTeam(w, r, cb.Team.ID)
 		return
 	}
-	payload, then := a.interaction(cb)
+	payload, then := a.interaction(r.Context(), cb)
 	acked(w, payload)
 	then()
 }
@@ -143,7 +144,12 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request) {
 		a.refuseTeam(w, r, env.TeamID)
 		return
 	}
-	then := a.event(env)
+	ack, then := a.event(r.Context(), env)
+	if !ack {
+		// Slack sends the event again later.
+		http.Error(w, "not done; send it again", http.StatusServiceUnavailable)
+		return
+	}
 	acked(w, nil)
 	then()
 }

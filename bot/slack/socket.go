@@ -73,12 +73,15 @@ func (a *Adapter) receive(ctx context.Context, sm *socketmode.Client) {
 		case <-ctx.Done():
 			return
 		case evt := <-sm.Events:
-			a.socketEvent(ctx, sm, evt)
+			// Each envelope is committed before it is acknowledged: one slow to
+			// commit must not hold back the others.
+			a.work.Go(func() { a.socketEvent(ctx, sm, evt) })
 		}
 	}
 }
 
-// socketEvent acknowledges one Socket Mode envelope first, then starts its work.
+// socketEvent commits what one Socket Mode envelope asks for, acknowledges it (with
+// the answer, where Slack allows), then starts the work that follows the answer.
 func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt socketmode.Event) {
 	ack := func(payload any) {
 		if evt.Request == nil {
@@ -101,8 +104,8 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 			ack(nil)
 			return
 		}
-		then := a.command(cmd)
-		ack(nil)
+		payload, then := a.command(ctx, cmd)
+		ack(payload)
 		then()
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slackapi.InteractionCallback)
@@ -110,7 +113,7 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 			ack(nil)
 			return
 		}
-		payload, then := a.interaction(cb)
+		payload, then := a.interaction(ctx, cb)
 		ack(payload)
 		then()
 	case socketmode.EventTypeEventsAPI:
@@ -119,7 +122,10 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 			ack(nil)
 			return
 		}
-		then := a.event(env)
+		ok, then := a.event(ctx, env)
+		if !ok {
+			return // not acknowledged: Slack sends it again
+		}
 		ack(nil)
 		then()
 	case socketmode.EventTypeErrorBadMessage:
