@@ -51,10 +51,17 @@ func (c *clock) Advance(d time.Duration) {
 type countingStore struct {
 	mim.Store
 	n atomic.Int64
+	// before, when set, runs before every CreateIncident: a slow or failing database.
+	before atomic.Pointer[func(ctx context.Context) error]
 }
 
 func (s *countingStore) CreateIncident(ctx context.Context, key string, build func(*mim.Incident, *mim.Change) error) (*mim.Incident, bool, error) {
 	s.n.Add(1)
+	if before := s.before.Load(); before != nil {
+		if err := (*before)(ctx); err != nil {
+			return nil, false, err
+		}
+	}
 	return s.Store.CreateIncident(ctx, key, build)
 }
 

@@ -43,6 +43,13 @@ const webhookGrace = 5 * time.Second
 
 var errTokenExpired = errors.New("the interaction's token has expired (15 minutes)")
 
+// sent records that the interaction's response carried the first answer.
+func (r *reply) sent() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.answered = true
+}
+
 // send shows text as the answer, replacing what the answer said before.
 func (r *reply) send(ctx context.Context, text string) error {
 	if time.Now().After(r.expires) {
