@@ -52,12 +52,12 @@ type Config struct {
 
 // Adapter is the Discord adapter. It is the mim.Chat of the discord platform.
 type Adapter struct {
-	cfg    Config
-	router *bot.Router
-	log    *slog.Logger
-	http   *http.Client // every call to Discord, discordgo's included, goes through it
-	rest   *client
-	key    ed25519.PublicKey // nil: HTTP interactions are refused
+	cfg     Config
+	surface bot.Surface
+	log     *slog.Logger
+	http    *http.Client // every call to Discord, discordgo's included, goes through it
+	rest    *client
+	key     ed25519.PublicKey // nil: HTTP interactions are refused
 
 	lanes    *bot.Lanes
 	progress *bot.Progress[*reply]
@@ -81,15 +81,15 @@ type Adapter struct {
 var _ mim.Chat = (*Adapter)(nil)
 
 // NewAdapter returns an adapter; Start checks the token and registers the command.
-func NewAdapter(cfg Config, router *bot.Router, log *slog.Logger) (*Adapter, error) {
+func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, error) {
 	if cfg.BotToken == "" {
 		return nil, errors.New("discord: no bot token (DISCORD_BOT_TOKEN)")
 	}
 	if cfg.GuildID == "" {
 		return nil, errors.New("discord: no guild (DISCORD_GUILD_ID): war rooms and the /incident command live in one guild")
 	}
-	if router == nil || router.Service == nil {
-		return nil, errors.New("discord: no router")
+	if surface == nil {
+		return nil, errors.New("discord: no bot.Surface")
 	}
 	var key ed25519.PublicKey
 	if cfg.PublicKey != "" {
@@ -120,7 +120,7 @@ func NewAdapter(cfg Config, router *bot.Router, log *slog.Logger) (*Adapter, err
 	base, cancel := context.WithCancel(context.Background())
 	a := &Adapter{
 		cfg:       cfg,
-		router:    router,
+		surface:   surface,
 		log:       log.With("platform", Platform),
 		http:      &hc,
 		key:       key,
@@ -232,5 +232,5 @@ func (a *Adapter) botUserID() string {
 
 // discordID returns the Discord user id of a person key, or "".
 func (a *Adapter) discordID(key string) string {
-	return a.router.Service.Config.People[key].Discord
+	return a.surface.Config().People[key].Discord
 }

@@ -53,7 +53,7 @@ func (a *Adapter) archive(ctx context.Context, inc *mim.Incident, room mim.WarRo
 	}
 	a.forget(room.Voice)
 	room.Voice = ""
-	if err := a.router.Service.RecordRoom(ctx, inc.Number, room); err != nil {
+	if err := a.surface.RecordRoom(ctx, inc.Number, room); err != nil {
 		return fmt.Errorf("archive: record %s: %w", room.ID, err)
 	}
 	return nil

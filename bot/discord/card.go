@@ -17,9 +17,8 @@ import (
 // card is the pinned incident card: what a person joining the war room needs at a
 // glance, as an embed, and the buttons to act while the incident is open.
 func (a *Adapter) card(inc *mim.Incident, room mim.WarRoom) (*discordgo.MessageEmbed, []discordgo.MessageComponent) {
-	s := a.router.Service
-	cfg := s.Config
-	now := s.Clock.Now()
+	cfg := a.surface.Config()
+	now := a.surface.Now()
 	who := func(key, none string) string {
 		if key == "" {
 			return none
@@ -207,7 +206,7 @@ func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) error {
 	}
 	record := func(ctx context.Context, id string) error {
 		room.Card = id
-		return a.router.Service.RecordRoom(ctx, inc.Number, room)
+		return a.surface.RecordRoom(ctx, inc.Number, room)
 	}
 	_, err := a.postCard(ctx, inc, room, nonce(d.Message, room.ID, 0), record)
 	return err

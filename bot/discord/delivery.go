@@ -30,7 +30,7 @@ func (a *Adapter) Send(ctx context.Context, d mim.Delivery) error {
 
 func (a *Adapter) send(ctx context.Context, d mim.Delivery) error {
 	m := d.Message
-	cfg := a.router.Service.Config
+	cfg := a.surface.Config()
 	var channel string
 	switch m.To {
 	case mim.ToCard:

@@ -97,7 +97,7 @@ func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction) (respon
 	}
 	inv := parseInvocation(data.Options)
 	if inv.verb == "declare" && inv.value("title") == "" {
-		return declareModal(a.router.Service.Config, inv.value), nothing
+		return declareModal(a.surface.Config(), inv.value), nothing
 	}
 	return a.commit(ctx, i, inv.text(), nil)
 }
@@ -132,7 +132,7 @@ func (a *Adapter) submit(ctx context.Context, i *discordgo.Interaction) (respons
 	values := modalValues(data)
 	switch {
 	case data.CustomID == modalDeclare:
-		text, problems := declareCommand(a.router.Service.Config, values)
+		text, problems := declareCommand(a.surface.Config(), values)
 		if len(problems) > 0 {
 			return private("Nothing was declared:\n• " + strings.Join(problems, "\n• ") +
 				"\nRun `/incident declare` again, or type it in full: `/incident declare title:Payments down impact:high urgency:high towers:application,database`"), nothing
@@ -160,10 +160,10 @@ func (a *Adapter) commit(ctx context.Context, i *discordgo.Interaction, text str
 	}
 	r := a.replyTo(i.Token)
 	log := a.log.With("verb", firstWord(text))
-	if a.router.Slow(text) {
+	if a.surface.Slow(text) {
 		return private(bot.SlowText), func() {
 			a.spawn(func(ctx context.Context) {
-				if err := r.send(ctx, a.router.Handle(ctx, req).Text); err != nil {
+				if err := r.send(ctx, a.surface.Handle(ctx, req).Text); err != nil {
 					log.Warn("discord: reply not delivered", "method", "PATCH /webhooks/{app}/{token}/messages/@original", "err", err)
 				}
 			})
@@ -172,7 +172,7 @@ func (a *Adapter) commit(ctx context.Context, i *discordgo.Interaction, text str
 	if bot.IsDeclare(text) {
 		a.progress.Begin(req.RequestID, r)
 	}
-	rep := a.router.Commit(ctx, req)
+	rep := a.surface.Commit(ctx, req)
 	shown, base, follow := bot.Answer(req, rep, Platform)
 	if !follow {
 		a.progress.Drop(req.RequestID)

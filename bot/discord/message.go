@@ -115,7 +115,7 @@ func (m message) customIDs() []string {
 // when they have no Discord id. It returns the ids it mentioned: the users the
 // message means to ping.
 func (a *Adapter) render(text string) (string, []string) {
-	cfg := a.router.Service.Config
+	cfg := a.surface.Config()
 	var ids []string
 	out := mim.RenderMentions(text, func(key string) string {
 		if id := cfg.People[key].Discord; id != "" {

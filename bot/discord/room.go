@@ -115,7 +115,7 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 		// link; the voice channel is added once it exists. The room works without it,
 		// so a failure is only logged (and looked at again if the room is resumed).
 		if topic == "" || voice != "" && !strings.Contains(topic, "<#"+voice+">") {
-			if err := a.setTopic(ctx, room.ID, roomTopic(a.router.Service.Config, inc, voice)); err != nil {
+			if err := a.setTopic(ctx, room.ID, roomTopic(a.surface.Config(), inc, voice)); err != nil {
 				log.Warn("discord: war room topic not updated", "channel", room.ID, "err", err)
 			}
 		}
@@ -200,7 +200,7 @@ func (a *Adapter) firstAttempt(req mim.RoomRequest) bool {
 	if req.Attempt > 0 {
 		return req.Attempt == 1
 	}
-	age := a.router.Service.Clock.Now().Sub(inc.DeclaredAt)
+	age := a.surface.Now().Sub(inc.DeclaredAt)
 	return first && age > -freshWindow && age < freshWindow
 }
 
@@ -244,7 +244,7 @@ func (a *Adapter) createRoom(ctx context.Context, req mim.RoomRequest, name stri
 // createText creates the war room's text channel in category parent, under the first
 // of base, base-2, base-3... that no text channel of chans has.
 func (a *Adapter) createText(ctx context.Context, inc *mim.Incident, chans []channel, parent, base string, team []string) (channel, error) {
-	topic := roomTopic(a.router.Service.Config, inc, "")
+	topic := roomTopic(a.surface.Config(), inc, "")
 	for n := 1; n <= maxSuffix; n++ {
 		try := suffixed(base, n)
 		if slices.ContainsFunc(chans, func(c channel) bool { return c.Type == channelText && c.Name == try }) {
@@ -291,7 +291,7 @@ func (a *Adapter) orphan(ctx context.Context, chans []channel, parent, base stri
 		if c.Type != channelText || c.ParentID != parent || !sameBase(c.Name, base) || !createdSince(c.ID, declared) {
 			continue
 		}
-		_, err := a.router.Service.Store.IncidentByRoom(ctx, Platform, c.ID)
+		_, err := a.surface.IncidentByRoom(ctx, Platform, c.ID)
 		if mim.ErrorCode(err) == mim.ENOTFOUND {
 			return c, true
 		}

@@ -47,11 +47,11 @@ type Config struct {
 
 // Adapter is the Slack adapter. It is the mim.Chat of the slack platform.
 type Adapter struct {
-	cfg    Config
-	router *bot.Router
-	log    *slog.Logger
-	api    *slackapi.Client
-	http   *http.Client
+	cfg     Config
+	surface bot.Surface
+	log     *slog.Logger
+	api     *slackapi.Client
+	http    *http.Client
 
 	limits   *limits
 	lanes    *bot.Lanes
@@ -73,12 +73,12 @@ type Adapter struct {
 var _ mim.Chat = (*Adapter)(nil)
 
 // NewAdapter returns an adapter; Start checks the token before it is used.
-func NewAdapter(cfg Config, router *bot.Router, log *slog.Logger) (*Adapter, error) {
+func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, error) {
 	if cfg.BotToken == "" {
 		return nil, errors.New("slack: no bot token (SLACK_BOT_TOKEN)")
 	}
-	if router == nil || router.Service == nil {
-		return nil, errors.New("slack: no router")
+	if surface == nil {
+		return nil, errors.New("slack: no bot.Surface")
 	}
 	if cfg.APIURL == "" {
 		cfg.APIURL = DefaultAPIURL
@@ -101,7 +101,7 @@ func NewAdapter(cfg Config, router *bot.Router, log *slog.Logger) (*Adapter, err
 	base, cancel := context.WithCancel(context.Background())
 	a := &Adapter{
 		cfg:      cfg,
-		router:   router,
+		surface:  surface,
 		log:      log.With("platform", Platform),
 		api:      slackapi.New(cfg.BotToken, slackapi.OptionAPIURL(cfg.APIURL), slackapi.OptionHTTPClient(cfg.HTTPClient)),
 		http:     cfg.HTTPClient,
@@ -206,7 +206,7 @@ func (a *Adapter) spawnNow(fn func(ctx context.Context)) {
 // person returns the person key of a Slack user, or "" when nobody configured has
 // that id.
 func (a *Adapter) person(user string) string {
-	k, err := a.router.Person(Platform, user)
+	k, err := a.surface.Person(Platform, user)
 	if err != nil {
 		return ""
 	}

@@ -14,9 +14,8 @@ import (
 // card is the pinned incident card: what a person joining the war room needs at a
 // glance, and the buttons to act.
 func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block) {
-	s := a.router.Service
-	cfg := s.Config
-	now := s.Clock.Now()
+	cfg := a.surface.Config()
+	now := a.surface.Now()
 	md := func(t string) *slackapi.TextBlockObject {
 		return slackapi.NewTextBlockObject(slackapi.MarkdownType, t, false, false)
 	}
@@ -164,7 +163,7 @@ func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) error {
 	}
 	record := func(ctx context.Context, ts string) error {
 		room.Card = ts
-		return a.router.Service.RecordRoom(ctx, inc.Number, room)
+		return a.surface.RecordRoom(ctx, inc.Number, room)
 	}
 	_, err := a.postCard(ctx, inc, room, record)
 	return err

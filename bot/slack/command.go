@@ -24,10 +24,10 @@ func (a *Adapter) command(ctx context.Context, cmd slackapi.SlashCommand) (ack a
 	if cmd.TriggerID != "" {
 		req.RequestID = "slack:" + cmd.TriggerID
 	}
-	if a.router.Slow(text) {
+	if a.surface.Slow(text) {
 		return ephemeralAck(bot.SlowText), func() {
 			a.spawn(func(ctx context.Context) {
-				if err := reply(ctx, a.router.Handle(ctx, req).Text, false); err != nil {
+				if err := reply(ctx, a.surface.Handle(ctx, req).Text, false); err != nil {
 					a.log.Warn("slack: reply not delivered", "verb", firstWord(req.Text), "err", err)
 				}
 			})
@@ -56,7 +56,7 @@ func ephemeralAck(text string) map[string]string {
 // openDeclare opens the declare form with the command's trigger id, which Slack
 // honours for three seconds only.
 func (a *Adapter) openDeclare(ctx context.Context, cmd slackapi.SlashCommand, reply replier) {
-	view := declareModal(a.router.Service.Config, cmd.ChannelID)
+	view := declareModal(a.surface.Config(), cmd.ChannelID)
 	err := a.call(ctx, "views.open", "", func(ctx context.Context) error {
 		_, err := a.api.OpenViewContext(ctx, cmd.TriggerID, view)
 		return err
@@ -87,7 +87,7 @@ func (a *Adapter) commit(ctx context.Context, req bot.Request, reply replier) an
 	if bot.IsDeclare(req.Text) {
 		a.progress.Begin(req.RequestID, reply)
 	}
-	rep := a.router.Commit(ctx, req)
+	rep := a.surface.Commit(ctx, req)
 	shown, text, follow := bot.Answer(req, rep, Platform)
 	if !follow {
 		a.progress.Drop(req.RequestID)

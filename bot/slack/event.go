@@ -84,8 +84,7 @@ func (a *Adapter) capture(ctx context.Context, ev reaction) (confirm string, err
 		return "", nil
 	}
 	log := a.log.With("channel", ev.Item.Channel)
-	s := a.router.Service
-	inc, err := s.Store.IncidentByRoom(ctx, Platform, ev.Item.Channel)
+	inc, err := a.surface.IncidentByRoom(ctx, Platform, ev.Item.Channel)
 	if err != nil {
 		if mim.ErrorCode(err) == mim.ENOTFOUND {
 			return "", nil
@@ -112,7 +111,7 @@ func (a *Adapter) capture(ctx context.Context, ev reaction) (confirm string, err
 	if msg.BotID != "" || msg.User == a.botUserID() {
 		author = mim.Bot
 	}
-	if _, err := s.Capture(ctx, inc.Number, actor, author, a.plain(msg.Text)); err != nil {
+	if _, err := a.surface.Capture(ctx, inc.Number, actor, author, a.plain(msg.Text)); err != nil {
 		if mim.ErrorCode(err) == mim.EINTERNAL {
 			a.pinned.Forget(key)
 			log.Error("slack: capture", "err", err)

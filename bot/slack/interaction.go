@@ -91,7 +91,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackapi.InteractionCal
 	)
 	switch cb.View.CallbackID {
 	case callbackDeclare:
-		text, errs = declareCommand(a.router.Service.Config, cb.View.State)
+		text, errs = declareCommand(a.surface.Config(), cb.View.State)
 		field = fieldTitle
 	case callbackText:
 		text, errs = textCommand(meta, cb.View.State)

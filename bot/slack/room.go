@@ -83,7 +83,7 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 		mu.Unlock()
 		return err
 	})
-	step("topic", func() error { return a.setTopic(ctx, channel, topic(a.router.Service.Config, inc), resumed) })
+	step("topic", func() error { return a.setTopic(ctx, channel, topic(a.surface.Config(), inc), resumed) })
 	if inc.Bridge != "" {
 		step("bookmark", func() error { return a.bookmark(ctx, channel, inc.Bridge, resumed) })
 	}
@@ -160,7 +160,7 @@ func (a *Adapter) orphan(ctx context.Context, inc *mim.Incident, name string) *s
 			if ch.Creator != a.botUserID() || int64(ch.Created) < since || !roomNamed(ch.Name, name) {
 				continue
 			}
-			if _, err := a.router.Service.Store.IncidentByRoom(ctx, Platform, ch.ID); mim.ErrorCode(err) != mim.ENOTFOUND {
+			if _, err := a.surface.IncidentByRoom(ctx, Platform, ch.ID); mim.ErrorCode(err) != mim.ENOTFOUND {
 				continue // some incident's room, or the store cannot tell: do not take it
 			}
 			if found == nil || ch.Created < found.Created {
@@ -202,7 +202,7 @@ func suffixed(name string, n int) string {
 // invite brings the declarer, the IM, comms and the paged leads into the room; people
 // without a Slack id are skipped. It returns the names of those invited.
 func (a *Adapter) invite(ctx context.Context, channel string, inc *mim.Incident) ([]string, error) {
-	cfg := a.router.Service.Config
+	cfg := a.surface.Config()
 	bot := a.botUserID()
 	var ids, names []string
 	for _, k := range inc.Participants() {
@@ -286,7 +286,7 @@ func (a *Adapter) bookmark(ctx context.Context, channel, link string, resumed bo
 // roomReady tells the declarer, through the declaration's progress, that the room
 // is ready.
 func (a *Adapter) roomReady(inc *mim.Incident, room mim.WarRoom, invited []string) {
-	cfg := a.router.Service.Config
+	cfg := a.surface.Config()
 	var paged []string
 	for _, p := range inc.ActivePages() {
 		paged = append(paged, fmt.Sprintf("%s (%s)", cfg.Display(p.Person), p.Tower))
