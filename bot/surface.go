@@ -30,8 +30,6 @@ type Surface interface {
 	Config() *mim.Config
 	// Now is the service's clock.
 	Now() time.Time
-	// RecordRoom saves a war room changed by a delivery.
-	RecordRoom(ctx context.Context, number int, room mim.WarRoom) error
 }
 
 var _ Surface = (*Router)(nil)
@@ -56,8 +54,3 @@ func (r *Router) Config() *mim.Config { return r.Service.Config }
 
 // Now is the service's clock.
 func (r *Router) Now() time.Time { return r.Service.Clock.Now() }
-
-// RecordRoom saves a war room changed by a delivery.
-func (r *Router) RecordRoom(ctx context.Context, number int, room mim.WarRoom) error {
-	return r.Service.RecordRoom(ctx, number, room)
-}

@@ -44,12 +44,19 @@ type recorder struct {
 func (r *recorder) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if req.Existing != nil {
+		return *req.Existing, nil
+	}
 	r.rooms = append(r.rooms, req.Name)
-	room := mim.WarRoom{Platform: "shell", ID: "C-" + req.Name, Name: req.Name}
-	return room, req.Record(ctx, room)
+	return mim.WarRoom{Platform: "shell", ID: "C-" + req.Name, Name: req.Name}, nil
 }
 
-func (r *recorder) Send(ctx context.Context, d mim.Delivery) error {
+func (r *recorder) Send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
+	return nil, r.Page(ctx, d)
+}
+
+// Page records a page as it records a message.
+func (r *recorder) Page(ctx context.Context, d mim.Delivery) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	where := string(d.Message.To)
@@ -105,7 +112,7 @@ func (h *harness) open(cfg *mim.Config) {
 	}
 	h.t.Cleanup(func() { db.Close() })
 	h.svc = mim.NewService(db, cfg, templates.Must(), h.clock, nil, "shell")
-	h.relay = &mim.Relay{Service: h.svc, Chats: map[string]mim.Chat{"shell": h.chat, mim.PagerDuty: h.chat}, Owner: "test"}
+	h.relay = &mim.Relay{Service: h.svc, Chats: map[string]mim.Chat{"shell": h.chat}, Pagers: map[string]mim.Pager{mim.PagerDuty: h.chat}, Owner: "test"}
 }
 
 // flush delivers the outbox and returns what was posted.

@@ -76,6 +76,8 @@ type Adapter struct {
 	appID string
 	botID string
 	dms   map[string]string // Discord user id -> DM channel id
+	// created holds the war rooms this process created and has not set up yet.
+	created map[string]channel
 }
 
 var _ mim.Chat = (*Adapter)(nil)
@@ -133,6 +135,7 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 		cancel:    cancel,
 		appID:     cfg.AppID,
 		dms:       map[string]string{},
+		created:   map[string]channel{},
 	}
 	a.rest = &client{http: &hc, token: cfg.BotToken, limits: newLimiter(), log: a.log}
 	return a, nil

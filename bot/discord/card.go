@@ -111,10 +111,10 @@ func (a *Adapter) pageLines(inc *mim.Incident) string {
 // nonce window gets the card already there.
 func nonceCard(channel string) string { return "c" + channel }
 
-// postCard posts the incident card in room and pins it; record saves the card's id as
-// soon as it is posted, so that a retry never posts a second one. It returns the
-// card's id once posted, even when a later step failed.
-func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarRoom, nonce string, record func(ctx context.Context, id string) error) (string, error) {
+// postCard posts the incident card in room and pins it. It returns the card's id once
+// posted, even when pinning failed, so that the card is recorded and a retry never
+// posts a second one.
+func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarRoom, nonce string) (string, error) {
 	e, comps := a.card(inc, room)
 	release, err := a.turn(ctx, room.ID)
 	if err != nil {
@@ -124,9 +124,6 @@ func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarR
 	release()
 	if err != nil {
 		return "", fmt.Errorf("post card: %w", err)
-	}
-	if err := record(ctx, m.ID); err != nil {
-		return m.ID, fmt.Errorf("record card %s: %w", m.ID, err)
 	}
 	return m.ID, a.pin(ctx, room.ID, m.ID)
 }
@@ -165,20 +162,20 @@ func (a *Adapter) findCard(ctx context.Context, channel string, n int) string {
 
 // refreshCard brings the pinned card up to date, and lets people who joined the team
 // into the room while the incident is open. A card that was never posted, or that
-// someone deleted, is posted again, pinned and recorded.
-func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) error {
+// someone deleted, is posted again and pinned, and the room returned with it.
+func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
 	inc, room := d.Incident, *d.Room
 	if inc.State.Open() {
 		team := a.team(inc)
 		if err := a.grant(ctx, room.ID, team, teamText); err != nil {
 			if mim.ErrorCode(err) != mim.EINVALID {
-				return err
+				return nil, err
 			}
 			a.log.Warn("discord: team not let into the war room", "incident", inc.Number, "channel", room.ID, "err", err)
 		}
 		if room.Voice != "" {
 			if err := a.grant(ctx, room.Voice, team, teamVoice); err != nil && mim.ErrorCode(err) != mim.EINVALID {
-				return err
+				return nil, err
 			}
 		}
 	}
@@ -189,7 +186,7 @@ func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) error {
 		}
 		release, err := a.turn(ctx, room.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		err = a.rest.do(ctx, call{
 			method: http.MethodPatch, path: "/channels/" + room.ID + "/messages/" + room.Card, route: "PATCH /channels/{channel}/messages/{message}",
@@ -198,16 +195,16 @@ func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) error {
 		release()
 		if discordCode(err) != codeUnknownMessage {
 			if err != nil {
-				return fmt.Errorf("update card: %w", err)
+				return nil, fmt.Errorf("update card: %w", err)
 			}
-			return nil
+			return nil, nil
 		}
 		a.log.Warn("discord: incident card is gone, posting a new one", "incident", inc.Number, "channel", room.ID)
 	}
-	record := func(ctx context.Context, id string) error {
-		room.Card = id
-		return a.surface.RecordRoom(ctx, inc.Number, room)
+	id, err := a.postCard(ctx, inc, room, nonce(d.Message, room.ID, 0))
+	if id == "" {
+		return nil, err
 	}
-	_, err := a.postCard(ctx, inc, room, nonce(d.Message, room.ID, 0), record)
-	return err
+	room.Card = id
+	return &room, err
 }

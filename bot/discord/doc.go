@@ -39,9 +39,12 @@
 // incident card (an embed with the priority, state, IM, leads and their
 // acknowledgements, SLA clocks and next update, with Acknowledge / Post update /
 // Resolve buttons), posted and pinned, and a voice channel beside it as the bridge,
-// which the topic then names. Each is recorded as soon as it exists, and an attempt
-// that is resumed does only what is missing, adopting what an earlier attempt created
-// but could not record. The adapter keeps what it knows of the guild's channels
+// which the topic then names. The adapter never writes to the domain: it returns the
+// room as soon as the channel exists (the outbox relay records it before the other
+// steps), then with its card and bridge, even when another step failed; a card posted
+// again or a bridge deleted on archiving comes back from Send. An attempt that is
+// resumed does only what is missing, adopting what an earlier attempt created but
+// could not record. The adapter keeps what it knows of the guild's channels
 // (listed at Start), so a declaration costs three calls in a row (create, post, pin);
 // it lists them again when a request may be a retry, when it knows no category with
 // room, and when Discord refuses the category. @everyone

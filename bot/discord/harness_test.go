@@ -491,3 +491,20 @@ func timelineText(inc *mim.Incident) string {
 	}
 	return b.String()
 }
+
+// openRoom opens a war room as the outbox relay does, in mim.Chat's two steps: the
+// room as soon as it exists, saved with record (which may fail, as a crash before
+// the room was recorded), then the remaining steps.
+func openRoom(ctx context.Context, chat mim.Chat, req mim.RoomRequest, record func(ctx context.Context, room mim.WarRoom) error) (mim.WarRoom, error) {
+	if req.Existing == nil {
+		room, err := chat.OpenRoom(ctx, req)
+		if err != nil {
+			return room, err
+		}
+		if err := record(ctx, room); err != nil {
+			return room, err
+		}
+		req.Existing = &room
+	}
+	return chat.OpenRoom(ctx, req)
+}

@@ -57,6 +57,7 @@ type Adapter struct {
 	lanes    *bot.Lanes
 	events   *bot.Recent // event ids already handled
 	pinned   *bot.Recent // "channel/ts" of messages already captured
+	created  *bot.Recent // war rooms this process created and has not set up yet
 	progress *bot.Progress[replier]
 
 	slots  chan struct{} // one per inbound request being worked on
@@ -109,6 +110,7 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 		lanes:    bot.NewLanes(),
 		events:   bot.NewRecent(10000),
 		pinned:   bot.NewRecent(10000),
+		created:  bot.NewRecent(10000),
 		progress: bot.NewProgress[replier](progressTTL),
 		slots:    make(chan struct{}, cfg.Concurrency),
 		base:     base,

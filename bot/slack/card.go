@@ -101,10 +101,10 @@ func (a *Adapter) pageLines(inc *mim.Incident) string {
 	return strings.TrimSpace(b.String())
 }
 
-// postCard posts the incident card in room and pins it; record, if not nil, saves
-// the card's ts as soon as it is posted, so that a retry never posts a second one. It
-// returns the card's ts once posted, even when a later step failed.
-func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarRoom, record func(ctx context.Context, ts string) error) (string, error) {
+// postCard posts the incident card in room and pins it. It returns the card's ts once
+// posted, even when pinning failed, so that the card is recorded and a retry never
+// posts a second one.
+func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarRoom) (string, error) {
 	text, blocks := a.card(inc)
 	release, err := a.lanes.Acquire(ctx, room.ID)
 	if err != nil {
@@ -114,11 +114,6 @@ func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarR
 	release()
 	if err != nil {
 		return "", fmt.Errorf("post card: %w", err)
-	}
-	if record != nil {
-		if err := record(ctx, ts); err != nil {
-			return ts, fmt.Errorf("record card %s: %w", ts, err)
-		}
 	}
 	return ts, a.pin(ctx, room.ID, ts)
 }
@@ -135,14 +130,14 @@ func (a *Adapter) pin(ctx context.Context, channel, ts string) error {
 }
 
 // refreshCard brings the pinned card up to date. A card that was never posted, or
-// that someone deleted, is posted again, pinned and recorded.
-func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) error {
+// that someone deleted, is posted again and pinned, and the room returned with it.
+func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
 	inc, room := d.Incident, *d.Room
 	if room.Card != "" {
 		text, blocks := a.card(inc)
 		release, err := a.lanes.Acquire(ctx, room.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		err = a.call(ctx, "chat.update", room.ID, func(ctx context.Context) error {
 			_, _, _, err := a.api.UpdateMessageContext(ctx, room.ID, room.Card, slackapi.MsgOptionText(text, false), slackapi.MsgOptionBlocks(blocks...))
@@ -152,19 +147,19 @@ func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) error {
 		switch slackCode(err) {
 		case "":
 			if err != nil {
-				return fmt.Errorf("update card: %w", err)
+				return nil, fmt.Errorf("update card: %w", err)
 			}
-			return nil
+			return nil, nil
 		case "message_not_found", "cant_update_message":
 			a.log.Warn("slack: incident card is gone, posting a new one", "incident", inc.Number, "channel", room.ID)
 		default:
-			return fmt.Errorf("update card: %w", err)
+			return nil, fmt.Errorf("update card: %w", err)
 		}
 	}
-	record := func(ctx context.Context, ts string) error {
-		room.Card = ts
-		return a.surface.RecordRoom(ctx, inc.Number, room)
+	ts, err := a.postCard(ctx, inc, room)
+	if ts == "" {
+		return nil, err
 	}
-	_, err := a.postCard(ctx, inc, room, record)
-	return err
+	room.Card = ts
+	return &room, err
 }

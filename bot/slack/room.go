@@ -23,17 +23,16 @@ const (
 	maxSuffix      = 50 // name_taken retries before giving up
 )
 
-// OpenRoom opens the incident's war room: it creates the channel (with a numeric
-// suffix when the name is taken) and records it at once, then, concurrently, invites
-// the team, sets the topic, bookmarks the bridge and posts and pins the incident
-// card. With req.Existing it only finishes what is not visibly done.
+// OpenRoom opens the incident's war room in the two steps of mim.Chat: first it
+// creates the channel (with a numeric suffix when the name is taken, or adopts the one
+// an earlier attempt created) and returns it to be recorded; then, concurrently, it
+// invites the team, sets the topic, bookmarks the bridge and posts and pins the
+// incident card. A room this process did not just create is resumed: only what is not
+// visibly done is done.
 func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom, error) {
 	inc := req.Incident
 	log := a.log.With("incident", inc.Number)
-	var room mim.WarRoom
-	if req.Existing != nil {
-		room = *req.Existing
-	} else {
+	if req.Existing == nil {
 		var ch *slackapi.Channel
 		if req.Attempt > 1 {
 			// An earlier try may have created the channel and died before recording it.
@@ -44,14 +43,16 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 			if ch, err = a.createChannel(ctx, req.Name); err != nil {
 				return mim.WarRoom{}, fmt.Errorf("slack: open room: %w", err)
 			}
+			a.created.Add(ch.ID)
 		}
-		room = mim.WarRoom{Platform: Platform, ID: ch.ID, Name: ch.Name}
-		if err := req.Record(ctx, room); err != nil {
-			return mim.WarRoom{}, fmt.Errorf("slack: open room: record %s: %w", ch.ID, err)
-		}
-		log.Info("slack: war room created", "channel", room.ID, "name", room.Name)
+		log.Info("slack: war room created", "channel", ch.ID, "name", ch.Name)
+		return mim.WarRoom{Platform: Platform, ID: ch.ID, Name: ch.Name}, nil
 	}
-	resumed, channel := req.Existing != nil, room.ID
+	room := *req.Existing
+	channel := room.ID
+	// A channel this process created a moment ago has nothing on it yet.
+	resumed := !a.created.Has(channel)
+	a.created.Forget(channel)
 
 	var (
 		wg      sync.WaitGroup
@@ -90,12 +91,8 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 	if room.Card != "" {
 		step("card", func() error { return a.pin(ctx, channel, room.Card) })
 	} else {
-		posted := room
 		step("card", func() error {
-			ts, err := a.postCard(ctx, inc, posted, func(ctx context.Context, ts string) error {
-				posted.Card = ts
-				return req.Record(ctx, posted)
-			})
+			ts, err := a.postCard(ctx, inc, room)
 			mu.Lock()
 			card = ts
 			mu.Unlock()
@@ -103,10 +100,10 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 		})
 	}
 	wg.Wait()
-	if len(errs) > 0 {
-		return mim.WarRoom{}, fmt.Errorf("slack: open room %s: %w", channel, errors.Join(errs...))
-	}
 	room.Card = card
+	if len(errs) > 0 {
+		return room, fmt.Errorf("slack: open room %s: %w", channel, errors.Join(errs...))
+	}
 	a.roomReady(inc, room, invited)
 	return room, nil
 }

@@ -110,8 +110,7 @@ func TestOpenRoomAdoptsUnrecordedChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	crash := errors.New("the process died before recording the room")
-	_, err = h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 1,
-		Record: func(context.Context, mim.WarRoom) error { return crash }})
+	_, err = openRoom(h.ctx, h.adapter, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 1}, func(context.Context, mim.WarRoom) error { return crash })
 	if !errors.Is(err, crash) {
 		t.Fatalf("first attempt: %v", err)
 	}
@@ -119,8 +118,7 @@ func TestOpenRoomAdoptsUnrecordedChannel(t *testing.T) {
 	if !ok {
 		t.Fatal("the first attempt created no channel")
 	}
-	room, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 2,
-		Record: func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) }})
+	room, err := openRoom(h.ctx, h.adapter, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 2}, func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,8 +145,7 @@ func TestOpenRoomLeavesOthersChannels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	room, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 3,
-		Record: func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) }})
+	room, err := openRoom(h.ctx, h.adapter, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 3}, func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,20 +46,22 @@ type shellChat struct {
 }
 
 func (c *shellChat) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom, error) {
+	if req.Existing != nil {
+		return *req.Existing, nil
+	}
 	c.mu.Lock()
 	c.rooms = append(c.rooms, req.Name)
 	c.mu.Unlock()
-	room := mim.WarRoom{Platform: "shell", ID: "room-" + req.Name, Name: req.Name}
-	return room, req.Record(ctx, room)
+	return mim.WarRoom{Platform: "shell", ID: "room-" + req.Name, Name: req.Name}, nil
 }
 
-func (c *shellChat) Send(ctx context.Context, d mim.Delivery) error {
+func (c *shellChat) Send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
 	if d.Message.To == mim.ToPerson {
 		c.mu.Lock()
 		c.dms = append(c.dms, d.Message.Person+": "+d.Message.Text)
 		c.mu.Unlock()
 	}
-	return nil
+	return nil, nil
 }
 
 // TestServicePagesOnPagerDuty drives the real service on SQLite through its relay: a
@@ -92,7 +94,7 @@ func TestServicePagesOnPagerDuty(t *testing.T) {
 		t.Fatal(err)
 	}
 	shell := &shellChat{}
-	relay := &mim.Relay{Service: svc, Chats: map[string]mim.Chat{"shell": shell, mim.PagerDuty: pd}, Owner: "test"}
+	relay := &mim.Relay{Service: svc, Chats: map[string]mim.Chat{"shell": shell}, Pagers: map[string]mim.Pager{mim.PagerDuty: pd}, Owner: "test"}
 	drain := func() {
 		t.Helper()
 		if _, err := relay.Drain(ctx); err != nil {
