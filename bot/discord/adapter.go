@@ -67,10 +67,7 @@ type Adapter struct {
 	// tried again may have left a channel behind.
 	attempted *bot.Recent
 
-	slots  chan struct{} // one per interaction being worked on
-	work   sync.WaitGroup
-	base   context.Context
-	cancel context.CancelFunc
+	work *bot.Workers
 
 	mu    sync.Mutex
 	appID string
@@ -119,7 +116,6 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 	}
 	hc := *cfg.HTTPClient
 	hc.Transport = &transport{base: cfg.HTTPClient.Transport, target: target}
-	base, cancel := context.WithCancel(context.Background())
 	a := &Adapter{
 		cfg:       cfg,
 		surface:   surface,
@@ -130,9 +126,7 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 		progress:  bot.NewProgress[*reply](progressTTL),
 		granted:   bot.NewRecent(20000),
 		attempted: bot.NewRecent(10000),
-		slots:     make(chan struct{}, cfg.Concurrency),
-		base:      base,
-		cancel:    cancel,
+		work:      bot.NewWorkers("discord", cfg.Concurrency, workTimeout),
 		appID:     cfg.AppID,
 		dms:       map[string]string{},
 		created:   map[string]channel{},
@@ -182,40 +176,6 @@ func (a *Adapter) Start(ctx context.Context) error {
 	return nil
 }
 
-// Shutdown waits for the interactions being worked on, until ctx ends; then it cancels
-// what is left. Call it once the HTTP server, RunGateway and the outbox relay have
-// stopped handing the adapter new work.
-func (a *Adapter) Shutdown(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		a.work.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		a.cancel()
-		return nil
-	case <-ctx.Done():
-		a.cancel()
-		return fmt.Errorf("discord: shutdown: %w", ctx.Err())
-	}
-}
-
-// spawn runs fn in the background once one of the Concurrency slots is free.
-func (a *Adapter) spawn(fn func(ctx context.Context)) {
-	a.work.Go(func() {
-		select {
-		case a.slots <- struct{}{}:
-		case <-a.base.Done():
-			return
-		}
-		defer func() { <-a.slots }()
-		ctx, cancel := context.WithTimeout(a.base, workTimeout)
-		defer cancel()
-		fn(ctx)
-	})
-}
-
 // application returns the application id (known after Start, or configured).
 func (a *Adapter) application() string {
 	a.mu.Lock()
@@ -237,3 +197,11 @@ func (a *Adapter) botUserID() string {
 func (a *Adapter) discordID(key string) string {
 	return a.surface.Config().People[key].Discord
 }
+
+// Shutdown waits for the work in flight, until ctx ends; then it cancels what is
+// left. Call it once the HTTP server, the inbound connection and the outbox relay
+// have stopped handing the adapter new work.
+func (a *Adapter) Shutdown(ctx context.Context) error { return a.work.Shutdown(ctx) }
+
+// spawn runs fn in the background once one of the Concurrency slots is free.
+func (a *Adapter) spawn(fn func(ctx context.Context)) { a.work.Go(fn) }

@@ -61,7 +61,7 @@ func (a *Adapter) card(inc *mim.Incident, room mim.WarRoom) (*discordgo.MessageE
 	if len(bridge) > 0 {
 		e.Fields = append(e.Fields, field("Bridge", strings.Join(bridge, "\n"), true))
 	}
-	if pages := a.pageLines(inc); pages != "" {
+	if pages := bot.PageLines(inc, func(k string) string { t, _ := a.render(mim.Mention(k)); return t }); pages != "" {
 		e.Fields = append(e.Fields, field("Paged leads", pages, false))
 	}
 	t := cfg.Policy.Target(inc.Priority)
@@ -87,24 +87,6 @@ func (a *Adapter) card(inc *mim.Incident, room mim.WarRoom) (*discordgo.MessageE
 		comps = buttons([]string{mim.ButtonAck, mim.ButtonUpdate, mim.ButtonResolve}, inc.Number)
 	}
 	return e, comps
-}
-
-// pageLines lists the current pages with their acknowledgement state.
-func (a *Adapter) pageLines(inc *mim.Incident) string {
-	var b strings.Builder
-	for _, p := range inc.ActivePages() {
-		tower := p.Tower
-		if tower == "" {
-			tower = "paged by name"
-		}
-		st := "not acknowledged yet"
-		if p.Acked() {
-			st = "acknowledged after " + mim.Duration(p.AckedAt.Sub(p.PagedAt))
-		}
-		who, _ := a.render(mim.Mention(p.Person))
-		fmt.Fprintf(&b, "%s (%s): %s\n", who, tower, st)
-	}
-	return strings.TrimSpace(b.String())
 }
 
 // nonceCard is the nonce of the card first posted in a room: a retry within Discord's

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -174,7 +175,7 @@ func (cl *client) do(ctx context.Context, c call, out any) error {
 			return &callError{route: c.route, err: err, code: mim.EUNAVAILABLE}
 		}
 		cl.log.Debug("discord: retrying", "method", c.route, "after", pause, "err", err)
-		if err := sleep(ctx, pause); err != nil {
+		if err := bot.Sleep(ctx, pause); err != nil {
 			return &callError{route: c.route, err: err, code: mim.EUNAVAILABLE}
 		}
 	}

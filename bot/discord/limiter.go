@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -122,7 +123,7 @@ func (l *limiter) take(ctx context.Context, route, key string, counted bool, dea
 			release()
 			return nil, errBusy(route, until.Sub(now))
 		}
-		if err := sleep(ctx, until.Sub(now)); err != nil {
+		if err := bot.Sleep(ctx, until.Sub(now)); err != nil {
 			release()
 			return nil, err
 		}
@@ -135,7 +136,7 @@ func (l *limiter) take(ctx context.Context, route, key string, counted bool, dea
 			release()
 			return nil, errBusy("the global limit", d)
 		}
-		if err := sleep(ctx, d); err != nil {
+		if err := bot.Sleep(ctx, d); err != nil {
 			r.Cancel()
 			release()
 			return nil, err
@@ -210,19 +211,4 @@ func seconds(s string) (time.Duration, error) {
 		return 0, strconv.ErrRange
 	}
 	return time.Duration(math.Ceil(f*1000)) * time.Millisecond, nil
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

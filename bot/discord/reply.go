@@ -88,7 +88,7 @@ func (r *reply) send(ctx context.Context, text string) error {
 		if discordCode(err) != codeUnknownWebhook || time.Since(r.created)+pause > webhookGrace {
 			return err
 		}
-		if err := sleep(ctx, pause); err != nil {
+		if err := bot.Sleep(ctx, pause); err != nil {
 			return err
 		}
 	}

@@ -19,7 +19,6 @@ import (
 const (
 	maxChannelName = 100
 	maxTopic       = 1024
-	maxSuffix      = 50 // names tried before giving up
 )
 
 // The categories war rooms live in; "Major incidents 2" and so on when one is full.
@@ -239,8 +238,8 @@ func (a *Adapter) createRoom(ctx context.Context, req mim.RoomRequest, name stri
 // of base, base-2, base-3... that no text channel of chans has.
 func (a *Adapter) createText(ctx context.Context, inc *mim.Incident, chans []channel, parent, base string, team []string) (channel, error) {
 	topic := roomTopic(a.surface.Config(), inc, "")
-	for n := 1; n <= maxSuffix; n++ {
-		try := suffixed(base, n)
+	for n := 1; n <= bot.MaxSuffix; n++ {
+		try := bot.Suffixed(base, n, maxChannelName)
 		if slices.ContainsFunc(chans, func(c channel) bool { return c.Type == channelText && c.Name == try }) {
 			continue
 		}
@@ -274,7 +273,7 @@ func (a *Adapter) createText(ctx context.Context, inc *mim.Incident, chans []cha
 		}
 		return ch, nil
 	}
-	return channel{}, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", base, suffixed(base, maxSuffix))
+	return channel{}, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", base, bot.Suffixed(base, bot.MaxSuffix, maxChannelName))
 }
 
 // orphan finds a text channel in the war-room category named like the room (base or
@@ -282,7 +281,7 @@ func (a *Adapter) createText(ctx context.Context, inc *mim.Incident, chans []cha
 // than the incident is not its room: a room left over from another database, say.)
 func (a *Adapter) orphan(ctx context.Context, chans []channel, parent, base string, declared time.Time) (channel, bool) {
 	for _, c := range chans {
-		if c.Type != channelText || c.ParentID != parent || !sameBase(c.Name, base) || !createdSince(c.ID, declared) {
+		if c.Type != channelText || c.ParentID != parent || !bot.RoomNamed(c.Name, base, maxChannelName) || !createdSince(c.ID, declared) {
 			continue
 		}
 		_, err := a.surface.IncidentByRoom(ctx, Platform, c.ID)
@@ -303,31 +302,6 @@ func createdSince(id string, t time.Time) bool {
 	const discordEpochMS = 1420070400000
 	created := time.UnixMilli(int64(n>>22) + discordEpochMS)
 	return !created.Before(t.Add(-5 * time.Minute))
-}
-
-// sameBase tells whether name is base or base-N.
-func sameBase(name, base string) bool {
-	if name == base {
-		return true
-	}
-	for n := 2; n <= maxSuffix; n++ {
-		if name == suffixed(base, n) {
-			return true
-		}
-	}
-	return false
-}
-
-// suffixed returns name with "-n" (n > 1), shortened to stay within the limit.
-func suffixed(name string, n int) string {
-	if n <= 1 {
-		return name
-	}
-	sfx := "-" + strconv.Itoa(n)
-	if len(name)+len(sfx) > maxChannelName {
-		name = strings.TrimRight(name[:maxChannelName-len(sfx)], "-_")
-	}
-	return name + sfx
 }
 
 // openBridge creates the voice channel beside the war room; when resuming, it adopts

@@ -60,10 +60,7 @@ type Adapter struct {
 	created  *bot.Recent // war rooms this process created and has not set up yet
 	progress *bot.Progress[replier]
 
-	slots  chan struct{} // one per inbound request being worked on
-	work   sync.WaitGroup
-	base   context.Context
-	cancel context.CancelFunc
+	work *bot.Workers
 
 	mu      sync.Mutex
 	team    string
@@ -99,7 +96,6 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	base, cancel := context.WithCancel(context.Background())
 	a := &Adapter{
 		cfg:      cfg,
 		surface:  surface,
@@ -112,9 +108,7 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 		pinned:   bot.NewRecent(10000),
 		created:  bot.NewRecent(10000),
 		progress: bot.NewProgress[replier](progressTTL),
-		slots:    make(chan struct{}, cfg.Concurrency),
-		base:     base,
-		cancel:   cancel,
+		work:     bot.NewWorkers("slack", cfg.Concurrency, workTimeout),
 		team:     cfg.TeamID,
 		dms:      map[string]string{},
 	}
@@ -147,25 +141,6 @@ func (a *Adapter) Start(ctx context.Context) error {
 	return nil
 }
 
-// Shutdown waits for the inbound work in flight, until ctx ends; then it cancels
-// what is left. Call it once the HTTP server, RunSocketMode and the outbox relay have
-// stopped handing the adapter new work.
-func (a *Adapter) Shutdown(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		a.work.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		a.cancel()
-		return nil
-	case <-ctx.Done():
-		a.cancel()
-		return fmt.Errorf("slack: shutdown: %w", ctx.Err())
-	}
-}
-
 // errForeignTeam refuses a request from a workspace the bot does not serve.
 var errForeignTeam = errors.New("slack: request from another workspace")
 
@@ -178,31 +153,6 @@ func (a *Adapter) checkTeam(team string) error {
 		return errForeignTeam
 	}
 	return nil
-}
-
-// spawn runs fn in the background once one of the Concurrency slots is free.
-func (a *Adapter) spawn(fn func(ctx context.Context)) {
-	a.work.Go(func() {
-		select {
-		case a.slots <- struct{}{}:
-		case <-a.base.Done():
-			return
-		}
-		defer func() { <-a.slots }()
-		ctx, cancel := context.WithTimeout(a.base, workTimeout)
-		defer cancel()
-		fn(ctx)
-	})
-}
-
-// spawnNow runs fn in the background at once, outside the slots: opening a modal
-// must use its trigger id within three seconds, whatever else is going on.
-func (a *Adapter) spawnNow(fn func(ctx context.Context)) {
-	a.work.Go(func() {
-		ctx, cancel := context.WithTimeout(a.base, 10*time.Second)
-		defer cancel()
-		fn(ctx)
-	})
 }
 
 // person returns the person key of a Slack user, or "" when nobody configured has
@@ -221,3 +171,15 @@ func (a *Adapter) botUserID() string {
 	defer a.mu.Unlock()
 	return a.botUser
 }
+
+// Shutdown waits for the work in flight, until ctx ends; then it cancels what is
+// left. Call it once the HTTP server, the inbound connection and the outbox relay
+// have stopped handing the adapter new work.
+func (a *Adapter) Shutdown(ctx context.Context) error { return a.work.Shutdown(ctx) }
+
+// spawn runs fn in the background once one of the Concurrency slots is free.
+func (a *Adapter) spawn(fn func(ctx context.Context)) { a.work.Go(fn) }
+
+// spawnNow runs fn in the background at once, outside the slots: opening a modal
+// must use its trigger id within three seconds, whatever else is going on.
+func (a *Adapter) spawnNow(fn func(ctx context.Context)) { a.work.Now(10*time.Second, fn) }

@@ -10,6 +10,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -111,7 +112,7 @@ func (a *Adapter) call(ctx context.Context, method, channel string, fn func(ctx 
 		if waited+pause > maxWait {
 			return &callError{method: method, err: err, code: mim.EUNAVAILABLE}
 		}
-		if err := sleep(ctx, pause); err != nil {
+		if err := bot.Sleep(ctx, pause); err != nil {
 			return &callError{method: method, err: err, code: mim.EUNAVAILABLE}
 		}
 		waited += pause

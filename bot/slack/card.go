@@ -48,7 +48,7 @@ func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block)
 	}
 	blocks = append(blocks, slackapi.NewSectionBlock(nil, fields, nil))
 
-	if pages := a.pageLines(inc); pages != "" {
+	if pages := bot.PageLines(inc, func(k string) string { return a.render(mim.Mention(k)) }); pages != "" {
 		blocks = append(blocks, slackapi.NewSectionBlock(md(bot.Truncate("*Paged leads*\n"+pages, maxSection)), nil, nil))
 	}
 
@@ -82,23 +82,6 @@ func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block)
 		}
 	}
 	return text, blocks
-}
-
-// pageLines lists the current pages with their acknowledgement state.
-func (a *Adapter) pageLines(inc *mim.Incident) string {
-	var b strings.Builder
-	for _, p := range inc.ActivePages() {
-		tower := p.Tower
-		if tower == "" {
-			tower = "paged by name"
-		}
-		st := "not acknowledged yet"
-		if p.Acked() {
-			st = "acknowledged after " + mim.Duration(p.AckedAt.Sub(p.PagedAt))
-		}
-		fmt.Fprintf(&b, "%s (%s): %s\n", a.render(mim.Mention(p.Person)), tower, st)
-	}
-	return strings.TrimSpace(b.String())
 }
 
 // postCard posts the incident card in room and pins it. It returns the card's ts once

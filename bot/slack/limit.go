@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -121,7 +122,7 @@ func (l *limits) wait(ctx context.Context, method, channel string, budget time.D
 	if d <= 0 {
 		return 0, nil
 	}
-	if err := sleep(ctx, d); err != nil {
+	if err := bot.Sleep(ctx, d); err != nil {
 		r.Cancel()
 		return d, err
 	}
@@ -147,20 +148,5 @@ func (l *limits) block(method, channel string, until time.Time) {
 	// Slack's bucket is empty when it answers 429: so is ours, from the end of the wait.
 	if n := int(b.lim.TokensAt(until)); n > 0 {
 		b.lim.ReserveN(until, n)
-	}
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }

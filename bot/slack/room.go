@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,7 +19,6 @@ import (
 const (
 	maxChannelName = 80
 	maxTopic       = 250
-	maxSuffix      = 50 // name_taken retries before giving up
 )
 
 // OpenRoom opens the incident's war room in the two steps of mim.Chat: first it
@@ -112,8 +110,8 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 // taken, always within Slack's 80 characters.
 func (a *Adapter) createChannel(ctx context.Context, name string) (*slackapi.Channel, error) {
 	name = mim.RoomName(name, maxChannelName)
-	for n := 1; n <= maxSuffix; n++ {
-		try := suffixed(name, n)
+	for n := 1; n <= bot.MaxSuffix; n++ {
+		try := bot.Suffixed(name, n, maxChannelName)
 		var ch *slackapi.Channel
 		err := a.call(ctx, "conversations.create", "", func(ctx context.Context) error {
 			var err error
@@ -128,7 +126,7 @@ func (a *Adapter) createChannel(ctx context.Context, name string) (*slackapi.Cha
 		}
 		return ch, nil
 	}
-	return nil, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", name, suffixed(name, maxSuffix))
+	return nil, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", name, bot.Suffixed(name, bot.MaxSuffix, maxChannelName))
 }
 
 // orphan finds the war-room channel an earlier attempt at this incident created but
@@ -154,7 +152,7 @@ func (a *Adapter) orphan(ctx context.Context, inc *mim.Incident, name string) *s
 		}
 		for i := range chans {
 			ch := &chans[i]
-			if ch.Creator != a.botUserID() || int64(ch.Created) < since || !roomNamed(ch.Name, name) {
+			if ch.Creator != a.botUserID() || int64(ch.Created) < since || !bot.RoomNamed(ch.Name, name, maxChannelName) {
 				continue
 			}
 			if _, err := a.surface.IncidentByRoom(ctx, Platform, ch.ID); mim.ErrorCode(err) != mim.ENOTFOUND {
@@ -172,28 +170,6 @@ func (a *Adapter) orphan(ctx context.Context, inc *mim.Incident, name string) *s
 		a.log.Warn("slack: adopting a war room channel an earlier attempt created", "incident", inc.Number, "channel", found.ID, "name", found.Name)
 	}
 	return found
-}
-
-// roomNamed tells whether channel is name or name with a numeric suffix.
-func roomNamed(channel, name string) bool {
-	for n := 1; n <= maxSuffix; n++ {
-		if channel == suffixed(name, n) {
-			return true
-		}
-	}
-	return false
-}
-
-// suffixed returns name with "-n" (n > 1), shortened to stay within the limit.
-func suffixed(name string, n int) string {
-	if n <= 1 {
-		return name
-	}
-	sfx := "-" + strconv.Itoa(n)
-	if len(name)+len(sfx) > maxChannelName {
-		name = strings.TrimRight(name[:maxChannelName-len(sfx)], "-_")
-	}
-	return name + sfx
 }
 
 // invite brings the declarer, the IM, comms and the paged leads into the room; people

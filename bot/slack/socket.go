@@ -12,6 +12,8 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"mimbot/bot"
 )
 
 // RunSocketMode receives slash commands, interactions and events over Socket Mode
@@ -46,7 +48,7 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 			return fmt.Errorf("slack: socket mode: Slack refused the app token (%v); check SLACK_APP_TOKEN", err)
 		}
 		a.log.Warn("slack: socket mode stopped, reconnecting", "err", err, "in", pause)
-		if sleep(ctx, pause) != nil {
+		if bot.Sleep(ctx, pause) != nil {
 			return nil
 		}
 		pause = min(2*pause, time.Minute)
@@ -75,7 +77,7 @@ func (a *Adapter) receive(ctx context.Context, sm *socketmode.Client) {
 		case evt := <-sm.Events:
 			// Each envelope is committed before it is acknowledged: one slow to
 			// commit must not hold back the others.
-			a.work.Go(func() { a.socketEvent(ctx, sm, evt) })
+			a.work.Now(bot.CommitBudget+time.Second, func(context.Context) { a.socketEvent(ctx, sm, evt) })
 		}
 	}
 }
