@@ -48,6 +48,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// Concurrency bounds the interactions worked on at once; default 32.
 	Concurrency int
+	// Clock paces the rate limits and ages interaction tokens and the declarations'
+	// progress; default mim.SystemClock.
+	Clock mim.Clock
 }
 
 // Adapter is the Discord adapter. It is the mim.Chat of the discord platform.
@@ -111,6 +114,9 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 32
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = mim.SystemClock{}
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -123,7 +129,7 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 		http:      &hc,
 		key:       key,
 		lanes:     bot.NewLanes(),
-		progress:  bot.NewProgress[*reply](progressTTL),
+		progress:  bot.NewProgress[*reply](progressTTL, cfg.Clock),
 		granted:   bot.NewRecent(20000),
 		attempted: bot.NewRecent(10000),
 		work:      bot.NewWorkers("discord", cfg.Concurrency, workTimeout),
@@ -131,7 +137,7 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 		dms:       map[string]string{},
 		created:   map[string]channel{},
 	}
-	a.rest = &client{http: &hc, token: cfg.BotToken, limits: newLimiter(), log: a.log}
+	a.rest = &client{http: &hc, token: cfg.BotToken, limits: newLimiter(cfg.Clock), clock: cfg.Clock, log: a.log}
 	return a, nil
 }
 

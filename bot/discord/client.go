@@ -43,6 +43,7 @@ type client struct {
 	http   *http.Client
 	token  string
 	limits *limiter
+	clock  mim.Clock
 	log    *slog.Logger
 }
 
@@ -123,7 +124,7 @@ func (cl *client) do(ctx context.Context, c call, out any) error {
 	if budget <= 0 {
 		budget = maxWait
 	}
-	deadline := time.Now().Add(budget)
+	deadline := cl.clock.Now().Add(budget)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
@@ -171,7 +172,7 @@ func (cl *client) do(ctx context.Context, c call, out any) error {
 			e := decodeError(status, resp)
 			return &callError{route: c.route, err: e, code: classify(e)}
 		}
-		if failures >= maxTries || time.Now().Add(pause).After(deadline) {
+		if failures >= maxTries || cl.clock.Now().Add(pause).After(deadline) {
 			return &callError{route: c.route, err: err, code: mim.EUNAVAILABLE}
 		}
 		cl.log.Debug("discord: retrying", "method", c.route, "after", pause, "err", err)

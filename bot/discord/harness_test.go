@@ -21,30 +21,13 @@ import (
 	"mimbot/bot/discord/discordfake"
 	"mimbot/internal/config"
 	"mimbot/mim"
+	"mimbot/mim/mimtest"
 	"mimbot/store/sqlite"
 	"mimbot/templates"
 )
 
 // t0 is a Monday morning; the demo rotation has someone on call.
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-
-// clock is the service's clock, moved by tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // countingStore counts the store calls a request may cause, to prove that refused
 // requests cause none.
@@ -114,7 +97,7 @@ type harness struct {
 	t       *testing.T
 	ctx     context.Context
 	fake    *discordfake.Server
-	clock   *clock
+	clock   *mimtest.Clock // the service's clock, moved by tests
 	store   *countingStore
 	svc     *mim.Service
 	router  *bot.Router
@@ -166,7 +149,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	}
 	t.Cleanup(fake.Close)
 
-	h := &harness{t: t, ctx: context.Background(), fake: fake, clock: &clock{t: t0}, logs: &logBuffer{}, stake: cfg.Stakeholders[discord.Platform]}
+	h := &harness{t: t, ctx: context.Background(), fake: fake, clock: mimtest.NewClock(t0), logs: &logBuffer{}, stake: cfg.Stakeholders[discord.Platform]}
 	db, err := sqlite.Open(h.ctx, filepath.Join(t.TempDir(), "mim.db"))
 	if err != nil {
 		t.Fatal(err)

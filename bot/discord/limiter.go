@@ -35,6 +35,7 @@ const (
 // retries a 429 for ever and does not pace the global limit, so the adapter makes its
 // REST calls itself and only lets discordgo fetch the gateway URL.
 type limiter struct {
+	clock       mim.Clock
 	mu          sync.Mutex
 	buckets     map[string]*bucket
 	global      *rate.Limiter
@@ -52,8 +53,8 @@ type bucket struct {
 	used      time.Time
 }
 
-func newLimiter() *limiter {
-	return &limiter{buckets: map[string]*bucket{}, global: rate.NewLimiter(globalRate, globalBurst)}
+func newLimiter(clock mim.Clock) *limiter {
+	return &limiter{clock: clock, buckets: map[string]*bucket{}, global: rate.NewLimiter(globalRate, globalBurst)}
 }
 
 func (l *limiter) bucket(key string, now time.Time) *bucket {
@@ -86,8 +87,8 @@ func errBusy(route string, wait time.Duration) error {
 // be after deadline. done must be called with the response (nil header when there was
 // none) to release the bucket.
 func (l *limiter) take(ctx context.Context, route, key string, counted bool, deadline time.Time) (done func(h http.Header, status int, body []byte), err error) {
-	b := l.bucket(key, time.Now())
-	wait := time.NewTimer(time.Until(deadline))
+	b := l.bucket(key, l.clock.Now())
+	wait := time.NewTimer(deadline.Sub(l.clock.Now()))
 	select {
 	case b.turn <- struct{}{}:
 		wait.Stop()
@@ -95,11 +96,11 @@ func (l *limiter) take(ctx context.Context, route, key string, counted bool, dea
 		wait.Stop()
 		return nil, ctx.Err()
 	case <-wait.C:
-		return nil, errBusy(route, time.Until(deadline))
+		return nil, errBusy(route, deadline.Sub(l.clock.Now()))
 	}
 	release := func() { <-b.turn }
 	for {
-		now := time.Now()
+		now := l.clock.Now()
 		l.mu.Lock()
 		var until time.Time
 		if b.known && b.remaining <= 0 {
@@ -129,10 +130,11 @@ func (l *limiter) take(ctx context.Context, route, key string, counted bool, dea
 		}
 	}
 	if counted {
-		r := l.global.Reserve()
-		d := r.Delay()
-		if time.Now().Add(d).After(deadline) {
-			r.Cancel()
+		now := l.clock.Now()
+		r := l.global.ReserveN(now, 1)
+		d := r.DelayFrom(now)
+		if now.Add(d).After(deadline) {
+			r.CancelAt(now)
 			release()
 			return nil, errBusy("the global limit", d)
 		}
@@ -158,7 +160,7 @@ func (l *limiter) learn(b *bucket, h http.Header, status int, body []byte) {
 	if h == nil {
 		return
 	}
-	now := time.Now()
+	now := l.clock.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	limit, errL := strconv.Atoi(h.Get("X-RateLimit-Limit"))

@@ -29,7 +29,7 @@ type reply struct {
 }
 
 func (a *Adapter) replyTo(token string) *reply {
-	now := time.Now()
+	now := a.cfg.Clock.Now()
 	return &reply{a: a, token: token, created: now, expires: now.Add(tokenTTL)}
 }
 
@@ -52,7 +52,7 @@ func (r *reply) sent() {
 
 // send shows text as the answer, replacing what the answer said before.
 func (r *reply) send(ctx context.Context, text string) error {
-	if time.Now().After(r.expires) {
+	if r.a.cfg.Clock.Now().After(r.expires) {
 		return errTokenExpired
 	}
 	r.mu.Lock()
@@ -85,7 +85,7 @@ func (r *reply) send(ctx context.Context, text string) error {
 		if err == nil {
 			break
 		}
-		if discordCode(err) != codeUnknownWebhook || time.Since(r.created)+pause > webhookGrace {
+		if discordCode(err) != codeUnknownWebhook || r.a.cfg.Clock.Now().Sub(r.created)+pause > webhookGrace {
 			return err
 		}
 		if err := bot.Sleep(ctx, pause); err != nil {

@@ -43,6 +43,9 @@ type Config struct {
 	// RateScale multiplies every rate-limit tier (tests run with a fake whose limits
 	// are scaled the same way); default 1.
 	RateScale float64
+	// Clock paces the rate limits and ages the declarations' progress; default
+	// mim.SystemClock.
+	Clock mim.Clock
 }
 
 // Adapter is the Slack adapter. It is the mim.Chat of the slack platform.
@@ -52,6 +55,7 @@ type Adapter struct {
 	log     *slog.Logger
 	api     *slackapi.Client
 	http    *http.Client
+	clock   mim.Clock
 
 	limits   *limits
 	lanes    *bot.Lanes
@@ -93,6 +97,9 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 	if cfg.RateScale <= 0 {
 		cfg.RateScale = 1
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = mim.SystemClock{}
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -102,12 +109,13 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 		log:      log.With("platform", Platform),
 		api:      slackapi.New(cfg.BotToken, slackapi.OptionAPIURL(cfg.APIURL), slackapi.OptionHTTPClient(cfg.HTTPClient)),
 		http:     cfg.HTTPClient,
-		limits:   newLimits(cfg.RateScale),
+		clock:    cfg.Clock,
+		limits:   newLimits(cfg.RateScale, cfg.Clock),
 		lanes:    bot.NewLanes(),
 		events:   bot.NewRecent(10000),
 		pinned:   bot.NewRecent(10000),
 		created:  bot.NewRecent(10000),
-		progress: bot.NewProgress[replier](progressTTL),
+		progress: bot.NewProgress[replier](progressTTL, cfg.Clock),
 		work:     bot.NewWorkers("slack", cfg.Concurrency, workTimeout),
 		team:     cfg.TeamID,
 		dms:      map[string]string{},

@@ -91,7 +91,7 @@ func (a *Adapter) call(ctx context.Context, method, channel string, fn func(ctx 
 		case errors.As(err, &rl):
 			limited++
 			pause = max(rl.RetryAfter, time.Second)
-			a.limits.block(method, channel, time.Now().Add(pause))
+			a.limits.block(method, channel, a.clock.Now().Add(pause))
 			a.log.Warn("slack: rate limited", "method", method, "retry_after", pause)
 			if limited >= maxRateLimited {
 				return &callError{method: method, err: err, code: mim.EUNAVAILABLE}

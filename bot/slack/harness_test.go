@@ -19,6 +19,7 @@ import (
 	"mimbot/bot/slack/slackfake"
 	"mimbot/internal/config"
 	"mimbot/mim"
+	"mimbot/mim/mimtest"
 	"mimbot/store/sqlite"
 	"mimbot/templates"
 )
@@ -31,24 +32,6 @@ const secret = "test-signing-secret"
 
 // t0 is a Monday morning; the demo rotation has someone on call.
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-
-// clock is the service's clock, moved by tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // countingStore counts the store calls a request may cause, to prove that refused
 // requests cause none.
@@ -113,7 +96,7 @@ type harness struct {
 	t       *testing.T
 	ctx     context.Context
 	fake    *slackfake.Server
-	clock   *clock
+	clock   *mimtest.Clock // the service's clock, moved by tests
 	store   *countingStore
 	svc     *mim.Service
 	router  *bot.Router
@@ -163,7 +146,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	}
 	t.Cleanup(fake.Close)
 
-	h := &harness{t: t, ctx: context.Background(), fake: fake, clock: &clock{t: t0}, logs: &logBuffer{}, path: filepath.Join(t.TempDir(), "mim.db")}
+	h := &harness{t: t, ctx: context.Background(), fake: fake, clock: mimtest.NewClock(t0), logs: &logBuffer{}, path: filepath.Join(t.TempDir(), "mim.db")}
 	db, err := sqlite.Open(h.ctx, h.path)
 	if err != nil {
 		t.Fatal(err)

@@ -56,6 +56,7 @@ const headroom = 0.95
 // chat.postMessage), and the Retry-After Slack gave each.
 type limits struct {
 	scale   float64
+	clock   mim.Clock
 	mu      sync.Mutex
 	buckets map[string]*bucket
 }
@@ -66,8 +67,8 @@ type bucket struct {
 	used    time.Time
 }
 
-func newLimits(scale float64) *limits {
-	return &limits{scale: scale, buckets: map[string]*bucket{}}
+func newLimits(scale float64, clock mim.Clock) *limits {
+	return &limits{scale: scale, clock: clock, buckets: map[string]*bucket{}}
 }
 
 // key names the bucket of a call: the method, plus the channel for per-channel limits.
@@ -106,7 +107,7 @@ func (l *limits) pruneLocked(now time.Time) {
 // and returns an EUNAVAILABLE error at once. It returns how long it slept.
 func (l *limits) wait(ctx context.Context, method, channel string, budget time.Duration) (time.Duration, error) {
 	key, t := l.key(method, channel)
-	now := time.Now()
+	now := l.clock.Now()
 	l.mu.Lock()
 	b := l.bucketLocked(key, t, now)
 	// Tokens are taken from the end of a Retry-After on, so that the calls held back
@@ -141,7 +142,7 @@ func (l *limits) block(method, channel string, until time.Time) {
 	key, t := l.key(method, channel)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b := l.bucketLocked(key, t, time.Now())
+	b := l.bucketLocked(key, t, l.clock.Now())
 	if until.After(b.blocked) {
 		b.blocked = until
 	}
