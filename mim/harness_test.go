@@ -12,27 +12,10 @@ import (
 
 	"mimbot/internal/config"
 	"mimbot/mim"
+	"mimbot/mim/mimtest"
 	"mimbot/store/sqlite"
 	"mimbot/templates"
 )
-
-// fakeClock is moved by tests instead of sleeping.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // recorder is a chat platform that remembers what it was asked to do.
 type recorder struct {
@@ -83,7 +66,7 @@ func (r *recorder) take() []string {
 type harness struct {
 	t     *testing.T
 	ctx   context.Context
-	clock *fakeClock
+	clock *mimtest.Clock
 	chat  *recorder
 	svc   *mim.Service
 	relay *mim.Relay
@@ -98,7 +81,7 @@ func newHarness(t *testing.T, edit func(*mim.Config)) *harness {
 	if edit != nil {
 		edit(cfg)
 	}
-	h := &harness{t: t, ctx: context.Background(), clock: &fakeClock{t: t0}, chat: &recorder{}, path: filepath.Join(t.TempDir(), "mim.db")}
+	h := &harness{t: t, ctx: context.Background(), clock: mimtest.NewClock(t0), chat: &recorder{}, path: filepath.Join(t.TempDir(), "mim.db")}
 	h.open(cfg)
 	return h
 }

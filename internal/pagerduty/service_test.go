@@ -15,27 +15,10 @@ import (
 	"mimbot/internal/pagerduty"
 	"mimbot/internal/pagerduty/pagerdutyfake"
 	"mimbot/mim"
+	"mimbot/mim/mimtest"
 	"mimbot/store/sqlite"
 	"mimbot/templates"
 )
-
-// clock is the service's clock, moved by the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // shellChat is the chat platform the incident is declared from: it opens rooms and
 // records who was told what.
@@ -87,7 +70,7 @@ func TestServicePagesOnPagerDuty(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	clk := &clock{t: t0}
+	clk := mimtest.NewClock(t0)
 	svc := mim.NewService(db, cfg, templates.Must(), clk, log, "shell")
 	pd, err := pagerduty.New(pagerduty.Config{EventsURL: fake.EnqueueURL()}, cfg, log)
 	if err != nil {
