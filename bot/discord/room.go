@@ -202,7 +202,7 @@ func (a *Adapter) firstAttempt(req mim.RoomRequest) bool {
 // channel of this incident's name in the category).
 func (a *Adapter) createRoom(ctx context.Context, req mim.RoomRequest, name string, team []string) (channel, error) {
 	inc := req.Incident
-	base := mim.RoomName(name, maxChannelName)
+	base := mim.WarRoomName(name, 1, maxChannelName)
 	if base == "" {
 		base = fmt.Sprintf("mi-%d", inc.Number)
 	}
@@ -238,8 +238,8 @@ func (a *Adapter) createRoom(ctx context.Context, req mim.RoomRequest, name stri
 // of base, base-2, base-3... that no text channel of chans has.
 func (a *Adapter) createText(ctx context.Context, inc *mim.Incident, chans []channel, parent, base string, team []string) (channel, error) {
 	topic := roomTopic(a.surface.Config(), inc, "")
-	for n := 1; n <= bot.MaxSuffix; n++ {
-		try := bot.Suffixed(base, n, maxChannelName)
+	for n := 1; n <= mim.MaxRoomSuffix; n++ {
+		try := mim.WarRoomName(base, n, maxChannelName)
 		if slices.ContainsFunc(chans, func(c channel) bool { return c.Type == channelText && c.Name == try }) {
 			continue
 		}
@@ -273,7 +273,7 @@ func (a *Adapter) createText(ctx context.Context, inc *mim.Incident, chans []cha
 		}
 		return ch, nil
 	}
-	return channel{}, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", base, bot.Suffixed(base, bot.MaxSuffix, maxChannelName))
+	return channel{}, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", base, mim.WarRoomName(base, mim.MaxRoomSuffix, maxChannelName))
 }
 
 // orphan finds a text channel in the war-room category named like the room (base or
@@ -281,7 +281,7 @@ func (a *Adapter) createText(ctx context.Context, inc *mim.Incident, chans []cha
 // than the incident is not its room: a room left over from another database, say.)
 func (a *Adapter) orphan(ctx context.Context, chans []channel, parent, base string, declared time.Time) (channel, bool) {
 	for _, c := range chans {
-		if c.Type != channelText || c.ParentID != parent || !bot.RoomNamed(c.Name, base, maxChannelName) || !createdSince(c.ID, declared) {
+		if c.Type != channelText || c.ParentID != parent || !mim.IsWarRoomName(c.Name, base, maxChannelName) || !createdSince(c.ID, declared) {
 			continue
 		}
 		_, err := a.surface.IncidentByRoom(ctx, Platform, c.ID)

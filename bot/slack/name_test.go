@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"mimbot/bot"
+	"mimbot/mim"
 )
 
 // Slack refuses channel names over 80 characters: a suffix must fit.
@@ -22,9 +22,9 @@ func TestSuffixedNamesFit(t *testing.T) {
 		{strings.Repeat("y", 76) + "-abc", 12, strings.Repeat("y", 76) + "-12"},
 	}
 	for _, tc := range cases {
-		got := bot.Suffixed(tc.name, tc.n, maxChannelName)
+		got := mim.WarRoomName(tc.name, tc.n, maxChannelName)
 		if got != tc.want || len(got) > maxChannelName {
-			t.Errorf("Suffixed(%q, %d) = %q, want %q (at most %d)", tc.name, tc.n, got, tc.want, maxChannelName)
+			t.Errorf("WarRoomName(%q, %d) = %q, want %q (at most %d)", tc.name, tc.n, got, tc.want, maxChannelName)
 		}
 	}
 }

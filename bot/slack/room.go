@@ -109,9 +109,9 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 // createChannel creates a public channel named name, or name-2, name-3... when it is
 // taken, always within Slack's 80 characters.
 func (a *Adapter) createChannel(ctx context.Context, name string) (*slackapi.Channel, error) {
-	name = mim.RoomName(name, maxChannelName)
-	for n := 1; n <= bot.MaxSuffix; n++ {
-		try := bot.Suffixed(name, n, maxChannelName)
+	name = mim.WarRoomName(name, 1, maxChannelName)
+	for n := 1; n <= mim.MaxRoomSuffix; n++ {
+		try := mim.WarRoomName(name, n, maxChannelName)
 		var ch *slackapi.Channel
 		err := a.call(ctx, "conversations.create", "", func(ctx context.Context) error {
 			var err error
@@ -126,7 +126,7 @@ func (a *Adapter) createChannel(ctx context.Context, name string) (*slackapi.Cha
 		}
 		return ch, nil
 	}
-	return nil, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", name, bot.Suffixed(name, bot.MaxSuffix, maxChannelName))
+	return nil, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", name, mim.WarRoomName(name, mim.MaxRoomSuffix, maxChannelName))
 }
 
 // orphan finds the war-room channel an earlier attempt at this incident created but
@@ -134,7 +134,7 @@ func (a *Adapter) createChannel(ctx context.Context, name string) (*slackapi.Cha
 // the declaration, not archived and not any incident's room. nil when there is none,
 // or when Slack cannot be asked (a second channel is then the lesser harm).
 func (a *Adapter) orphan(ctx context.Context, inc *mim.Incident, name string) *slackapi.Channel {
-	name = mim.RoomName(name, maxChannelName)
+	name = mim.WarRoomName(name, 1, maxChannelName)
 	since := inc.DeclaredAt.Add(-time.Second).Unix()
 	var found *slackapi.Channel
 	cursor := ""
@@ -152,7 +152,7 @@ func (a *Adapter) orphan(ctx context.Context, inc *mim.Incident, name string) *s
 		}
 		for i := range chans {
 			ch := &chans[i]
-			if ch.Creator != a.botUserID() || int64(ch.Created) < since || !bot.RoomNamed(ch.Name, name, maxChannelName) {
+			if ch.Creator != a.botUserID() || int64(ch.Created) < since || !mim.IsWarRoomName(ch.Name, name, maxChannelName) {
 				continue
 			}
 			if _, err := a.surface.IncidentByRoom(ctx, Platform, ch.ID); mim.ErrorCode(err) != mim.ENOTFOUND {
