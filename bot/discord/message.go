@@ -197,10 +197,10 @@ func buttonLabel(b string) string {
 	return ""
 }
 
-// turn waits for channel's turn (see lanes), within maxWait: a channel busy for longer
+// turn waits for channel's turn (see lanes), within bot.MaxWait: a channel busy for longer
 // is worth trying again later.
 func (a *Adapter) turn(ctx context.Context, channel string) (release func(), err error) {
-	ctx, cancel := context.WithTimeout(ctx, maxWait)
+	ctx, cancel := context.WithTimeout(ctx, bot.MaxWait)
 	defer cancel()
 	release, err = a.lanes.Acquire(ctx, channel)
 	if err != nil {

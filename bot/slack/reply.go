@@ -73,7 +73,7 @@ func (a *Adapter) postJSON(ctx context.Context, target string, body any) error {
 			}
 			last = fmt.Errorf("response_url answered %s", resp.Status)
 		}
-		if err := bot.Sleep(ctx, backoff(try)); err != nil {
+		if err := bot.Sleep(ctx, bot.Backoff(try)); err != nil {
 			return err
 		}
 	}
