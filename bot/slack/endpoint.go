@@ -3,11 +3,12 @@ package slack
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 
 	slackapi "github.com/slack-go/slack"
+
+	"mimbot/bot"
 )
 
 // Bounds of request bodies: a slash command is a short form, an interaction carries
@@ -30,14 +31,8 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 // of "v0:<timestamp>:<body>", compared in constant time, timestamp within five
 // minutes). On failure it has answered and returns false.
 func (a *Adapter) verified(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
-		} else {
-			http.Error(w, "bad request", http.StatusBadRequest)
-		}
+	body, ok := bot.ReadBody(w, r, limit)
+	if !ok {
 		return nil, false
 	}
 	sv, err := slackapi.NewSecretsVerifier(r.Header, a.cfg.SigningSecret)
