@@ -46,7 +46,8 @@ type Config struct {
 	// HTTPClient makes every REST call (its transport is wrapped to rewrite the host);
 	// default: a 30-second timeout.
 	HTTPClient *http.Client
-	// Concurrency bounds the interactions worked on at once; default 32.
+	// Concurrency bounds the work done after answers (long answers, progress) at
+	// once; default 32.
 	Concurrency int
 	// Clock paces the rate limits and ages interaction tokens and the declarations'
 	// progress; default mim.SystemClock.

@@ -38,7 +38,8 @@ type Config struct {
 	// Empty: learned from auth.test in Start.
 	TeamID     string
 	HTTPClient *http.Client // default: 30-second timeout
-	// Concurrency bounds the inbound requests worked on at once; default 32.
+	// Concurrency bounds the work done after acknowledgements (answers, progress) at
+	// once; default 32.
 	Concurrency int
 	// RateScale multiplies every rate-limit tier (tests run with a fake whose limits
 	// are scaled the same way); default 1.
