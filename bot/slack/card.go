@@ -11,6 +11,9 @@ import (
 	"mimbot/mim"
 )
 
+// cardPrefix begins the text of every incident card, by which a card is found again.
+const cardPrefix = "Incident card: "
+
 // card is the pinned incident card: what a person joining the war room needs at a
 // glance, and the buttons to act.
 func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block) {
@@ -27,7 +30,7 @@ func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block)
 	}
 
 	title := fmt.Sprintf("%s %s · %s · %s", inc.Priority, inc.Ref(), inc.State, inc.Title)
-	text = fmt.Sprintf("Incident card: %s", title)
+	text = cardPrefix + title
 	blocks = append(blocks, slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType, bot.Truncate(title, 150), false, false)))
 
 	kind := "major incident"
@@ -99,6 +102,28 @@ func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarR
 		return "", fmt.Errorf("post card: %w", err)
 	}
 	return ts, a.pin(ctx, room.ID, ts)
+}
+
+// findCard returns the ts of the incident card the bot pinned in channel, or "" when
+// there is none (or the pins could not be read: a second card is better than none).
+func (a *Adapter) findCard(ctx context.Context, channel string) string {
+	var items []slackapi.Item
+	err := a.call(ctx, "pins.list", channel, func(ctx context.Context) error {
+		var err error
+		items, _, err = a.api.ListPinsContext(ctx, channel)
+		return err
+	})
+	if err != nil {
+		a.log.Warn("slack: pins not read", "method", "pins.list", "channel", channel, "err", err)
+		return ""
+	}
+	for _, it := range items {
+		m := it.Message
+		if m != nil && strings.HasPrefix(m.Text, cardPrefix) && (m.BotID != "" || m.User == a.botUserID()) {
+			return m.Timestamp
+		}
+	}
+	return ""
 }
 
 // pin pins a message; one already pinned is fine.

@@ -90,7 +90,16 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 		step("card", func() error { return a.pin(ctx, channel, room.Card) })
 	} else {
 		step("card", func() error {
-			ts, err := a.postCard(ctx, inc, room)
+			ts := ""
+			if resumed {
+				// An earlier attempt may have posted and pinned the card, then died
+				// before the room was recorded with it.
+				ts = a.findCard(ctx, channel)
+			}
+			var err error
+			if ts == "" {
+				ts, err = a.postCard(ctx, inc, room)
+			}
 			mu.Lock()
 			card = ts
 			mu.Unlock()

@@ -153,3 +153,37 @@ func TestOpenRoomLeavesOthersChannels(t *testing.T) {
 		t.Errorf("took #%s, want a new #mi-1-payments-down-2 beside the channel a person made", room.Name)
 	}
 }
+
+// A process that dies after posting and pinning the card, before the room was recorded
+// with it: the next attempt adopts that card instead of posting a second one.
+func TestOpenRoomAdoptsUnrecordedCard(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	inc, _, err := h.svc.Declare(h.ctx, mim.DeclareInput{Title: "Payments down", Impact: mim.High, Urgency: mim.High, By: "sam", Platform: slack.Platform})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.svc.RecordRoom(h.ctx, inc.Number, created); err != nil {
+		t.Fatal(err)
+	}
+	first, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Existing: &created, Attempt: 1})
+	if err != nil || first.Card == "" {
+		t.Fatalf("first attempt: %+v, %v", first, err)
+	}
+	// The process dies here: the room stays recorded without its card.
+	restarted := h.newAdapter(h.cfg, true)
+	got, err := restarted.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Existing: &created, Attempt: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Card != first.Card {
+		t.Errorf("card %s after the restart, want the one already posted, %s", got.Card, first.Card)
+	}
+	if cards := containing(h.fake.Messages(created.ID), "Incident card"); len(cards) != 1 {
+		t.Errorf("%d cards in the room, want 1", len(cards))
+	}
+}
