@@ -3,6 +3,8 @@ package bot
 import (
 	"sync"
 	"time"
+
+	"mimbot/mim"
 )
 
 // Progress follows declarations from their reply to their war room being ready, keyed
@@ -11,9 +13,10 @@ import (
 // response_url, an interaction token). It lives in memory only: after a restart the
 // person is simply not told that the room became ready.
 type Progress[R any] struct {
-	ttl time.Duration
-	mu  sync.Mutex
-	m   map[string]*progress[R]
+	ttl   time.Duration
+	clock mim.Clock
+	mu    sync.Mutex
+	m     map[string]*progress[R]
 }
 
 // progress is one declaration being shown in place.
@@ -25,9 +28,9 @@ type progress[R any] struct {
 }
 
 // NewProgress follows declarations for at most ttl (how long the platform lets the
-// answer be edited).
-func NewProgress[R any](ttl time.Duration) *Progress[R] {
-	return &Progress[R]{ttl: ttl, m: map[string]*progress[R]{}}
+// answer be edited), by clock.
+func NewProgress[R any](ttl time.Duration, clock mim.Clock) *Progress[R] {
+	return &Progress[R]{ttl: ttl, clock: clock, m: map[string]*progress[R]{}}
 }
 
 // Begin starts following the declaration with request key key.
@@ -37,7 +40,7 @@ func (b *Progress[R]) Begin(key string, reply R) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := time.Now()
+	now := b.clock.Now()
 	if len(b.m) > 1000 {
 		for k, p := range b.m {
 			if now.Sub(p.started) > b.ttl {
@@ -78,7 +81,7 @@ func (b *Progress[R]) Ready(key, line string) (reply R, final string, ok bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	p := b.m[key]
-	if p == nil || time.Since(p.started) > b.ttl {
+	if p == nil || b.clock.Now().Sub(p.started) > b.ttl {
 		delete(b.m, key)
 		return reply, "", false
 	}

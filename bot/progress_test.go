@@ -3,13 +3,15 @@ package bot
 import (
 	"testing"
 	"time"
+
+	"mimbot/mim/mimtest"
 )
 
 // Whichever comes first, the declare reply or the room being ready, the person ends
 // with one answer that says both, once.
 func TestProgress(t *testing.T) {
 	t.Run("reply first", func(t *testing.T) {
-		p := NewProgress[string](time.Minute)
+		p := NewProgress[string](time.Minute, mimtest.NewClock(time.Time{}))
 		p.Begin("k", "R")
 		if _, _, ok := p.Shown("k", "Declared #1"); ok {
 			t.Fatal("nothing to show before the room is ready")
@@ -23,7 +25,7 @@ func TestProgress(t *testing.T) {
 		}
 	})
 	t.Run("room first", func(t *testing.T) {
-		p := NewProgress[string](time.Minute)
+		p := NewProgress[string](time.Minute, mimtest.NewClock(time.Time{}))
 		p.Begin("k", "R")
 		if _, _, ok := p.Ready("k", "War room ready"); ok {
 			t.Fatal("nothing to show before the reply is out")
@@ -33,10 +35,11 @@ func TestProgress(t *testing.T) {
 		}
 	})
 	t.Run("expired or dropped", func(t *testing.T) {
-		p := NewProgress[string](0)
+		clock := mimtest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+		p := NewProgress[string](time.Minute, clock)
 		p.Begin("k", "R")
 		p.Shown("k", "Declared #1")
-		time.Sleep(time.Millisecond)
+		clock.Advance(time.Minute + time.Second)
 		if _, _, ok := p.Ready("k", "War room ready"); ok {
 			t.Error("an answer past its time was edited")
 		}

@@ -6,13 +6,9 @@ import "context"
 type RoomRequest struct {
 	Incident *Incident
 	Name     string
-	// Existing is the room already recorded for this incident on this platform, when a
-	// previous attempt created it: the adapter continues with the remaining steps and
-	// never creates a second room.
+	// Existing is the room already recorded for this incident on this platform: the
+	// adapter continues with the remaining steps and never creates a second room.
 	Existing *WarRoom
-	// Record saves the room as soon as it exists, before the remaining steps, so that a
-	// crash after creation resumes instead of creating another.
-	Record func(ctx context.Context, room WarRoom) error
 	// Attempt counts the tries, this one included, in any replica: 1 is surely the
 	// first; a later one may find a room an earlier try created but could not record.
 	// 0: unknown.
@@ -26,11 +22,28 @@ type Delivery struct {
 	Room     *WarRoom  // the war room on the message's platform, when it is open
 }
 
+// Pager is a paging service (PagerDuty), as the service sees it: it is told that a
+// tower was paged, that the page was acknowledged or resolved (ToPager messages). It
+// has no rooms and answers nobody, so it is no Chat.
+type Pager interface {
+	// Page delivers one ToPager message. An error whose code is EUNAVAILABLE is
+	// retried later.
+	Page(ctx context.Context, d Delivery) error
+}
+
 // Chat is one chat platform, as the service sees it.
 type Chat interface {
-	// OpenRoom creates the war room (and bridge, where the platform has one), invites
-	// the team and returns the room; it must be safe to call again after a failure.
+	// OpenRoom opens the war room in two steps, so that what it creates is recorded
+	// before it goes on and a crash resumes instead of creating a second room. Without
+	// req.Existing it only creates the room (or adopts one an earlier attempt created
+	// but could not record) and returns it. With req.Existing it does the remaining
+	// steps (invites, topic, bridge, card) and returns the room with what they added;
+	// when a step fails it returns the error and the room as it stands, with what the
+	// other steps created, for the relay to record before trying again. It must be safe
+	// to call again after a failure, and it never writes to the domain itself.
 	OpenRoom(ctx context.Context, req RoomRequest) (WarRoom, error)
-	// Send delivers one message. An error whose code is EUNAVAILABLE is retried later.
-	Send(ctx context.Context, d Delivery) error
+	// Send delivers one message. It returns the war room when delivering changed it (a
+	// card posted again, a bridge deleted), for the relay to record, and nil
+	// otherwise. An error whose code is EUNAVAILABLE is retried later.
+	Send(ctx context.Context, d Delivery) (*WarRoom, error)
 }

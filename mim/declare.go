@@ -181,16 +181,13 @@ func (s *Service) startMajor(inc *Incident, ch *Change, now time.Time, held func
 
 // roomAndBridge renders the war room's name and the bridge link.
 func (s *Service) roomAndBridge(inc *Incident) (name, bridge string, err error) {
-	var b bytes.Buffer
-	data := map[string]any{"Number": inc.Number, "Slug": Slug(inc.Title), "Title": inc.Title, "Priority": inc.Priority.String()}
-	if err := s.Config.WarRoom.Execute(&b, data); err != nil {
-		return "", "", fmt.Errorf("render war room name: %w", err)
+	if name, err = RenderWarRoom(s.Config.WarRoom, inc.Number, inc.Title, inc.Priority); err != nil {
+		return "", "", err
 	}
-	name = RoomName(b.String(), 80)
 	if name == "" {
 		name = fmt.Sprintf("mi-%d", inc.Number)
 	}
-	b.Reset()
+	var b bytes.Buffer
 	if s.Config.Bridge != nil {
 		if err := s.Config.Bridge.Execute(&b, map[string]any{"Channel": name, "Number": inc.Number, "Slug": Slug(inc.Title)}); err != nil {
 			return "", "", fmt.Errorf("render bridge: %w", err)

@@ -12,27 +12,10 @@ import (
 
 	"mimbot/internal/config"
 	"mimbot/mim"
+	"mimbot/mim/mimtest"
 	"mimbot/store/sqlite"
 	"mimbot/templates"
 )
-
-// fakeClock is moved by tests instead of sleeping.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // recorder is a chat platform that remembers what it was asked to do.
 type recorder struct {
@@ -44,12 +27,19 @@ type recorder struct {
 func (r *recorder) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if req.Existing != nil {
+		return *req.Existing, nil
+	}
 	r.rooms = append(r.rooms, req.Name)
-	room := mim.WarRoom{Platform: "shell", ID: "C-" + req.Name, Name: req.Name}
-	return room, req.Record(ctx, room)
+	return mim.WarRoom{Platform: "shell", ID: "C-" + req.Name, Name: req.Name}, nil
 }
 
-func (r *recorder) Send(ctx context.Context, d mim.Delivery) error {
+func (r *recorder) Send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
+	return nil, r.Page(ctx, d)
+}
+
+// Page records a page as it records a message.
+func (r *recorder) Page(ctx context.Context, d mim.Delivery) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	where := string(d.Message.To)
@@ -76,7 +66,7 @@ func (r *recorder) take() []string {
 type harness struct {
 	t     *testing.T
 	ctx   context.Context
-	clock *fakeClock
+	clock *mimtest.Clock
 	chat  *recorder
 	svc   *mim.Service
 	relay *mim.Relay
@@ -91,7 +81,7 @@ func newHarness(t *testing.T, edit func(*mim.Config)) *harness {
 	if edit != nil {
 		edit(cfg)
 	}
-	h := &harness{t: t, ctx: context.Background(), clock: &fakeClock{t: t0}, chat: &recorder{}, path: filepath.Join(t.TempDir(), "mim.db")}
+	h := &harness{t: t, ctx: context.Background(), clock: mimtest.NewClock(t0), chat: &recorder{}, path: filepath.Join(t.TempDir(), "mim.db")}
 	h.open(cfg)
 	return h
 }
@@ -105,7 +95,7 @@ func (h *harness) open(cfg *mim.Config) {
 	}
 	h.t.Cleanup(func() { db.Close() })
 	h.svc = mim.NewService(db, cfg, templates.Must(), h.clock, nil, "shell")
-	h.relay = &mim.Relay{Service: h.svc, Chats: map[string]mim.Chat{"shell": h.chat, mim.PagerDuty: h.chat}, Owner: "test"}
+	h.relay = &mim.Relay{Service: h.svc, Chats: map[string]mim.Chat{"shell": h.chat}, Pagers: map[string]mim.Pager{mim.PagerDuty: h.chat}, Owner: "test"}
 }
 
 // flush delivers the outbox and returns what was posted.

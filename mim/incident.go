@@ -221,22 +221,3 @@ func Slug(title string) string {
 	}
 	return s
 }
-
-// RoomName sanitises a rendered war-room name under the rules every platform shares:
-// lowercase, only a-z 0-9 - _, at most max characters.
-func RoomName(s string, max int) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
-			b.WriteRune(r)
-		case r == ' ' || r == '.':
-			b.WriteByte('-')
-		}
-	}
-	out := b.String()
-	if len(out) > max {
-		out = strings.TrimRight(out[:max], "-_")
-	}
-	return out
-}

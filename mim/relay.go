@@ -12,7 +12,8 @@ import (
 type Relay struct {
 	Service *Service
 	Chats   map[string]Chat
-	Owner   string // this worker's name in leases
+	Pagers  map[string]Pager // where ToPager messages go, by platform
+	Owner   string           // this worker's name in leases
 	// Lease is how long a claimed message is ours; default 30s. A process that dies
 	// holding it delays its queue by that much; the message is then sent again.
 	Lease time.Duration
@@ -134,7 +135,8 @@ var errNoRoomYet = errors.New("the war room is not open yet")
 
 func (r *Relay) send(ctx context.Context, m Outgoing) error {
 	chat, ok := r.Chats[m.Platform]
-	if !ok {
+	pager, isPager := r.Pagers[m.Platform]
+	if !ok && !isPager {
 		return Errorf(EINVALID, "platform %q is not configured in this process", m.Platform)
 	}
 	var inc *Incident
@@ -143,6 +145,12 @@ func (r *Relay) send(ctx context.Context, m Outgoing) error {
 		if inc, err = r.Service.Store.Incident(ctx, m.Incident); err != nil {
 			return err
 		}
+	}
+	if isPager {
+		if m.To != ToPager {
+			return Errorf(EINVALID, "%s takes pages only, not %q messages", m.Platform, m.To)
+		}
+		return pager.Page(ctx, Delivery{Message: m, Incident: inc})
 	}
 	if m.To == ToOpenRoom {
 		return r.openRoom(ctx, chat, inc, m.Platform, m.Attempts)
@@ -159,22 +167,47 @@ func (r *Relay) send(ctx context.Context, m Outgoing) error {
 		}
 		return Errorf(EINVALID, "incident %d has no war room on %s", m.Incident, m.Platform)
 	}
-	return chat.Send(ctx, d)
+	room, err := chat.Send(ctx, d)
+	if room != nil && inc != nil {
+		if rerr := r.Service.RecordRoom(ctx, inc.Number, *room); rerr != nil {
+			return errors.Join(err, fmt.Errorf("record room %s: %w", room.ID, rerr))
+		}
+	}
+	return err
 }
 
-// openRoom opens (or finishes opening) the war room and records it.
+// openRoom opens (or finishes opening) the war room, recording the room as soon as it
+// exists (Chat.OpenRoom's first step), then again with what the remaining steps added,
+// ready once they all succeeded.
 func (r *Relay) openRoom(ctx context.Context, chat Chat, inc *Incident, platform string, attempt int) error {
-	req := RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: attempt, Record: func(ctx context.Context, room WarRoom) error {
-		return r.Service.RecordRoom(ctx, inc.Number, room)
-	}}
+	req := RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: attempt}
 	if room, ok := inc.Room(platform); ok {
-		req.Existing = &room
 		if room.Ready {
 			return nil
 		}
+		req.Existing = &room
+	}
+	if req.Existing == nil {
+		room, err := chat.OpenRoom(ctx, req)
+		if err != nil {
+			return err
+		}
+		room.Ready = false
+		if err := r.Service.RecordRoom(ctx, inc.Number, room); err != nil {
+			return fmt.Errorf("record room %s: %w", room.ID, err)
+		}
+		req.Existing = &room
 	}
 	room, err := chat.OpenRoom(ctx, req)
 	if err != nil {
+		// What the steps that succeeded created is recorded, so that the next attempt
+		// does not create it again.
+		if room.ID == req.Existing.ID && room != *req.Existing {
+			room.Ready = false
+			if rerr := r.Service.RecordRoom(ctx, inc.Number, room); rerr != nil {
+				return errors.Join(err, fmt.Errorf("record room %s: %w", room.ID, rerr))
+			}
+		}
 		return err
 	}
 	room.Ready = true

@@ -116,8 +116,8 @@ func TestRoomName(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := mim.RoomName(tc.in, 80); got != tc.want || len(got) > 80 {
-				t.Errorf("RoomName(%q) = %q, want %q", tc.in, got, tc.want)
+			if got := mim.WarRoomName(tc.in, 1, 80); got != tc.want || len(got) > 80 {
+				t.Errorf("WarRoomName(%q, 1, 80) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}

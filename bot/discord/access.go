@@ -79,7 +79,7 @@ func bits(s string) uint64 {
 func (a *Adapter) team(inc *mim.Incident) []string {
 	keys := inc.Participants()
 	if inc.IM == "" {
-		keys = append(keys, a.router.Service.Config.Head...)
+		keys = append(keys, a.surface.Config().Head...)
 	}
 	var ids []string
 	bot := a.botUserID()

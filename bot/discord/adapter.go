@@ -46,18 +46,22 @@ type Config struct {
 	// HTTPClient makes every REST call (its transport is wrapped to rewrite the host);
 	// default: a 30-second timeout.
 	HTTPClient *http.Client
-	// Concurrency bounds the interactions worked on at once; default 32.
+	// Concurrency bounds the work done after answers (long answers, progress) at
+	// once; default 32.
 	Concurrency int
+	// Clock paces the rate limits and ages interaction tokens and the declarations'
+	// progress; default mim.SystemClock.
+	Clock mim.Clock
 }
 
 // Adapter is the Discord adapter. It is the mim.Chat of the discord platform.
 type Adapter struct {
-	cfg    Config
-	router *bot.Router
-	log    *slog.Logger
-	http   *http.Client // every call to Discord, discordgo's included, goes through it
-	rest   *client
-	key    ed25519.PublicKey // nil: HTTP interactions are refused
+	cfg     Config
+	surface bot.Surface
+	log     *slog.Logger
+	http    *http.Client // every call to Discord, discordgo's included, goes through it
+	rest    *client
+	key     ed25519.PublicKey // nil: HTTP interactions are refused
 
 	lanes    *bot.Lanes
 	progress *bot.Progress[*reply]
@@ -67,29 +71,28 @@ type Adapter struct {
 	// tried again may have left a channel behind.
 	attempted *bot.Recent
 
-	slots  chan struct{} // one per interaction being worked on
-	work   sync.WaitGroup
-	base   context.Context
-	cancel context.CancelFunc
+	work *bot.Workers
 
 	mu    sync.Mutex
 	appID string
 	botID string
 	dms   map[string]string // Discord user id -> DM channel id
+	// created holds the war rooms this process created and has not set up yet.
+	created map[string]channel
 }
 
 var _ mim.Chat = (*Adapter)(nil)
 
 // NewAdapter returns an adapter; Start checks the token and registers the command.
-func NewAdapter(cfg Config, router *bot.Router, log *slog.Logger) (*Adapter, error) {
+func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, error) {
 	if cfg.BotToken == "" {
 		return nil, errors.New("discord: no bot token (DISCORD_BOT_TOKEN)")
 	}
 	if cfg.GuildID == "" {
 		return nil, errors.New("discord: no guild (DISCORD_GUILD_ID): war rooms and the /incident command live in one guild")
 	}
-	if router == nil || router.Service == nil {
-		return nil, errors.New("discord: no router")
+	if surface == nil {
+		return nil, errors.New("discord: no bot.Surface")
 	}
 	var key ed25519.PublicKey
 	if cfg.PublicKey != "" {
@@ -112,29 +115,30 @@ func NewAdapter(cfg Config, router *bot.Router, log *slog.Logger) (*Adapter, err
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 32
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = mim.SystemClock{}
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	hc := *cfg.HTTPClient
 	hc.Transport = &transport{base: cfg.HTTPClient.Transport, target: target}
-	base, cancel := context.WithCancel(context.Background())
 	a := &Adapter{
 		cfg:       cfg,
-		router:    router,
+		surface:   surface,
 		log:       log.With("platform", Platform),
 		http:      &hc,
 		key:       key,
 		lanes:     bot.NewLanes(),
-		progress:  bot.NewProgress[*reply](progressTTL),
+		progress:  bot.NewProgress[*reply](progressTTL, cfg.Clock),
 		granted:   bot.NewRecent(20000),
 		attempted: bot.NewRecent(10000),
-		slots:     make(chan struct{}, cfg.Concurrency),
-		base:      base,
-		cancel:    cancel,
+		work:      bot.NewWorkers("discord", cfg.Concurrency, workTimeout),
 		appID:     cfg.AppID,
 		dms:       map[string]string{},
+		created:   map[string]channel{},
 	}
-	a.rest = &client{http: &hc, token: cfg.BotToken, limits: newLimiter(), log: a.log}
+	a.rest = &client{http: &hc, token: cfg.BotToken, limits: newLimiter(cfg.Clock), clock: cfg.Clock, log: a.log}
 	return a, nil
 }
 
@@ -179,40 +183,6 @@ func (a *Adapter) Start(ctx context.Context) error {
 	return nil
 }
 
-// Shutdown waits for the interactions being worked on, until ctx ends; then it cancels
-// what is left. Call it once the HTTP server, RunGateway and the outbox relay have
-// stopped handing the adapter new work.
-func (a *Adapter) Shutdown(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		a.work.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		a.cancel()
-		return nil
-	case <-ctx.Done():
-		a.cancel()
-		return fmt.Errorf("discord: shutdown: %w", ctx.Err())
-	}
-}
-
-// spawn runs fn in the background once one of the Concurrency slots is free.
-func (a *Adapter) spawn(fn func(ctx context.Context)) {
-	a.work.Go(func() {
-		select {
-		case a.slots <- struct{}{}:
-		case <-a.base.Done():
-			return
-		}
-		defer func() { <-a.slots }()
-		ctx, cancel := context.WithTimeout(a.base, workTimeout)
-		defer cancel()
-		fn(ctx)
-	})
-}
-
 // application returns the application id (known after Start, or configured).
 func (a *Adapter) application() string {
 	a.mu.Lock()
@@ -232,5 +202,13 @@ func (a *Adapter) botUserID() string {
 
 // discordID returns the Discord user id of a person key, or "".
 func (a *Adapter) discordID(key string) string {
-	return a.router.Service.Config.People[key].Discord
+	return a.surface.Config().People[key].Discord
 }
+
+// Shutdown waits for the work in flight, until ctx ends; then it cancels what is
+// left. Call it once the HTTP server, the inbound connection and the outbox relay
+// have stopped handing the adapter new work.
+func (a *Adapter) Shutdown(ctx context.Context) error { return a.work.Shutdown(ctx) }
+
+// spawn runs fn in the background once one of the Concurrency slots is free.
+func (a *Adapter) spawn(fn func(ctx context.Context)) { a.work.Go(fn) }

@@ -10,19 +10,20 @@ import (
 
 // archive puts a closed (or cancelled) incident's war room away: the text channel
 // moves to the "Archived incidents" category, read-only for everyone but the bot, and
-// the voice bridge is deleted. Every step can be repeated, so a retry finishes the job.
-func (a *Adapter) archive(ctx context.Context, inc *mim.Incident, room mim.WarRoom) error {
+// the voice bridge is deleted (the room is returned without it, to be recorded). Every
+// step can be repeated, so a retry finishes the job.
+func (a *Adapter) archive(ctx context.Context, inc *mim.Incident, room mim.WarRoom) (*mim.WarRoom, error) {
 	ch, err := a.channel(ctx, room.ID)
 	if discordCode(err) == codeUnknownChannel {
-		return nil // someone deleted it; the message will say so when it is refused
+		return nil, nil // someone deleted it; the message will say so when it is refused
 	}
 	if err != nil {
-		return fmt.Errorf("archive: %w", err)
+		return nil, fmt.Errorf("archive: %w", err)
 	}
 	for refresh := false; ; refresh = true {
 		parent, _, listed, err := a.category(ctx, archivedCategory, 1, refresh)
 		if err != nil {
-			return fmt.Errorf("archive: %w", err)
+			return nil, fmt.Errorf("archive: %w", err)
 		}
 		if ch.ParentID == parent {
 			break
@@ -36,25 +37,22 @@ func (a *Adapter) archive(ctx context.Context, inc *mim.Incident, room mim.WarRo
 			continue // the category is gone or full since the adapter last looked
 		}
 		if err != nil {
-			return fmt.Errorf("archive #%s: %w", room.Name, err)
+			return nil, fmt.Errorf("archive #%s: %w", room.Name, err)
 		}
 		a.moved(room.ID, parent)
 		a.log.Info("discord: war room archived", "incident", inc.Number, "channel", room.ID)
 		break
 	}
 	if room.Voice == "" {
-		return nil
+		return nil, nil
 	}
 	err = a.rest.do(ctx, call{
 		method: http.MethodDelete, path: "/channels/" + room.Voice, route: "DELETE /channels/{channel}", major: room.Voice, idempotent: true,
 	}, nil)
 	if err != nil && discordCode(err) != codeUnknownChannel {
-		return fmt.Errorf("archive: delete the voice bridge: %w", err)
+		return nil, fmt.Errorf("archive: delete the voice bridge: %w", err)
 	}
 	a.forget(room.Voice)
 	room.Voice = ""
-	if err := a.router.Service.RecordRoom(ctx, inc.Number, room); err != nil {
-		return fmt.Errorf("archive: record %s: %w", room.ID, err)
-	}
-	return nil
+	return &room, nil
 }

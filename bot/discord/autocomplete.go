@@ -52,7 +52,7 @@ func (a *Adapter) suggest(ctx context.Context, inv invocation) response {
 
 // towerChoices completes the last tower of a comma-separated list.
 func (a *Adapter) towerChoices(typed string) []choice {
-	cfg := a.router.Service.Config
+	cfg := a.surface.Config()
 	var done []string
 	last := typed
 	if i := strings.LastIndexByte(typed, ','); i >= 0 {
@@ -80,14 +80,14 @@ func (a *Adapter) towerChoices(typed string) []choice {
 
 // modelChoices suggests the configured and the saved incident models.
 func (a *Adapter) modelChoices(ctx context.Context, typed string) []choice {
-	s := a.router.Service
+	cfg := a.surface.Config()
 	var models []mim.Model
-	for _, name := range s.Config.ModelNames() {
-		models = append(models, s.Config.Models[name])
+	for _, name := range cfg.ModelNames() {
+		models = append(models, cfg.Models[name])
 	}
 	ctx, cancel := context.WithTimeout(ctx, modelsTimeout)
 	defer cancel()
-	if saved, err := s.Store.Models(ctx); err == nil {
+	if saved, err := a.surface.Models(ctx); err == nil {
 		for _, m := range saved {
 			if !slices.ContainsFunc(models, func(x mim.Model) bool { return x.Name == m.Name }) {
 				models = append(models, m)
@@ -112,7 +112,7 @@ func (a *Adapter) modelChoices(ctx context.Context, typed string) []choice {
 
 // personChoices suggests people by key or name.
 func (a *Adapter) personChoices(typed string) []choice {
-	cfg := a.router.Service.Config
+	cfg := a.surface.Config()
 	var out []choice
 	for _, k := range cfg.PersonKeys() {
 		name := cfg.Display(k)

@@ -17,9 +17,8 @@ import (
 // card is the pinned incident card: what a person joining the war room needs at a
 // glance, as an embed, and the buttons to act while the incident is open.
 func (a *Adapter) card(inc *mim.Incident, room mim.WarRoom) (*discordgo.MessageEmbed, []discordgo.MessageComponent) {
-	s := a.router.Service
-	cfg := s.Config
-	now := s.Clock.Now()
+	cfg := a.surface.Config()
+	now := a.surface.Now()
 	who := func(key, none string) string {
 		if key == "" {
 			return none
@@ -62,7 +61,7 @@ func (a *Adapter) card(inc *mim.Incident, room mim.WarRoom) (*discordgo.MessageE
 	if len(bridge) > 0 {
 		e.Fields = append(e.Fields, field("Bridge", strings.Join(bridge, "\n"), true))
 	}
-	if pages := a.pageLines(inc); pages != "" {
+	if pages := bot.PageLines(inc, func(k string) string { t, _ := a.render(mim.Mention(k)); return t }); pages != "" {
 		e.Fields = append(e.Fields, field("Paged leads", pages, false))
 	}
 	t := cfg.Policy.Target(inc.Priority)
@@ -90,32 +89,14 @@ func (a *Adapter) card(inc *mim.Incident, room mim.WarRoom) (*discordgo.MessageE
 	return e, comps
 }
 
-// pageLines lists the current pages with their acknowledgement state.
-func (a *Adapter) pageLines(inc *mim.Incident) string {
-	var b strings.Builder
-	for _, p := range inc.ActivePages() {
-		tower := p.Tower
-		if tower == "" {
-			tower = "paged by name"
-		}
-		st := "not acknowledged yet"
-		if p.Acked() {
-			st = "acknowledged after " + mim.Duration(p.AckedAt.Sub(p.PagedAt))
-		}
-		who, _ := a.render(mim.Mention(p.Person))
-		fmt.Fprintf(&b, "%s (%s): %s\n", who, tower, st)
-	}
-	return strings.TrimSpace(b.String())
-}
-
 // nonceCard is the nonce of the card first posted in a room: a retry within Discord's
 // nonce window gets the card already there.
 func nonceCard(channel string) string { return "c" + channel }
 
-// postCard posts the incident card in room and pins it; record saves the card's id as
-// soon as it is posted, so that a retry never posts a second one. It returns the
-// card's id once posted, even when a later step failed.
-func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarRoom, nonce string, record func(ctx context.Context, id string) error) (string, error) {
+// postCard posts the incident card in room and pins it. It returns the card's id once
+// posted, even when pinning failed, so that the card is recorded and a retry never
+// posts a second one.
+func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarRoom, nonce string) (string, error) {
 	e, comps := a.card(inc, room)
 	release, err := a.turn(ctx, room.ID)
 	if err != nil {
@@ -125,9 +106,6 @@ func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarR
 	release()
 	if err != nil {
 		return "", fmt.Errorf("post card: %w", err)
-	}
-	if err := record(ctx, m.ID); err != nil {
-		return m.ID, fmt.Errorf("record card %s: %w", m.ID, err)
 	}
 	return m.ID, a.pin(ctx, room.ID, m.ID)
 }
@@ -166,20 +144,20 @@ func (a *Adapter) findCard(ctx context.Context, channel string, n int) string {
 
 // refreshCard brings the pinned card up to date, and lets people who joined the team
 // into the room while the incident is open. A card that was never posted, or that
-// someone deleted, is posted again, pinned and recorded.
-func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) error {
+// someone deleted, is posted again and pinned, and the room returned with it.
+func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
 	inc, room := d.Incident, *d.Room
 	if inc.State.Open() {
 		team := a.team(inc)
 		if err := a.grant(ctx, room.ID, team, teamText); err != nil {
 			if mim.ErrorCode(err) != mim.EINVALID {
-				return err
+				return nil, err
 			}
 			a.log.Warn("discord: team not let into the war room", "incident", inc.Number, "channel", room.ID, "err", err)
 		}
 		if room.Voice != "" {
 			if err := a.grant(ctx, room.Voice, team, teamVoice); err != nil && mim.ErrorCode(err) != mim.EINVALID {
-				return err
+				return nil, err
 			}
 		}
 	}
@@ -190,7 +168,7 @@ func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) error {
 		}
 		release, err := a.turn(ctx, room.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		err = a.rest.do(ctx, call{
 			method: http.MethodPatch, path: "/channels/" + room.ID + "/messages/" + room.Card, route: "PATCH /channels/{channel}/messages/{message}",
@@ -199,16 +177,16 @@ func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) error {
 		release()
 		if discordCode(err) != codeUnknownMessage {
 			if err != nil {
-				return fmt.Errorf("update card: %w", err)
+				return nil, fmt.Errorf("update card: %w", err)
 			}
-			return nil
+			return nil, nil
 		}
 		a.log.Warn("discord: incident card is gone, posting a new one", "incident", inc.Number, "channel", room.ID)
 	}
-	record := func(ctx context.Context, id string) error {
-		room.Card = id
-		return a.router.Service.RecordRoom(ctx, inc.Number, room)
+	id, err := a.postCard(ctx, inc, room, nonce(d.Message, room.ID, 0))
+	if id == "" {
+		return nil, err
 	}
-	_, err := a.postCard(ctx, inc, room, nonce(d.Message, room.ID, 0), record)
-	return err
+	room.Card = id
+	return &room, err
 }

@@ -14,24 +14,15 @@ import (
 	"strings"
 	"time"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
 // apiBase is the root of every REST call; the transport rewrites its host.
 const apiBase = "https://discord.com/api/v10"
 
-// Retry discipline of one REST call.
-const (
-	// maxWait bounds the time one call may spend waiting for rate limits and retries:
-	// beyond it the outbox relay (whose lease is 30 s) had better try again later.
-	maxWait = 20 * time.Second
-	// maxTries bounds the attempts after server and network failures.
-	maxTries = 4
-	// maxRateLimited bounds the attempts answered 429.
-	maxRateLimited = 6
-	// maxResponse bounds what is read of a response body.
-	maxResponse = 8 << 20
-)
+// maxResponse bounds what is read of a response body.
+const maxResponse = 8 << 20
 
 // userAgent is what Discord asks bots to send.
 const userAgent = "DiscordBot (https://github.com/mimbot, 1) mimbot"
@@ -42,6 +33,7 @@ type client struct {
 	http   *http.Client
 	token  string
 	limits *limiter
+	clock  mim.Clock
 	log    *slog.Logger
 }
 
@@ -64,7 +56,7 @@ type call struct {
 	// interaction calls (callbacks, the interaction webhook) are authorised by their
 	// token and do not count against the global limit.
 	interaction bool
-	budget      time.Duration // default maxWait
+	budget      time.Duration // default bot.MaxWait
 }
 
 // apiError is Discord's answer to a call that failed.
@@ -120,9 +112,9 @@ func (cl *client) do(ctx context.Context, c call, out any) error {
 	}
 	budget := c.budget
 	if budget <= 0 {
-		budget = maxWait
+		budget = bot.MaxWait
 	}
-	deadline := time.Now().Add(budget)
+	deadline := cl.clock.Now().Add(budget)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
@@ -142,7 +134,7 @@ func (cl *client) do(ctx context.Context, c call, out any) error {
 				return &callError{route: c.route, err: err, code: mim.EUNAVAILABLE}
 			}
 			failures++
-			pause = backoff(failures)
+			pause = bot.Backoff(failures)
 		case status < 300:
 			if out == nil || len(resp) == 0 {
 				return nil
@@ -155,7 +147,7 @@ func (cl *client) do(ctx context.Context, c call, out any) error {
 			limited++
 			retry, global := retryAfter(h, resp)
 			cl.log.Warn("discord: rate limited", "method", c.route, "retry_after", retry, "global", global)
-			if limited >= maxRateLimited {
+			if limited >= bot.MaxRateLimited {
 				return &callError{route: c.route, err: decodeError(status, resp), code: mim.EUNAVAILABLE}
 			}
 			continue // take waits for the retry_after
@@ -164,17 +156,17 @@ func (cl *client) do(ctx context.Context, c call, out any) error {
 				return &callError{route: c.route, err: decodeError(status, resp), code: mim.EUNAVAILABLE}
 			}
 			failures++
-			pause = backoff(failures)
+			pause = bot.Backoff(failures)
 			err = decodeError(status, resp)
 		default:
 			e := decodeError(status, resp)
 			return &callError{route: c.route, err: e, code: classify(e)}
 		}
-		if failures >= maxTries || time.Now().Add(pause).After(deadline) {
+		if failures >= bot.MaxTries || cl.clock.Now().Add(pause).After(deadline) {
 			return &callError{route: c.route, err: err, code: mim.EUNAVAILABLE}
 		}
 		cl.log.Debug("discord: retrying", "method", c.route, "after", pause, "err", err)
-		if err := sleep(ctx, pause); err != nil {
+		if err := bot.Sleep(ctx, pause); err != nil {
 			return &callError{route: c.route, err: err, code: mim.EUNAVAILABLE}
 		}
 	}
@@ -212,11 +204,6 @@ func (cl *client) send(ctx context.Context, c call, body []byte, ctype string) (
 		return 0, resp.Header, nil, err
 	}
 	return resp.StatusCode, resp.Header, data, nil
-}
-
-// backoff is the pause before the next attempt after n failures: 250 ms, 500 ms, 1 s...
-func backoff(n int) time.Duration {
-	return 250 * time.Millisecond << min(max(n-1, 0), 5)
 }
 
 // decodeError reads Discord's error body ({code, message, errors}).

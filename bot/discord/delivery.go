@@ -16,70 +16,58 @@ const sendTimeout = 25 * time.Second
 
 // Send delivers one outbox message: to the war room, the stakeholders channel or a
 // person's direct messages, or as a refresh of the incident card. The message that
-// closes (or cancels) an incident also archives its war room.
-func (a *Adapter) Send(ctx context.Context, d mim.Delivery) error {
+// closes (or cancels) an incident also archives its war room. It returns the war room
+// when the delivery changed it (a card posted again, the bridge deleted), for the relay
+// to record.
+func (a *Adapter) Send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
 	m := d.Message
 	// Within the relay's 30-second lease, or another worker would send it too.
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
-	if err := a.send(ctx, d); err != nil {
-		return fmt.Errorf("discord: send %s of incident %d: %w", m.To, m.Incident, err)
+	room, err := a.send(ctx, d)
+	if err != nil {
+		return room, fmt.Errorf("discord: send %s of incident %d: %w", m.To, m.Incident, err)
 	}
-	return nil
+	return room, nil
 }
 
-func (a *Adapter) send(ctx context.Context, d mim.Delivery) error {
+func (a *Adapter) send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
 	m := d.Message
-	cfg := a.router.Service.Config
-	var channel string
-	switch m.To {
-	case mim.ToCard:
-		if d.Room == nil || d.Incident == nil {
-			return mim.Errorf(mim.EINVALID, "no war room to hold the card")
-		}
+	to, err := bot.Route(a.surface.Config(), Platform, d)
+	if err != nil {
+		return nil, err
+	}
+	var changed *mim.WarRoom
+	switch {
+	case to.Card:
 		return a.refreshCard(ctx, d)
-	case mim.ToWarRoom:
-		if d.Room == nil {
-			return mim.Errorf(mim.EINVALID, "no war room")
+	case m.To == mim.ToWarRoom && (m.Kind == mim.KindClosed || m.Kind == mim.KindCancelled) && d.Incident != nil:
+		// Archive first: a failure leaves nothing half said, and the retry posts the
+		// message once.
+		if changed, err = a.archive(ctx, d.Incident, *d.Room); err != nil {
+			return changed, err
 		}
-		channel = d.Room.ID
-		if (m.Kind == mim.KindClosed || m.Kind == mim.KindCancelled) && d.Incident != nil {
-			// Archive first: a failure leaves nothing half said, and the retry posts
-			// the message once.
-			if err := a.archive(ctx, d.Incident, *d.Room); err != nil {
-				return err
-			}
-		}
-	case mim.ToStakeholders:
-		channel = cfg.Stakeholders[Platform]
-		if channel == "" {
-			return mim.Errorf(mim.EINVALID, "no stakeholders channel is configured for Discord (channels.stakeholders.discord)")
-		}
+	case m.To == mim.ToStakeholders:
 		text, _ := a.render(m.Text)
 		if strings.TrimSpace(text) == "" {
-			return nil
+			return nil, nil
 		}
-		return a.postEmbeds(ctx, channel, m, text, d.Incident)
-	case mim.ToPerson:
-		id := a.discordID(m.Person)
-		if id == "" {
-			return mim.Errorf(mim.EINVALID, "%s has no Discord id (people.%s.discord)", m.Person, m.Person)
+		return nil, a.postEmbeds(ctx, to.Channel, m, text, d.Incident)
+	}
+	channel := to.Channel
+	if to.User != "" {
+		if channel, err = a.dmChannel(ctx, to.User); err != nil {
+			return nil, err
 		}
-		var err error
-		if channel, err = a.dmChannel(ctx, id); err != nil {
-			return err
-		}
-	default:
-		return mim.Errorf(mim.EINVALID, "Discord does not deliver %q messages", m.To)
 	}
 	text, users := a.render(m.Text)
 	if strings.TrimSpace(text) == "" {
-		return nil
+		return changed, nil
 	}
 	if m.Kind == mim.KindSummary {
-		return a.postSummary(ctx, channel, m, d.Incident, text)
+		return changed, a.postSummary(ctx, channel, m, d.Incident, text)
 	}
-	return a.postText(ctx, channel, m, text, users, buttons(m.Buttons, m.Incident))
+	return changed, a.postText(ctx, channel, m, text, users, buttons(m.Buttons, m.Incident))
 }
 
 // postSummary posts the post-incident summary as a Markdown file with its timeline

@@ -35,7 +35,7 @@ func TestLongTextIsSplitInOrder(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("Line %03d of the timeline, with %s mentioned.", n, mim.Mention("dave")))
 	}
 	text := strings.Join(lines, "\n")
-	if err := h.adapter.Send(h.ctx, toRoom(11, h.general, text)); err != nil {
+	if _, err := h.adapter.Send(h.ctx, toRoom(11, h.general, text)); err != nil {
 		t.Fatal(err)
 	}
 	msgs := h.botMessages(h.general)
@@ -55,7 +55,7 @@ func TestLongTextIsSplitInOrder(t *testing.T) {
 
 	// Far longer: the beginning, and the whole text attached.
 	long := strings.Repeat(text+"\n", 3)
-	if err := h.adapter.Send(h.ctx, toRoom(12, h.general, long)); err != nil {
+	if _, err := h.adapter.Send(h.ctx, toRoom(12, h.general, long)); err != nil {
 		t.Fatal(err)
 	}
 	msgs = h.botMessages(h.general)[3:]
@@ -73,7 +73,7 @@ func TestMessagesPingOnlyThePeopleTheyName(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	text := "@everyone @here <@&1300000000000000099> " + mim.Mention("dave") + " and " + mim.Mention("nobody") + " look"
-	if err := h.adapter.Send(h.ctx, toRoom(21, h.general, text)); err != nil {
+	if _, err := h.adapter.Send(h.ctx, toRoom(21, h.general, text)); err != nil {
 		t.Fatal(err)
 	}
 	msgs := h.botMessages(h.general)
@@ -125,7 +125,7 @@ func TestRetriedPostIsNotPostedTwice(t *testing.T) {
 	h := newHarness(t)
 	d := toRoom(31, h.general, "The database is back")
 	for range 2 {
-		if err := h.adapter.Send(h.ctx, d); err != nil {
+		if _, err := h.adapter.Send(h.ctx, d); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -133,7 +133,7 @@ func TestRetriedPostIsNotPostedTwice(t *testing.T) {
 		t.Errorf("%d copies of the message, want 1", len(msgs))
 	}
 	// Another outbox message with the same text is another message.
-	if err := h.adapter.Send(h.ctx, toRoom(32, h.general, "The database is back")); err != nil {
+	if _, err := h.adapter.Send(h.ctx, toRoom(32, h.general, "The database is back")); err != nil {
 		t.Fatal(err)
 	}
 	if msgs := containing(h.botMessages(h.general), "The database is back"); len(msgs) != 2 {
@@ -176,7 +176,7 @@ func TestSendFailures(t *testing.T) {
 				d = toRoom(41, tc.room, "The database is back")
 			}
 			start := time.Now()
-			err := h.adapter.Send(h.ctx, d)
+			_, err := h.adapter.Send(h.ctx, d)
 			took := time.Since(start)
 			switch {
 			case tc.wantCode == "" && err != nil:
@@ -207,7 +207,7 @@ func TestChannelOrderWithinRateLimits(t *testing.T) {
 	var wg sync.WaitGroup
 	for n := 1; n <= 12; n++ {
 		wg.Go(func() {
-			if err := h.adapter.Send(h.ctx, toStakeholders(int64(100+n), fmt.Sprintf("[P1 · investigating] Update %02d", n))); err != nil {
+			if _, err := h.adapter.Send(h.ctx, toStakeholders(int64(100+n), fmt.Sprintf("[P1 · investigating] Update %02d", n))); err != nil {
 				t.Errorf("send %d: %v", n, err)
 			}
 		})
@@ -237,13 +237,13 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	h := newHarness(t, withFake(func(o *discordfake.Options) {
 		o.RouteLimits = map[string]discordfake.RouteLimit{discordfake.BucketMessageCreate: {Limit: 2, Window: 5 * time.Second}}
 	}))
-	if err := h.adapter.Send(h.ctx, toStakeholders(51, "first")); err != nil {
+	if _, err := h.adapter.Send(h.ctx, toStakeholders(51, "first")); err != nil {
 		t.Fatal(err)
 	}
 	// Another replica of the bot takes what is left of the bucket: the adapter only
 	// learns it from a 429.
 	otherClient(t, h, h.stake)
-	if err := h.adapter.Send(h.ctx, toStakeholders(52, "second")); err != nil {
+	if _, err := h.adapter.Send(h.ctx, toStakeholders(52, "second")); err != nil {
 		t.Fatal(err)
 	}
 	if n := h.fake.EarlyRetries(); n != 0 {
@@ -262,12 +262,12 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	slow := newHarness(t, withFake(func(o *discordfake.Options) {
 		o.RouteLimits = map[string]discordfake.RouteLimit{discordfake.BucketMessageCreate: {Limit: 1, Window: 10 * time.Minute}}
 	}))
-	if err := slow.adapter.Send(slow.ctx, toStakeholders(53, "one")); err != nil {
+	if _, err := slow.adapter.Send(slow.ctx, toStakeholders(53, "one")); err != nil {
 		t.Fatal(err)
 	}
 	calls := len(slow.fake.Calls())
 	start := time.Now()
-	err := slow.adapter.Send(slow.ctx, toStakeholders(54, "two"))
+	_, err := slow.adapter.Send(slow.ctx, toStakeholders(54, "two"))
 	if mim.ErrorCode(err) != mim.EUNAVAILABLE || time.Since(start) > 100*time.Millisecond {
 		t.Errorf("second send: %v after %v, want unavailable at once", err, time.Since(start))
 	}
@@ -363,7 +363,7 @@ func TestLongEmbedsStayWithinLimits(t *testing.T) {
 	body := strings.Join(lines, "\n")
 	d := toStakeholders(61, "Major incident roll-up at 11:00 BST: many active.\n"+body)
 	d.Message.Kind = mim.KindNote
-	if err := h.adapter.Send(h.ctx, d); err != nil {
+	if _, err := h.adapter.Send(h.ctx, d); err != nil {
 		t.Fatal(err)
 	}
 	msgs := h.botMessages(h.stake)
@@ -407,7 +407,7 @@ func TestDirectMessagesOpenTheChannelOnce(t *testing.T) {
 	h.fake.ResetCalls()
 	for n, text := range []string{"You are paged for #7.", "You are paged for #8."} {
 		d := mim.Delivery{Message: mim.Outgoing{ID: int64(71 + n), Platform: discord.Platform, Incident: 7, To: mim.ToPerson, Person: "dave", Kind: mim.KindPaged, Text: text}}
-		if err := h.adapter.Send(h.ctx, d); err != nil {
+		if _, err := h.adapter.Send(h.ctx, d); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -18,12 +18,15 @@
 //
 // # Answering in time
 //
-// Discord wants an answer within three seconds. Every interaction is answered before
-// any database or slow REST work: a private "thinking..." (deferred, ephemeral) for
-// commands and the Acknowledge button, then the work runs in a goroutine (at most
-// Config.Concurrency at a time) and its answer replaces the placeholder through the
-// interaction webhook, which works for fifteen minutes. A declaration shows
-// "Opening war room..." and then "done" in place. `declare` without a title and the
+// Discord wants an answer within three seconds and never sends an interaction again
+// once it is answered. A command (and the Acknowledge button, and a submitted form)
+// is therefore committed first (bot.Router.Commit, milliseconds, bounded by
+// bot.CommitBudget), and its answer is the interaction's response: a private message
+// with what was done, or that nothing was and to try again. No REST call is made
+// before the answer. What follows (a declaration's "Opening war room..." completed
+// with "done" in place, the rest of a long answer) runs in a goroutine (at most
+// Config.Concurrency at a time) through the interaction webhook, which works for
+// fifteen minutes. `declare` without a title and the
 // Post update / Resolve buttons open forms at once; a form with mistakes is answered
 // with what is wrong and what would work. Over HTTP the answer is the response body;
 // over the gateway it is a callback in a rate-limit bucket of its own.
@@ -36,9 +39,12 @@
 // incident card (an embed with the priority, state, IM, leads and their
 // acknowledgements, SLA clocks and next update, with Acknowledge / Post update /
 // Resolve buttons), posted and pinned, and a voice channel beside it as the bridge,
-// which the topic then names. Each is recorded as soon as it exists, and an attempt
-// that is resumed does only what is missing, adopting what an earlier attempt created
-// but could not record. The adapter keeps what it knows of the guild's channels
+// which the topic then names. The adapter never writes to the domain: it returns the
+// room as soon as the channel exists (the outbox relay records it before the other
+// steps), then with its card and bridge, even when another step failed; a card posted
+// again or a bridge deleted on archiving comes back from Send. An attempt that is
+// resumed does only what is missing, adopting what an earlier attempt created but
+// could not record. The adapter keeps what it knows of the guild's channels
 // (listed at Start), so a declaration costs three calls in a row (create, post, pin);
 // it lists them again when a request may be a retry, when it knows no category with
 // room, and when Discord refuses the category. @everyone

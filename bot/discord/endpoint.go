@@ -5,13 +5,13 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"mimbot/bot"
 )
 
 // Bounds of an HTTP interaction: its body (an interaction carries at most a message
@@ -54,14 +54,8 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 // timestamp+body and the timestamp's age. On failure it has answered 401 (413 for a
 // body too large) and returns false; nothing else happened.
 func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInteractionBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
-		} else {
-			http.Error(w, "bad request", http.StatusBadRequest)
-		}
+	body, ok := bot.ReadBody(w, r, maxInteractionBody)
+	if !ok {
 		return nil, false
 	}
 	if reason := a.checkSignature(r.Header, body, time.Now()); reason != "" {

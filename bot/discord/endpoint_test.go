@@ -108,8 +108,8 @@ func TestDeclareOverHTTP(t *testing.T) {
 	if err := json.Unmarshal(body, &cb); err != nil || status != http.StatusOK {
 		t.Fatalf("HTTP %d %s: %v", status, body, err)
 	}
-	if cb.Type != discordfake.CallbackDeferredChannelMessage || cb.Data.Flags&discordfake.FlagEphemeral == 0 || took > time.Second {
-		t.Fatalf("answer %s after %v, want a private deferred answer well within 3s", body, took)
+	if cb.Type != discordfake.CallbackChannelMessage || cb.Data.Flags&discordfake.FlagEphemeral == 0 || took > time.Second {
+		t.Fatalf("answer %s after %v, want a private answer well within 3s", body, took)
 	}
 	h.declared(i.ID)
 	if a := h.answer(i.ID); !a.Ephemeral() || !strings.Contains(a.Content, "Declared #1") || !strings.HasSuffix(a.Content, "Opening war room...") {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"mimbot/bot"
 )
 
 // RunGateway receives interactions over Discord's gateway until ctx ends (use it when
@@ -48,7 +50,7 @@ func (a *Adapter) RunGateway(ctx context.Context) error {
 			return fmt.Errorf("discord: gateway: Discord refused the bot token; check DISCORD_BOT_TOKEN")
 		}
 		a.log.Warn("discord: gateway connection failed", "err", err, "retry_in", pause)
-		if sleep(ctx, pause) != nil {
+		if bot.Sleep(ctx, pause) != nil {
 			return nil
 		}
 		pause = min(2*pause, time.Minute)
@@ -65,7 +67,7 @@ func (a *Adapter) RunGateway(ctx context.Context) error {
 // answer Discord did not take is dead: its work is not done, and the person sees that
 // the application did not respond.
 func (a *Adapter) gatewayInteraction(i *discordgo.Interaction) {
-	ctx, cancel := context.WithTimeout(a.base, answerBudget)
+	ctx, cancel := context.WithTimeout(a.work.Context(), answerBudget)
 	defer cancel()
 	resp, then := a.answer(ctx, i)
 	err := a.rest.do(ctx, call{

@@ -16,8 +16,8 @@ func TestDeclareOverGateway(t *testing.T) {
 	h.runGateway()
 	i := h.command("sam", h.general, "declare", opt("title", "Payments down"), opt("impact", "high"), opt("urgency", "high"), opt("towers", "application,database"))
 	res := h.dispatch(i)
-	if !res.Acknowledged || res.CallbackType != discordfake.CallbackDeferredChannelMessage || res.Latency > time.Second || res.Transport != "gateway" {
-		t.Fatalf("interaction %+v, want a deferred answer over the gateway well within 3s", res)
+	if !res.Acknowledged || res.CallbackType != discordfake.CallbackChannelMessage || res.Latency > time.Second || res.Transport != "gateway" {
+		t.Fatalf("interaction %+v, want the answer over the gateway well within 3s", res)
 	}
 	h.declared(i.ID)
 	h.drain()

@@ -165,7 +165,7 @@ func pickCategory(chans []channel, name string, need int) (id, want string, full
 			children[c.ParentID]++
 		}
 	}
-	for n := 1; n <= maxSuffix; n++ {
+	for n := 1; n <= mim.MaxRoomSuffix; n++ {
 		want := name
 		if n > 1 {
 			want = fmt.Sprintf("%s %d", name, n)
@@ -178,7 +178,7 @@ func pickCategory(chans []channel, name string, need int) (id, want string, full
 			return id, "", nil
 		}
 	}
-	return "", "", mim.Errorf(mim.EINVALID, "the categories %q to \"%s %d\" are all full", name, name, maxSuffix)
+	return "", "", mim.Errorf(mim.EINVALID, "the categories %q to \"%s %d\" are all full", name, name, mim.MaxRoomSuffix)
 }
 
 // parentRefused tells whether Discord refused a channel's category (parent_id): it

@@ -21,6 +21,7 @@ import (
 	"mimbot/bot/discord/discordfake"
 	"mimbot/internal/config"
 	"mimbot/mim"
+	"mimbot/mim/mimtest"
 	"mimbot/store/sqlite"
 	"mimbot/templates"
 )
@@ -28,33 +29,22 @@ import (
 // t0 is a Monday morning; the demo rotation has someone on call.
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
-// clock is the service's clock, moved by tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // countingStore counts the store calls a request may cause, to prove that refused
 // requests cause none.
 type countingStore struct {
 	mim.Store
 	n atomic.Int64
+	// before, when set, runs before every CreateIncident: a slow or failing database.
+	before atomic.Pointer[func(ctx context.Context) error]
 }
 
 func (s *countingStore) CreateIncident(ctx context.Context, key string, build func(*mim.Incident, *mim.Change) error) (*mim.Incident, bool, error) {
 	s.n.Add(1)
+	if before := s.before.Load(); before != nil {
+		if err := (*before)(ctx); err != nil {
+			return nil, false, err
+		}
+	}
 	return s.Store.CreateIncident(ctx, key, build)
 }
 
@@ -107,7 +97,7 @@ type harness struct {
 	t       *testing.T
 	ctx     context.Context
 	fake    *discordfake.Server
-	clock   *clock
+	clock   *mimtest.Clock // the service's clock, moved by tests
 	store   *countingStore
 	svc     *mim.Service
 	router  *bot.Router
@@ -159,7 +149,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	}
 	t.Cleanup(fake.Close)
 
-	h := &harness{t: t, ctx: context.Background(), fake: fake, clock: &clock{t: t0}, logs: &logBuffer{}, stake: cfg.Stakeholders[discord.Platform]}
+	h := &harness{t: t, ctx: context.Background(), fake: fake, clock: mimtest.NewClock(t0), logs: &logBuffer{}, stake: cfg.Stakeholders[discord.Platform]}
 	db, err := sqlite.Open(h.ctx, filepath.Join(t.TempDir(), "mim.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -483,4 +473,21 @@ func timelineText(inc *mim.Incident) string {
 		b.WriteString(e.Text + "\n")
 	}
 	return b.String()
+}
+
+// openRoom opens a war room as the outbox relay does, in mim.Chat's two steps: the
+// room as soon as it exists, saved with record (which may fail, as a crash before
+// the room was recorded), then the remaining steps.
+func openRoom(ctx context.Context, chat mim.Chat, req mim.RoomRequest, record func(ctx context.Context, room mim.WarRoom) error) (mim.WarRoom, error) {
+	if req.Existing == nil {
+		room, err := chat.OpenRoom(ctx, req)
+		if err != nil {
+			return room, err
+		}
+		if err := record(ctx, room); err != nil {
+			return room, err
+		}
+		req.Existing = &room
+	}
+	return chat.OpenRoom(ctx, req)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,10 +64,10 @@ func parseButton(id string) (button string, incident int, ok bool) {
 
 func nothing() {}
 
-// answer works out the immediate answer to an interaction and the work to start once
-// it is out. It makes no REST call and touches no database, except that autocomplete
-// reads the saved models (within ctx): whatever the work, Discord gets its answer in
-// time.
+// answer works out the answer to an interaction and the work to start once it is
+// out. It makes no REST call. A command is committed before it is answered (within
+// ctx and bot.CommitBudget): Discord never sends an interaction again, so an answer
+// promises that the command will not be lost.
 func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction) (response, func()) {
 	if i.GuildID != "" && i.GuildID != a.cfg.GuildID {
 		a.log.Warn("discord: interaction from another guild ignored", "guild", i.GuildID)
@@ -78,53 +77,47 @@ func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction) (respons
 	case discordgo.InteractionPing:
 		return response{Type: callbackPong}, nothing
 	case discordgo.InteractionApplicationCommand:
-		return a.command(i)
+		return a.command(ctx, i)
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		return a.suggest(ctx, parseInvocation(i.ApplicationCommandData().Options)), nothing
 	case discordgo.InteractionMessageComponent:
-		return a.component(i)
+		return a.component(ctx, i)
 	case discordgo.InteractionModalSubmit:
-		return a.submit(i)
+		return a.submit(ctx, i)
 	}
 	return private("mimbot does not know this kind of interaction."), nothing
 }
 
 // command handles /incident: a declaration without a title opens the declare form;
-// anything else is answered "thinking..." and run.
-func (a *Adapter) command(i *discordgo.Interaction) (response, func()) {
+// anything else is committed and answered.
+func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction) (response, func()) {
 	data := i.ApplicationCommandData()
 	if data.Name != commandName {
 		return private("mimbot only knows /" + commandName + "."), nothing
 	}
 	inv := parseInvocation(data.Options)
 	if inv.verb == "declare" && inv.value("title") == "" {
-		return declareModal(a.router.Service.Config, inv.value), nothing
+		return declareModal(a.surface.Config(), inv.value), nothing
 	}
-	return deferred(), a.later(i, inv.text())
+	return a.commit(ctx, i, inv.text(), nil)
 }
 
 // component handles the buttons under messages and on the card: Acknowledge runs
 // `ack`, Post update and Resolve ask for the text in a form.
-func (a *Adapter) component(i *discordgo.Interaction) (response, func()) {
+func (a *Adapter) component(ctx context.Context, i *discordgo.Interaction) (response, func()) {
 	button, n, ok := parseButton(i.MessageComponentData().CustomID)
 	if !ok {
 		return private("This button is out of date."), nothing
 	}
 	switch button {
 	case mim.ButtonAck:
+		text := fmt.Sprintf("ack incident=%d", n)
 		if i.GuildID != "" || i.Message == nil {
-			return deferred(), a.later(i, fmt.Sprintf("ack incident=%d", n))
+			return a.commit(ctx, i, text, nil)
 		}
 		// A page in a direct message: once acknowledged, it loses its button.
-		req := bot.Request{Platform: Platform, User: invoker(i), Text: fmt.Sprintf("ack incident=%d", n), RequestID: Platform + ":" + i.ID}
-		r, channel, msg := a.replyTo(i.Token), i.ChannelID, i.Message
-		return deferred(), func() {
-			a.spawn(func(ctx context.Context) {
-				if a.run(ctx, req, r) {
-					a.acknowledged(ctx, channel, msg, n)
-				}
-			})
-		}
+		channel, msg := i.ChannelID, i.Message
+		return a.commit(ctx, i, text, func(ctx context.Context) { a.acknowledged(ctx, channel, msg, n) })
 	case mim.ButtonUpdate, mim.ButtonResolve:
 		return textModal(button, n), nothing
 	}
@@ -132,37 +125,87 @@ func (a *Adapter) component(i *discordgo.Interaction) (response, func()) {
 }
 
 // submit handles a submitted form: a form with mistakes is answered at once with what
-// is wrong and what would work (Discord cannot show a form again); a good one is run.
-func (a *Adapter) submit(i *discordgo.Interaction) (response, func()) {
+// is wrong and what would work (Discord cannot show a form again); a good one is
+// committed and answered.
+func (a *Adapter) submit(ctx context.Context, i *discordgo.Interaction) (response, func()) {
 	data := i.ModalSubmitData()
 	values := modalValues(data)
 	switch {
 	case data.CustomID == modalDeclare:
-		text, problems := declareCommand(a.router.Service.Config, values)
+		text, problems := declareCommand(a.surface.Config(), values)
 		if len(problems) > 0 {
 			return private("Nothing was declared:\n• " + strings.Join(problems, "\n• ") +
 				"\nRun `/incident declare` again, or type it in full: `/incident declare title:Payments down impact:high urgency:high towers:application,database`"), nothing
 		}
-		return deferred(), a.later(i, text)
+		return a.commit(ctx, i, text, nil)
 	case strings.HasPrefix(data.CustomID, modalText+":"):
 		text, problem := textCommand(data.CustomID, values)
 		if problem != "" {
 			return private(problem), nothing
 		}
-		return deferred(), a.later(i, text)
+		return a.commit(ctx, i, text, nil)
 	}
 	return private("This form is out of date."), nothing
 }
 
-// later returns the work of running text for the person behind i, once the
-// interaction is answered.
-func (a *Adapter) later(i *discordgo.Interaction, text string) func() {
+// commit runs text for the person behind i before the interaction is answered,
+// within bot.CommitBudget, and answers with the outcome: what was done, or that
+// nothing was and to try again. The work it returns, once the answer is out, completes
+// a declaration's answer when its war room is ready, and runs after when the command
+// was carried out.
+func (a *Adapter) commit(ctx context.Context, i *discordgo.Interaction, text string, after func(ctx context.Context)) (response, func()) {
 	req := bot.Request{Platform: Platform, User: invoker(i), Room: i.ChannelID, Text: text, RequestID: Platform + ":" + i.ID}
 	if i.GuildID == "" {
 		req.Room = "" // a direct message is no war room
 	}
 	r := a.replyTo(i.Token)
-	return func() { a.spawn(func(ctx context.Context) { a.run(ctx, req, r) }) }
+	log := a.log.With("verb", firstWord(text))
+	if a.surface.Slow(text) {
+		return private(bot.SlowText), func() {
+			a.spawn(func(ctx context.Context) {
+				if err := r.send(ctx, a.surface.Handle(ctx, req).Text); err != nil {
+					log.Warn("discord: reply not delivered", "method", "PATCH /webhooks/{app}/{token}/messages/@original", "err", err)
+				}
+			})
+		}
+	}
+	if bot.IsDeclare(text) {
+		a.progress.Begin(req.RequestID, r)
+	}
+	rep := a.surface.Commit(ctx, req)
+	shown, base, follow := bot.Answer(req, rep, Platform)
+	if !follow {
+		a.progress.Drop(req.RequestID)
+	}
+	if rep.Incident != nil {
+		log = log.With("incident", rep.Incident.Number)
+	}
+	// The answer goes in the interaction's response when it fits in one message;
+	// a longer one follows as edits and follow-ups.
+	resp, long := deferred(), len(bot.Split(shown, maxContent)) > 1
+	if !long {
+		resp = private(shown)
+		r.sent()
+	}
+	return resp, func() {
+		a.spawn(func(ctx context.Context) {
+			if long {
+				if err := r.send(ctx, shown); err != nil {
+					log.Warn("discord: reply not delivered", "method", "PATCH /webhooks/{app}/{token}/messages/@original", "err", err)
+				}
+			}
+			if follow {
+				if next, final, ok := a.progress.Shown(req.RequestID, base); ok {
+					if err := next.send(ctx, final); err != nil {
+						log.Warn("discord: progress not shown", "err", err)
+					}
+				}
+			}
+			if after != nil && rep.Err == nil {
+				after(ctx)
+			}
+		})
+	}
 }
 
 // invoker returns the user behind an interaction.
@@ -174,46 +217,6 @@ func invoker(i *discordgo.Interaction) string {
 		return i.User.ID
 	}
 	return ""
-}
-
-// run handles one command and answers the person who typed it. A declaration's
-// answer shows the war room opening, then ready, in place. It reports whether the
-// command was carried out.
-func (a *Adapter) run(ctx context.Context, req bot.Request, r *reply) bool {
-	verb := firstWord(req.Text)
-	declare := verb == "declare"
-	if declare {
-		a.progress.Begin(req.RequestID, r)
-	}
-	rep := a.router.Handle(ctx, req)
-	text := rep.Text
-	follow := declare && rep.Err == nil && rep.Incident != nil && rep.Incident.RoomName != "" && slices.Contains(rep.Incident.Platforms, Platform)
-	if follow {
-		if room, ok := rep.Incident.Room(Platform); ok && room.Ready {
-			follow = false
-			text += fmt.Sprintf("\nWar room <#%s> is open.", room.ID)
-		}
-	}
-	log := a.log.With("verb", verb)
-	if rep.Incident != nil {
-		log = log.With("incident", rep.Incident.Number)
-	}
-	if !follow {
-		a.progress.Drop(req.RequestID)
-		if err := r.send(ctx, text); err != nil {
-			log.Warn("discord: reply not delivered", "method", "PATCH /webhooks/{app}/{token}/messages/@original", "err", err)
-		}
-		return rep.Err == nil
-	}
-	if err := r.send(ctx, text+"\nOpening war room..."); err != nil {
-		log.Warn("discord: reply not delivered", "method", "PATCH /webhooks/{app}/{token}/messages/@original", "err", err)
-	}
-	if next, final, ok := a.progress.Shown(req.RequestID, text); ok {
-		if err := next.send(ctx, final); err != nil {
-			log.Warn("discord: progress not shown", "err", err)
-		}
-	}
-	return true
 }
 
 // acknowledged edits a page in a direct message, once acknowledged: its text with a

@@ -39,8 +39,8 @@ func TestAcknowledgeButton(t *testing.T) {
 	}
 	i := h.press("frank", page[0], "mimbot:ack:1")
 	res := h.dispatch(i)
-	if !res.Acknowledged || res.CallbackType != discordfake.CallbackDeferredChannelMessage {
-		t.Fatalf("press answered %+v, want a deferred answer", res)
+	if !res.Acknowledged || res.CallbackType != discordfake.CallbackChannelMessage {
+		t.Fatalf("press answered %+v, want the answer in the response", res)
 	}
 	h.eventually("the page acknowledged", func() bool {
 		p := h.incidentNow(1).Pages
@@ -84,7 +84,7 @@ func TestUpdateAndResolveButtons(t *testing.T) {
 			t.Fatalf("press %s: HTTP %d %s, want a form", step.button, status, body)
 		}
 		i := h.fill(inc.IM, room.ID, form.Data.CustomID, map[string]string{"text": step.text})
-		if status, body, _ := h.post(i); status != http.StatusOK || !strings.Contains(string(body), `"type":5`) {
+		if status, body, _ := h.post(i); status != http.StatusOK || !strings.Contains(string(body), `"type":4`) {
 			t.Fatalf("submit: HTTP %d %s", status, body)
 		}
 		h.eventually("the "+step.button+" on the timeline", func() bool {

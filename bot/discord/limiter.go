@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -34,44 +34,22 @@ const (
 // retries a 429 for ever and does not pace the global limit, so the adapter makes its
 // REST calls itself and only lets discordgo fetch the gateway URL.
 type limiter struct {
-	mu          sync.Mutex
-	buckets     map[string]*bucket
+	*bot.RateLimits
 	global      *rate.Limiter
 	globalUntil time.Time // no counted request before this (a global 429)
 }
 
-// bucket is one route's allowance as Discord last reported it.
-type bucket struct {
-	turn      chan struct{} // holds a token while a request of the bucket is in flight
-	limit     int
-	remaining int
-	resetAt   time.Time // when remaining is back to limit
-	known     bool      // a response told us limit, remaining and resetAt
-	until     time.Time // no request before this (the end of a retry_after)
-	used      time.Time
-}
-
-func newLimiter() *limiter {
-	return &limiter{buckets: map[string]*bucket{}, global: rate.NewLimiter(globalRate, globalBurst)}
-}
-
-func (l *limiter) bucket(key string, now time.Time) *bucket {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.buckets[key]
-	if b == nil {
-		if len(l.buckets) > 4096 {
-			for k, old := range l.buckets {
-				if now.Sub(old.used) > 10*time.Minute && now.After(old.until) && len(old.turn) == 0 {
-					delete(l.buckets, k)
-				}
-			}
-		}
-		b = &bucket{turn: make(chan struct{}, 1)}
-		l.buckets[key] = b
+func newLimiter(clock mim.Clock) *limiter {
+	return &limiter{
+		RateLimits: bot.NewRateLimits(clock, func(string) *bot.RateBucket { return &bot.RateBucket{Turn: make(chan struct{}, 1)} }),
+		global:     rate.NewLimiter(globalRate, globalBurst),
 	}
-	b.used = now
-	return b
+}
+
+func (l *limiter) bucket(key string, now time.Time) *bot.RateBucket {
+	l.Mu.Lock()
+	defer l.Mu.Unlock()
+	return l.BucketLocked(key, now)
 }
 
 // errBusy is the error of a request that could not go out before its deadline: the
@@ -85,36 +63,36 @@ func errBusy(route string, wait time.Duration) error {
 // be after deadline. done must be called with the response (nil header when there was
 // none) to release the bucket.
 func (l *limiter) take(ctx context.Context, route, key string, counted bool, deadline time.Time) (done func(h http.Header, status int, body []byte), err error) {
-	b := l.bucket(key, time.Now())
-	wait := time.NewTimer(time.Until(deadline))
+	b := l.bucket(key, l.Clock.Now())
+	wait := time.NewTimer(deadline.Sub(l.Clock.Now()))
 	select {
-	case b.turn <- struct{}{}:
+	case b.Turn <- struct{}{}:
 		wait.Stop()
 	case <-ctx.Done():
 		wait.Stop()
 		return nil, ctx.Err()
 	case <-wait.C:
-		return nil, errBusy(route, time.Until(deadline))
+		return nil, errBusy(route, deadline.Sub(l.Clock.Now()))
 	}
-	release := func() { <-b.turn }
+	release := func() { <-b.Turn }
 	for {
-		now := time.Now()
-		l.mu.Lock()
+		now := l.Clock.Now()
+		l.Mu.Lock()
 		var until time.Time
-		if b.known && b.remaining <= 0 {
-			if now.Before(b.resetAt) {
-				until = b.resetAt
+		if b.Known && b.Remaining <= 0 {
+			if now.Before(b.ResetAt) {
+				until = b.ResetAt
 			} else {
-				b.remaining = max(b.limit, 1)
+				b.Remaining = max(b.Limit, 1)
 			}
 		}
-		if b.until.After(until) {
-			until = b.until
+		if b.Until.After(until) {
+			until = b.Until
 		}
 		if counted && l.globalUntil.After(until) {
 			until = l.globalUntil
 		}
-		l.mu.Unlock()
+		l.Mu.Unlock()
 		if !until.After(now) {
 			break
 		}
@@ -122,30 +100,31 @@ func (l *limiter) take(ctx context.Context, route, key string, counted bool, dea
 			release()
 			return nil, errBusy(route, until.Sub(now))
 		}
-		if err := sleep(ctx, until.Sub(now)); err != nil {
+		if err := bot.Sleep(ctx, until.Sub(now)); err != nil {
 			release()
 			return nil, err
 		}
 	}
 	if counted {
-		r := l.global.Reserve()
-		d := r.Delay()
-		if time.Now().Add(d).After(deadline) {
-			r.Cancel()
+		now := l.Clock.Now()
+		r := l.global.ReserveN(now, 1)
+		d := r.DelayFrom(now)
+		if now.Add(d).After(deadline) {
+			r.CancelAt(now)
 			release()
 			return nil, errBusy("the global limit", d)
 		}
-		if err := sleep(ctx, d); err != nil {
+		if err := bot.Sleep(ctx, d); err != nil {
 			r.Cancel()
 			release()
 			return nil, err
 		}
 	}
-	l.mu.Lock()
-	if b.known {
-		b.remaining--
+	l.Mu.Lock()
+	if b.Known {
+		b.Remaining--
 	}
-	l.mu.Unlock()
+	l.Mu.Unlock()
 	return func(h http.Header, status int, body []byte) {
 		l.learn(b, h, status, body)
 		release()
@@ -153,18 +132,18 @@ func (l *limiter) take(ctx context.Context, route, key string, counted bool, dea
 }
 
 // learn reads a response's rate-limit headers into b, and a 429's retry_after.
-func (l *limiter) learn(b *bucket, h http.Header, status int, body []byte) {
+func (l *limiter) learn(b *bot.RateBucket, h http.Header, status int, body []byte) {
 	if h == nil {
 		return
 	}
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	now := l.Clock.Now()
+	l.Mu.Lock()
+	defer l.Mu.Unlock()
 	limit, errL := strconv.Atoi(h.Get("X-RateLimit-Limit"))
 	remaining, errR := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
 	after, errA := seconds(h.Get("X-RateLimit-Reset-After"))
 	if errL == nil && errR == nil && errA == nil {
-		b.limit, b.remaining, b.resetAt, b.known = limit, remaining, now.Add(after), true
+		b.Limit, b.Remaining, b.ResetAt, b.Known = limit, remaining, now.Add(after), true
 	}
 	if status != http.StatusTooManyRequests {
 		return
@@ -176,9 +155,7 @@ func (l *limiter) learn(b *bucket, h http.Header, status int, body []byte) {
 		}
 		return
 	}
-	if t := now.Add(retry); t.After(b.until) {
-		b.until = t
-	}
+	bot.HoldLocked(b, now.Add(retry))
 }
 
 // retryAfter reads how long a 429 asks to wait: the body's retry_after (seconds, with
@@ -210,19 +187,4 @@ func seconds(s string) (time.Duration, error) {
 		return 0, strconv.ErrRange
 	}
 	return time.Duration(math.Ceil(f*1000)) * time.Millisecond, nil
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -115,7 +115,7 @@ func (m message) customIDs() []string {
 // when they have no Discord id. It returns the ids it mentioned: the users the
 // message means to ping.
 func (a *Adapter) render(text string) (string, []string) {
-	cfg := a.router.Service.Config
+	cfg := a.surface.Config()
 	var ids []string
 	out := mim.RenderMentions(text, func(key string) string {
 		if id := cfg.People[key].Discord; id != "" {
@@ -197,10 +197,10 @@ func buttonLabel(b string) string {
 	return ""
 }
 
-// turn waits for channel's turn (see lanes), within maxWait: a channel busy for longer
+// turn waits for channel's turn (see lanes), within bot.MaxWait: a channel busy for longer
 // is worth trying again later.
 func (a *Adapter) turn(ctx context.Context, channel string) (release func(), err error) {
-	ctx, cancel := context.WithTimeout(ctx, maxWait)
+	ctx, cancel := context.WithTimeout(ctx, bot.MaxWait)
 	defer cancel()
 	release, err = a.lanes.Acquire(ctx, channel)
 	if err != nil {

@@ -29,7 +29,7 @@ type reply struct {
 }
 
 func (a *Adapter) replyTo(token string) *reply {
-	now := time.Now()
+	now := a.cfg.Clock.Now()
 	return &reply{a: a, token: token, created: now, expires: now.Add(tokenTTL)}
 }
 
@@ -43,9 +43,16 @@ const webhookGrace = 5 * time.Second
 
 var errTokenExpired = errors.New("the interaction's token has expired (15 minutes)")
 
+// sent records that the interaction's response carried the first answer.
+func (r *reply) sent() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.answered = true
+}
+
 // send shows text as the answer, replacing what the answer said before.
 func (r *reply) send(ctx context.Context, text string) error {
-	if time.Now().After(r.expires) {
+	if r.a.cfg.Clock.Now().After(r.expires) {
 		return errTokenExpired
 	}
 	r.mu.Lock()
@@ -78,10 +85,10 @@ func (r *reply) send(ctx context.Context, text string) error {
 		if err == nil {
 			break
 		}
-		if discordCode(err) != codeUnknownWebhook || time.Since(r.created)+pause > webhookGrace {
+		if discordCode(err) != codeUnknownWebhook || r.a.cfg.Clock.Now().Sub(r.created)+pause > webhookGrace {
 			return err
 		}
-		if err := sleep(ctx, pause); err != nil {
+		if err := bot.Sleep(ctx, pause); err != nil {
 			return err
 		}
 	}

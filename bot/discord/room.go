@@ -19,7 +19,6 @@ import (
 const (
 	maxChannelName = 100
 	maxTopic       = 1024
-	maxSuffix      = 50 // names tried before giving up
 )
 
 // The categories war rooms live in; "Major incidents 2" and so on when one is full.
@@ -28,45 +27,49 @@ const (
 	archivedCategory = "Archived incidents"
 )
 
-// OpenRoom opens the incident's war room: it creates the text channel in the "Major
-// incidents" category (with a numeric suffix when the name is taken), already with its
-// access and topic, and records it at once; then, concurrently, it posts and pins the
-// incident card (recorded as soon as it is posted) and opens a voice channel beside it
-// as the bridge (recorded as soon as it exists, then named in the topic). On the way
-// to the card there are three calls to Discord and nothing else: the category and the
-// names taken come from what the adapter knows of the guild (see guild), unless the
-// request may be a retry. With req.Existing it only does what is not done yet, and
-// never creates a second channel or card.
+// OpenRoom opens the incident's war room in the two steps of mim.Chat. First it
+// creates the text channel in the "Major incidents" category (with a numeric suffix
+// when the name is taken), already with its access and topic, and returns it to be
+// recorded. Then, concurrently, it posts and pins the incident card and opens a voice
+// channel beside it as the bridge (then named in the topic). On the way to the card
+// there are three calls to Discord and nothing else: the category and the names taken
+// come from what the adapter knows of the guild (see guild), unless the request may be
+// a retry. A room this process did not just create is resumed: only what is not done
+// yet is done, adopting the card and bridge an earlier attempt made, and never a
+// second channel or card.
 func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom, error) {
 	inc := req.Incident
 	log := a.log.With("incident", inc.Number)
 	team := a.team(inc)
-	var (
-		room   mim.WarRoom
-		parent string
-		fresh  = req.Existing == nil
-		topic  string // the channel's topic as created, or found when resuming
-	)
-	if fresh {
+	if req.Existing == nil {
 		ch, err := a.createRoom(ctx, req, req.Name, team)
 		if err != nil {
 			return mim.WarRoom{}, fmt.Errorf("discord: open room: %w", err)
 		}
-		room = mim.WarRoom{Platform: Platform, ID: ch.ID, Name: ch.Name}
-		if err := req.Record(ctx, room); err != nil {
-			return mim.WarRoom{}, fmt.Errorf("discord: open room: record %s: %w", ch.ID, err)
+		a.mu.Lock()
+		if len(a.created) > 10000 {
+			clear(a.created)
 		}
-		parent, topic = ch.ParentID, ch.Topic
-		log.Info("discord: war room created", "channel", room.ID, "name", room.Name)
-	} else {
-		room = *req.Existing
-		ch, err := a.channel(ctx, room.ID)
-		if err != nil {
-			return mim.WarRoom{}, fmt.Errorf("discord: open room: find #%s: %w", room.Name, err)
-		}
-		parent, topic = ch.ParentID, ch.Topic
+		a.created[ch.ID] = ch
+		a.mu.Unlock()
+		log.Info("discord: war room created", "channel", ch.ID, "name", ch.Name)
+		return mim.WarRoom{Platform: Platform, ID: ch.ID, Name: ch.Name}, nil
 	}
-	rec := &recorder{room: room, record: req.Record}
+	room := *req.Existing
+	// A channel this process created a moment ago is known, and has nothing on it yet.
+	a.mu.Lock()
+	ch, fresh := a.created[room.ID]
+	delete(a.created, room.ID)
+	a.mu.Unlock()
+	if !fresh {
+		found, err := a.channel(ctx, room.ID)
+		if err != nil {
+			return room, fmt.Errorf("discord: open room: find #%s: %w", room.Name, err)
+		}
+		ch = found
+	}
+	parent, topic := ch.ParentID, ch.Topic // the topic as created, or found when resuming
+	rec := &recorder{room: room}
 
 	var (
 		wg   sync.WaitGroup
@@ -102,9 +105,7 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 				return err
 			default:
 				voice = id
-				if err := rec.set(ctx, func(r *mim.WarRoom) { r.Voice = id }); err != nil {
-					return err
-				}
+				rec.set(func(r *mim.WarRoom) { r.Voice = id })
 			}
 		} else if !fresh {
 			if err := a.grant(ctx, voice, team, teamVoice); err != nil && discordCode(err) != codeUnknownChannel {
@@ -115,7 +116,7 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 		// link; the voice channel is added once it exists. The room works without it,
 		// so a failure is only logged (and looked at again if the room is resumed).
 		if topic == "" || voice != "" && !strings.Contains(topic, "<#"+voice+">") {
-			if err := a.setTopic(ctx, room.ID, roomTopic(a.router.Service.Config, inc, voice)); err != nil {
+			if err := a.setTopic(ctx, room.ID, roomTopic(a.surface.Config(), inc, voice)); err != nil {
 				log.Warn("discord: war room topic not updated", "channel", room.ID, "err", err)
 			}
 		}
@@ -130,23 +131,22 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 			card = a.findCard(ctx, room.ID, inc.Number)
 		}
 		if card == "" {
-			_, err := a.postCard(ctx, inc, rec.current(), nonceCard(room.ID), func(ctx context.Context, id string) error {
-				return rec.set(ctx, func(r *mim.WarRoom) { r.Card = id })
-			})
+			id, err := a.postCard(ctx, inc, rec.current(), nonceCard(room.ID))
+			if id != "" {
+				rec.set(func(r *mim.WarRoom) { r.Card = id })
+			}
 			return err
 		}
 		if card != room.Card {
-			if err := rec.set(ctx, func(r *mim.WarRoom) { r.Card = card }); err != nil {
-				return err
-			}
+			rec.set(func(r *mim.WarRoom) { r.Card = card })
 		}
 		return a.pin(ctx, room.ID, card)
 	})
 	wg.Wait()
-	if len(errs) > 0 {
-		return mim.WarRoom{}, fmt.Errorf("discord: open room %s: %w", room.ID, errors.Join(errs...))
-	}
 	room = rec.current()
+	if len(errs) > 0 {
+		return room, fmt.Errorf("discord: open room %s: %w", room.ID, errors.Join(errs...))
+	}
 	for _, id := range team {
 		a.granted.Add(room.ID + "/" + id)
 		if room.Voice != "" {
@@ -157,24 +157,17 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 	return room, nil
 }
 
-// recorder keeps the room as its set-up steps fill it in, and records each change at
-// once, one at a time, so that a crash resumes with what exists.
+// recorder keeps the room as its concurrent set-up steps fill it in, so that what
+// they created is returned (and recorded by the relay) even when another step failed.
 type recorder struct {
-	mu     sync.Mutex
-	room   mim.WarRoom
-	record func(ctx context.Context, room mim.WarRoom) error
+	mu   sync.Mutex
+	room mim.WarRoom
 }
 
-func (r *recorder) set(ctx context.Context, fn func(*mim.WarRoom)) error {
+func (r *recorder) set(fn func(*mim.WarRoom)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	next := r.room
-	fn(&next)
-	if err := r.record(ctx, next); err != nil {
-		return fmt.Errorf("record %s: %w", next.ID, err)
-	}
-	r.room = next
-	return nil
+	fn(&r.room)
 }
 
 func (r *recorder) current() mim.WarRoom {
@@ -200,7 +193,7 @@ func (a *Adapter) firstAttempt(req mim.RoomRequest) bool {
 	if req.Attempt > 0 {
 		return req.Attempt == 1
 	}
-	age := a.router.Service.Clock.Now().Sub(inc.DeclaredAt)
+	age := a.surface.Now().Sub(inc.DeclaredAt)
 	return first && age > -freshWindow && age < freshWindow
 }
 
@@ -209,7 +202,7 @@ func (a *Adapter) firstAttempt(req mim.RoomRequest) bool {
 // channel of this incident's name in the category).
 func (a *Adapter) createRoom(ctx context.Context, req mim.RoomRequest, name string, team []string) (channel, error) {
 	inc := req.Incident
-	base := mim.RoomName(name, maxChannelName)
+	base := mim.WarRoomName(name, 1, maxChannelName)
 	if base == "" {
 		base = fmt.Sprintf("mi-%d", inc.Number)
 	}
@@ -244,9 +237,9 @@ func (a *Adapter) createRoom(ctx context.Context, req mim.RoomRequest, name stri
 // createText creates the war room's text channel in category parent, under the first
 // of base, base-2, base-3... that no text channel of chans has.
 func (a *Adapter) createText(ctx context.Context, inc *mim.Incident, chans []channel, parent, base string, team []string) (channel, error) {
-	topic := roomTopic(a.router.Service.Config, inc, "")
-	for n := 1; n <= maxSuffix; n++ {
-		try := suffixed(base, n)
+	topic := roomTopic(a.surface.Config(), inc, "")
+	for n := 1; n <= mim.MaxRoomSuffix; n++ {
+		try := mim.WarRoomName(base, n, maxChannelName)
 		if slices.ContainsFunc(chans, func(c channel) bool { return c.Type == channelText && c.Name == try }) {
 			continue
 		}
@@ -280,7 +273,7 @@ func (a *Adapter) createText(ctx context.Context, inc *mim.Incident, chans []cha
 		}
 		return ch, nil
 	}
-	return channel{}, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", base, suffixed(base, maxSuffix))
+	return channel{}, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", base, mim.WarRoomName(base, mim.MaxRoomSuffix, maxChannelName))
 }
 
 // orphan finds a text channel in the war-room category named like the room (base or
@@ -288,10 +281,10 @@ func (a *Adapter) createText(ctx context.Context, inc *mim.Incident, chans []cha
 // than the incident is not its room: a room left over from another database, say.)
 func (a *Adapter) orphan(ctx context.Context, chans []channel, parent, base string, declared time.Time) (channel, bool) {
 	for _, c := range chans {
-		if c.Type != channelText || c.ParentID != parent || !sameBase(c.Name, base) || !createdSince(c.ID, declared) {
+		if c.Type != channelText || c.ParentID != parent || !mim.IsWarRoomName(c.Name, base, maxChannelName) || !createdSince(c.ID, declared) {
 			continue
 		}
-		_, err := a.router.Service.Store.IncidentByRoom(ctx, Platform, c.ID)
+		_, err := a.surface.IncidentByRoom(ctx, Platform, c.ID)
 		if mim.ErrorCode(err) == mim.ENOTFOUND {
 			return c, true
 		}
@@ -309,31 +302,6 @@ func createdSince(id string, t time.Time) bool {
 	const discordEpochMS = 1420070400000
 	created := time.UnixMilli(int64(n>>22) + discordEpochMS)
 	return !created.Before(t.Add(-5 * time.Minute))
-}
-
-// sameBase tells whether name is base or base-N.
-func sameBase(name, base string) bool {
-	if name == base {
-		return true
-	}
-	for n := 2; n <= maxSuffix; n++ {
-		if name == suffixed(base, n) {
-			return true
-		}
-	}
-	return false
-}
-
-// suffixed returns name with "-n" (n > 1), shortened to stay within the limit.
-func suffixed(name string, n int) string {
-	if n <= 1 {
-		return name
-	}
-	sfx := "-" + strconv.Itoa(n)
-	if len(name)+len(sfx) > maxChannelName {
-		name = strings.TrimRight(name[:maxChannelName-len(sfx)], "-_")
-	}
-	return name + sfx
 }
 
 // openBridge creates the voice channel beside the war room; when resuming, it adopts

@@ -39,8 +39,7 @@ func TestExistingRoomIsNotOpenedTwice(t *testing.T) {
 	h.fake.ResetCalls()
 	existing := room
 	existing.Ready = false
-	got, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Existing: &existing,
-		Record: func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) }})
+	got, err := openRoom(h.ctx, h.adapter, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Existing: &existing}, func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,14 +172,12 @@ func TestUnrecordedRoomIsAdopted(t *testing.T) {
 	inc := &mim.Incident{Number: 2, Title: "DB down", RoomName: "mi-2-db-down", Priority: mim.P1, Major: true, State: mim.Investigating,
 		Impact: mim.High, Urgency: mim.Medium, DeclaredBy: "sam", IM: "alice", DeclaredAt: t0, Bridge: "https://meet.jit.si/mi-2-db-down"}
 	crash := errors.New("the process died")
-	_, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName,
-		Record: func(context.Context, mim.WarRoom) error { return crash }})
+	_, err := openRoom(h.ctx, h.adapter, mim.RoomRequest{Incident: inc, Name: inc.RoomName}, func(context.Context, mim.WarRoom) error { return crash })
 	if !errors.Is(err, crash) {
 		t.Fatalf("first attempt: %v, want the crash", err)
 	}
 	var recorded []mim.WarRoom
-	room, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName,
-		Record: func(_ context.Context, r mim.WarRoom) error { recorded = append(recorded, r); return nil }})
+	room, err := openRoom(h.ctx, h.adapter, mim.RoomRequest{Incident: inc, Name: inc.RoomName}, func(_ context.Context, r mim.WarRoom) error { recorded = append(recorded, r); return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,13 +263,12 @@ func TestDeclareCreatesTheRoomWithoutListing(t *testing.T) {
 	h.fake.ResetCalls()
 	inc := mi2(h)
 	var first string // the topic when the room was first recorded
-	room, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName,
-		Record: func(_ context.Context, r mim.WarRoom) error {
-			if ch, ok := h.fake.Channel(r.ID); ok && first == "" {
-				first = ch.Topic
-			}
-			return nil
-		}})
+	room, err := openRoom(h.ctx, h.adapter, mim.RoomRequest{Incident: inc, Name: inc.RoomName}, func(_ context.Context, r mim.WarRoom) error {
+		if ch, ok := h.fake.Channel(r.ID); ok && first == "" {
+			first = ch.Topic
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,15 +297,13 @@ func TestRetryInAnotherReplicaAdoptsTheRoom(t *testing.T) {
 	warm := h.adapter
 	inc := mi2(h)
 	crash := errors.New("the process died")
-	_, err := h.newAdapter(h.cfg).OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName,
-		Record: func(context.Context, mim.WarRoom) error { return crash }})
+	_, err := openRoom(h.ctx, h.newAdapter(h.cfg), mim.RoomRequest{Incident: inc, Name: inc.RoomName}, func(context.Context, mim.WarRoom) error { return crash })
 	if !errors.Is(err, crash) {
 		t.Fatalf("first attempt: %v, want the crash", err)
 	}
 	h.clock.Advance(30 * time.Second)
 	h.fake.ResetCalls()
-	room, err := warm.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName,
-		Record: func(context.Context, mim.WarRoom) error { return nil }})
+	room, err := openRoom(h.ctx, warm, mim.RoomRequest{Incident: inc, Name: inc.RoomName}, func(context.Context, mim.WarRoom) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,8 +372,7 @@ func TestReplicasShareOneCategory(t *testing.T) {
 	for i, a := range []*discord.Adapter{h.adapter, other} {
 		inc := incs[i]
 		wg.Go(func() {
-			_, err := a.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 1,
-				Record: func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) }})
+			_, err := openRoom(h.ctx, a, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 1}, func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) })
 			if err != nil {
 				t.Error(err)
 			}

@@ -10,12 +10,10 @@ import (
 
 // OpenRoom opens a war room: on the terminal it is just a name.
 func (sh *Shell) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom, error) {
-	room := mim.WarRoom{Platform: Platform, ID: req.Name, Name: req.Name}
-	if req.Existing != nil {
-		room = *req.Existing
-	} else if err := req.Record(ctx, room); err != nil {
-		return mim.WarRoom{}, err
+	if req.Existing == nil {
+		return mim.WarRoom{Platform: Platform, ID: req.Name, Name: req.Name}, nil
 	}
+	room := *req.Existing
 	bridge := ""
 	if req.Incident.Bridge != "" {
 		bridge = " · bridge " + req.Incident.Bridge
@@ -25,7 +23,7 @@ func (sh *Shell) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom
 }
 
 // Send prints a message under the name of its room.
-func (sh *Shell) Send(ctx context.Context, d mim.Delivery) error {
+func (sh *Shell) Send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
 	m := d.Message
 	var where string
 	switch m.To {
@@ -36,14 +34,14 @@ func (sh *Shell) Send(ctx context.Context, d mim.Delivery) error {
 	case mim.ToPerson:
 		where = "dm @" + m.Person
 	default:
-		return nil // the shell has no incident card
+		return nil, nil // the shell has no incident card
 	}
 	text := mim.RenderMentions(m.Text, func(k string) string { return "@" + k })
 	if len(m.Buttons) > 0 {
 		text += "  [" + strings.Join(m.Buttons, "] [") + "]"
 	}
 	sh.post(where, text)
-	return nil
+	return nil, nil
 }
 
 func (sh *Shell) post(where, text string) {

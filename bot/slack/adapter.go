@@ -38,31 +38,34 @@ type Config struct {
 	// Empty: learned from auth.test in Start.
 	TeamID     string
 	HTTPClient *http.Client // default: 30-second timeout
-	// Concurrency bounds the inbound requests worked on at once; default 32.
+	// Concurrency bounds the work done after acknowledgements (answers, progress) at
+	// once; default 32.
 	Concurrency int
 	// RateScale multiplies every rate-limit tier (tests run with a fake whose limits
 	// are scaled the same way); default 1.
 	RateScale float64
+	// Clock paces the rate limits and ages the declarations' progress; default
+	// mim.SystemClock.
+	Clock mim.Clock
 }
 
 // Adapter is the Slack adapter. It is the mim.Chat of the slack platform.
 type Adapter struct {
-	cfg    Config
-	router *bot.Router
-	log    *slog.Logger
-	api    *slackapi.Client
-	http   *http.Client
+	cfg     Config
+	surface bot.Surface
+	log     *slog.Logger
+	api     *slackapi.Client
+	http    *http.Client
+	clock   mim.Clock
 
 	limits   *limits
 	lanes    *bot.Lanes
 	events   *bot.Recent // event ids already handled
 	pinned   *bot.Recent // "channel/ts" of messages already captured
+	created  *bot.Recent // war rooms this process created and has not set up yet
 	progress *bot.Progress[replier]
 
-	slots  chan struct{} // one per inbound request being worked on
-	work   sync.WaitGroup
-	base   context.Context
-	cancel context.CancelFunc
+	work *bot.Workers
 
 	mu      sync.Mutex
 	team    string
@@ -73,12 +76,12 @@ type Adapter struct {
 var _ mim.Chat = (*Adapter)(nil)
 
 // NewAdapter returns an adapter; Start checks the token before it is used.
-func NewAdapter(cfg Config, router *bot.Router, log *slog.Logger) (*Adapter, error) {
+func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, error) {
 	if cfg.BotToken == "" {
 		return nil, errors.New("slack: no bot token (SLACK_BOT_TOKEN)")
 	}
-	if router == nil || router.Service == nil {
-		return nil, errors.New("slack: no router")
+	if surface == nil {
+		return nil, errors.New("slack: no bot.Surface")
 	}
 	if cfg.APIURL == "" {
 		cfg.APIURL = DefaultAPIURL
@@ -95,24 +98,26 @@ func NewAdapter(cfg Config, router *bot.Router, log *slog.Logger) (*Adapter, err
 	if cfg.RateScale <= 0 {
 		cfg.RateScale = 1
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = mim.SystemClock{}
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	base, cancel := context.WithCancel(context.Background())
 	a := &Adapter{
 		cfg:      cfg,
-		router:   router,
+		surface:  surface,
 		log:      log.With("platform", Platform),
 		api:      slackapi.New(cfg.BotToken, slackapi.OptionAPIURL(cfg.APIURL), slackapi.OptionHTTPClient(cfg.HTTPClient)),
 		http:     cfg.HTTPClient,
-		limits:   newLimits(cfg.RateScale),
+		clock:    cfg.Clock,
+		limits:   newLimits(cfg.RateScale, cfg.Clock),
 		lanes:    bot.NewLanes(),
 		events:   bot.NewRecent(10000),
 		pinned:   bot.NewRecent(10000),
-		progress: bot.NewProgress[replier](progressTTL),
-		slots:    make(chan struct{}, cfg.Concurrency),
-		base:     base,
-		cancel:   cancel,
+		created:  bot.NewRecent(10000),
+		progress: bot.NewProgress[replier](progressTTL, cfg.Clock),
+		work:     bot.NewWorkers("slack", cfg.Concurrency, workTimeout),
 		team:     cfg.TeamID,
 		dms:      map[string]string{},
 	}
@@ -145,67 +150,24 @@ func (a *Adapter) Start(ctx context.Context) error {
 	return nil
 }
 
-// Shutdown waits for the inbound work in flight, until ctx ends; then it cancels
-// what is left. Call it once the HTTP server, RunSocketMode and the outbox relay have
-// stopped handing the adapter new work.
-func (a *Adapter) Shutdown(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		a.work.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		a.cancel()
-		return nil
-	case <-ctx.Done():
-		a.cancel()
-		return fmt.Errorf("slack: shutdown: %w", ctx.Err())
-	}
-}
-
 // errForeignTeam refuses a request from a workspace the bot does not serve.
 var errForeignTeam = errors.New("slack: request from another workspace")
 
-// checkTeam refuses team when the bot knows its workspace and team is another one.
+// checkTeam refuses a request that names no workspace, and one from another
+// workspace when the bot knows its own.
 func (a *Adapter) checkTeam(team string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.team != "" && team != "" && team != a.team {
+	if team == "" || a.team != "" && team != a.team {
 		return errForeignTeam
 	}
 	return nil
 }
 
-// spawn runs fn in the background once one of the Concurrency slots is free.
-func (a *Adapter) spawn(fn func(ctx context.Context)) {
-	a.work.Go(func() {
-		select {
-		case a.slots <- struct{}{}:
-		case <-a.base.Done():
-			return
-		}
-		defer func() { <-a.slots }()
-		ctx, cancel := context.WithTimeout(a.base, workTimeout)
-		defer cancel()
-		fn(ctx)
-	})
-}
-
-// spawnNow runs fn in the background at once, outside the slots: opening a modal
-// must use its trigger id within three seconds, whatever else is going on.
-func (a *Adapter) spawnNow(fn func(ctx context.Context)) {
-	a.work.Go(func() {
-		ctx, cancel := context.WithTimeout(a.base, 10*time.Second)
-		defer cancel()
-		fn(ctx)
-	})
-}
-
 // person returns the person key of a Slack user, or "" when nobody configured has
 // that id.
 func (a *Adapter) person(user string) string {
-	k, err := a.router.Person(Platform, user)
+	k, err := a.surface.Person(Platform, user)
 	if err != nil {
 		return ""
 	}
@@ -218,3 +180,15 @@ func (a *Adapter) botUserID() string {
 	defer a.mu.Unlock()
 	return a.botUser
 }
+
+// Shutdown waits for the work in flight, until ctx ends; then it cancels what is
+// left. Call it once the HTTP server, the inbound connection and the outbox relay
+// have stopped handing the adapter new work.
+func (a *Adapter) Shutdown(ctx context.Context) error { return a.work.Shutdown(ctx) }
+
+// spawn runs fn in the background once one of the Concurrency slots is free.
+func (a *Adapter) spawn(fn func(ctx context.Context)) { a.work.Go(fn) }
+
+// spawnNow runs fn in the background at once, outside the slots: opening a modal
+// must use its trigger id within three seconds, whatever else is going on.
+func (a *Adapter) spawnNow(fn func(ctx context.Context)) { a.work.Now(10*time.Second, fn) }

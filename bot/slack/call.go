@@ -10,18 +10,8 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"mimbot/bot"
 	"mimbot/mim"
-)
-
-// Retry discipline of one Web API call.
-const (
-	// maxWait bounds the time one call may spend waiting for rate limits and retries:
-	// beyond it the outbox relay (whose lease is 30 s) had better try again later.
-	maxWait = 20 * time.Second
-	// maxTries bounds the attempts after server and network failures.
-	maxTries = 4
-	// maxRateLimited bounds the attempts answered 429.
-	maxRateLimited = 6
 )
 
 // refusals are Slack error codes that the same call will never get past: the relay
@@ -67,12 +57,12 @@ func (e *callError) Unwrap() []error {
 
 // call runs one Web API call: it waits for the method's rate limit (per channel for
 // chat.postMessage), then calls fn, honouring Retry-After and retrying server and
-// network failures, within maxWait in total.
+// network failures, within bot.MaxWait in total.
 func (a *Adapter) call(ctx context.Context, method, channel string, fn func(ctx context.Context) error) error {
 	var waited time.Duration
 	failures, limited := 0, 0
 	for {
-		d, err := a.limits.wait(ctx, method, channel, maxWait-waited)
+		d, err := a.limits.wait(ctx, method, channel, bot.MaxWait-waited)
 		waited += d
 		if err != nil {
 			return &callError{method: method, err: err, code: codeOf(err)}
@@ -90,17 +80,17 @@ func (a *Adapter) call(ctx context.Context, method, channel string, fn func(ctx 
 		case errors.As(err, &rl):
 			limited++
 			pause = max(rl.RetryAfter, time.Second)
-			a.limits.block(method, channel, time.Now().Add(pause))
+			a.limits.block(method, channel, a.clock.Now().Add(pause))
 			a.log.Warn("slack: rate limited", "method", method, "retry_after", pause)
-			if limited >= maxRateLimited {
+			if limited >= bot.MaxRateLimited {
 				return &callError{method: method, err: err, code: mim.EUNAVAILABLE}
 			}
 		case transient(err):
 			failures++
-			if failures >= maxTries {
+			if failures >= bot.MaxTries {
 				return &callError{method: method, err: err, code: mim.EUNAVAILABLE}
 			}
-			pause = backoff(failures)
+			pause = bot.Backoff(failures)
 		default:
 			code := ""
 			if refusals[slackCode(err)] {
@@ -108,19 +98,14 @@ func (a *Adapter) call(ctx context.Context, method, channel string, fn func(ctx 
 			}
 			return &callError{method: method, err: err, code: code}
 		}
-		if waited+pause > maxWait {
+		if waited+pause > bot.MaxWait {
 			return &callError{method: method, err: err, code: mim.EUNAVAILABLE}
 		}
-		if err := sleep(ctx, pause); err != nil {
+		if err := bot.Sleep(ctx, pause); err != nil {
 			return &callError{method: method, err: err, code: mim.EUNAVAILABLE}
 		}
 		waited += pause
 	}
-}
-
-// backoff is the pause before the next attempt after n failures: 250 ms, 500 ms, 1 s...
-func backoff(n int) time.Duration {
-	return 250 * time.Millisecond << min(n-1, 5)
 }
 
 // transient tells whether a later attempt of the same call may succeed: a 5xx, a

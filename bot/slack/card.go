@@ -11,12 +11,14 @@ import (
 	"mimbot/mim"
 )
 
+// cardPrefix begins the text of every incident card, by which a card is found again.
+const cardPrefix = "Incident card: "
+
 // card is the pinned incident card: what a person joining the war room needs at a
 // glance, and the buttons to act.
 func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block) {
-	s := a.router.Service
-	cfg := s.Config
-	now := s.Clock.Now()
+	cfg := a.surface.Config()
+	now := a.surface.Now()
 	md := func(t string) *slackapi.TextBlockObject {
 		return slackapi.NewTextBlockObject(slackapi.MarkdownType, t, false, false)
 	}
@@ -28,7 +30,7 @@ func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block)
 	}
 
 	title := fmt.Sprintf("%s %s · %s · %s", inc.Priority, inc.Ref(), inc.State, inc.Title)
-	text = fmt.Sprintf("Incident card: %s", title)
+	text = cardPrefix + title
 	blocks = append(blocks, slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType, bot.Truncate(title, 150), false, false)))
 
 	kind := "major incident"
@@ -49,7 +51,7 @@ func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block)
 	}
 	blocks = append(blocks, slackapi.NewSectionBlock(nil, fields, nil))
 
-	if pages := a.pageLines(inc); pages != "" {
+	if pages := bot.PageLines(inc, func(k string) string { return a.render(mim.Mention(k)) }); pages != "" {
 		blocks = append(blocks, slackapi.NewSectionBlock(md(bot.Truncate("*Paged leads*\n"+pages, maxSection)), nil, nil))
 	}
 
@@ -85,27 +87,10 @@ func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block)
 	return text, blocks
 }
 
-// pageLines lists the current pages with their acknowledgement state.
-func (a *Adapter) pageLines(inc *mim.Incident) string {
-	var b strings.Builder
-	for _, p := range inc.ActivePages() {
-		tower := p.Tower
-		if tower == "" {
-			tower = "paged by name"
-		}
-		st := "not acknowledged yet"
-		if p.Acked() {
-			st = "acknowledged after " + mim.Duration(p.AckedAt.Sub(p.PagedAt))
-		}
-		fmt.Fprintf(&b, "%s (%s): %s\n", a.render(mim.Mention(p.Person)), tower, st)
-	}
-	return strings.TrimSpace(b.String())
-}
-
-// postCard posts the incident card in room and pins it; record, if not nil, saves
-// the card's ts as soon as it is posted, so that a retry never posts a second one. It
-// returns the card's ts once posted, even when a later step failed.
-func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarRoom, record func(ctx context.Context, ts string) error) (string, error) {
+// postCard posts the incident card in room and pins it. It returns the card's ts once
+// posted, even when pinning failed, so that the card is recorded and a retry never
+// posts a second one.
+func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarRoom) (string, error) {
 	text, blocks := a.card(inc)
 	release, err := a.lanes.Acquire(ctx, room.ID)
 	if err != nil {
@@ -116,12 +101,29 @@ func (a *Adapter) postCard(ctx context.Context, inc *mim.Incident, room mim.WarR
 	if err != nil {
 		return "", fmt.Errorf("post card: %w", err)
 	}
-	if record != nil {
-		if err := record(ctx, ts); err != nil {
-			return ts, fmt.Errorf("record card %s: %w", ts, err)
+	return ts, a.pin(ctx, room.ID, ts)
+}
+
+// findCard returns the ts of the incident card the bot pinned in channel, or "" when
+// there is none (or the pins could not be read: a second card is better than none).
+func (a *Adapter) findCard(ctx context.Context, channel string) string {
+	var items []slackapi.Item
+	err := a.call(ctx, "pins.list", channel, func(ctx context.Context) error {
+		var err error
+		items, _, err = a.api.ListPinsContext(ctx, channel)
+		return err
+	})
+	if err != nil {
+		a.log.Warn("slack: pins not read", "method", "pins.list", "channel", channel, "err", err)
+		return ""
+	}
+	for _, it := range items {
+		m := it.Message
+		if m != nil && strings.HasPrefix(m.Text, cardPrefix) && (m.BotID != "" || m.User == a.botUserID()) {
+			return m.Timestamp
 		}
 	}
-	return ts, a.pin(ctx, room.ID, ts)
+	return ""
 }
 
 // pin pins a message; one already pinned is fine.
@@ -136,14 +138,14 @@ func (a *Adapter) pin(ctx context.Context, channel, ts string) error {
 }
 
 // refreshCard brings the pinned card up to date. A card that was never posted, or
-// that someone deleted, is posted again, pinned and recorded.
-func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) error {
+// that someone deleted, is posted again and pinned, and the room returned with it.
+func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
 	inc, room := d.Incident, *d.Room
 	if room.Card != "" {
 		text, blocks := a.card(inc)
 		release, err := a.lanes.Acquire(ctx, room.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		err = a.call(ctx, "chat.update", room.ID, func(ctx context.Context) error {
 			_, _, _, err := a.api.UpdateMessageContext(ctx, room.ID, room.Card, slackapi.MsgOptionText(text, false), slackapi.MsgOptionBlocks(blocks...))
@@ -153,19 +155,19 @@ func (a *Adapter) refreshCard(ctx context.Context, d mim.Delivery) error {
 		switch slackCode(err) {
 		case "":
 			if err != nil {
-				return fmt.Errorf("update card: %w", err)
+				return nil, fmt.Errorf("update card: %w", err)
 			}
-			return nil
+			return nil, nil
 		case "message_not_found", "cant_update_message":
 			a.log.Warn("slack: incident card is gone, posting a new one", "incident", inc.Number, "channel", room.ID)
 		default:
-			return fmt.Errorf("update card: %w", err)
+			return nil, fmt.Errorf("update card: %w", err)
 		}
 	}
-	record := func(ctx context.Context, ts string) error {
-		room.Card = ts
-		return a.router.Service.RecordRoom(ctx, inc.Number, room)
+	ts, err := a.postCard(ctx, inc, room)
+	if ts == "" {
+		return nil, err
 	}
-	_, err := a.postCard(ctx, inc, room, record)
-	return err
+	room.Card = ts
+	return &room, err
 }

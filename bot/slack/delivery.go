@@ -7,63 +7,49 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
 // Send delivers one outbox message: to the war room, the stakeholders channel or a
-// person's direct messages, or as a refresh of the incident card.
-func (a *Adapter) Send(ctx context.Context, d mim.Delivery) error {
+// person's direct messages, or as a refresh of the incident card. It returns the war
+// room when the delivery changed it (a card posted again), for the relay to record.
+func (a *Adapter) Send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
 	m := d.Message
-	if err := a.send(ctx, d); err != nil {
-		return fmt.Errorf("slack: send %s of incident %d: %w", m.To, m.Incident, err)
+	room, err := a.send(ctx, d)
+	if err != nil {
+		return room, fmt.Errorf("slack: send %s of incident %d: %w", m.To, m.Incident, err)
 	}
-	return nil
+	return room, nil
 }
 
-func (a *Adapter) send(ctx context.Context, d mim.Delivery) error {
+func (a *Adapter) send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
 	m := d.Message
-	cfg := a.router.Service.Config
-	var channel string
-	switch m.To {
-	case mim.ToCard:
-		if d.Room == nil || d.Incident == nil {
-			return mim.Errorf(mim.EINVALID, "no war room to hold the card")
-		}
+	to, err := bot.Route(a.surface.Config(), Platform, d)
+	if err != nil {
+		return nil, err
+	}
+	if to.Card {
 		return a.refreshCard(ctx, d)
-	case mim.ToWarRoom:
-		if d.Room == nil {
-			return mim.Errorf(mim.EINVALID, "no war room")
+	}
+	channel := to.Channel
+	if to.User != "" {
+		if channel, err = a.dmChannel(ctx, to.User); err != nil {
+			return nil, err
 		}
-		channel = d.Room.ID
-	case mim.ToStakeholders:
-		channel = cfg.Stakeholders[Platform]
-		if channel == "" {
-			return mim.Errorf(mim.EINVALID, "no stakeholders channel is configured for Slack (channels.stakeholders.slack)")
-		}
-	case mim.ToPerson:
-		id := cfg.People[m.Person].Slack
-		if id == "" {
-			return mim.Errorf(mim.EINVALID, "%s has no Slack id (people.%s.slack)", m.Person, m.Person)
-		}
-		var err error
-		if channel, err = a.dmChannel(ctx, id); err != nil {
-			return err
-		}
-	default:
-		return mim.Errorf(mim.EINVALID, "Slack does not deliver %q messages", m.To)
 	}
 	text := a.render(m.Text)
 	if strings.TrimSpace(text) == "" {
-		return nil
+		return nil, nil
 	}
 	if m.Kind == mim.KindSummary {
 		err := a.upload(ctx, channel, m.Incident, d.Incident, text)
 		if err == nil || ctx.Err() != nil {
-			return err
+			return nil, err
 		}
 		a.log.Warn("slack: summary upload failed, posting it as messages", "incident", m.Incident, "channel", channel, "err", err)
 	}
-	return a.postText(ctx, channel, text, actions(m.Buttons, m.Incident))
+	return nil, a.postText(ctx, channel, text, actions(m.Buttons, m.Incident))
 }
 
 // upload shares a long Markdown document (the post-incident summary) as a file with

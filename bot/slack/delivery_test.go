@@ -26,7 +26,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 3 {
 		wg.Go(func() {
-			if err := h.adapter.Send(h.ctx, toStakeholders(fmt.Sprintf("Update %d", i))); err != nil {
+			if _, err := h.adapter.Send(h.ctx, toStakeholders(fmt.Sprintf("Update %d", i))); err != nil {
 				t.Errorf("send %d: %v", i, err)
 			}
 		})
@@ -76,7 +76,7 @@ func TestSendFailures(t *testing.T) {
 				d.Message.To, d.Room = mim.ToWarRoom, &mim.WarRoom{Platform: slack.Platform, ID: tc.room}
 			}
 			start := time.Now()
-			err := h.adapter.Send(h.ctx, d)
+			_, err := h.adapter.Send(h.ctx, d)
 			took := time.Since(start)
 			switch {
 			case tc.wantCode == "" && err != nil:
@@ -104,12 +104,12 @@ func TestLongRetryAfterKeepsCallsBack(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.fake.InjectFault("chat.postMessage", slackfake.Fault{Status: 429, RetryAfter: 30 * time.Second})
-	if err := h.adapter.Send(h.ctx, toStakeholders("first")); mim.ErrorCode(err) != mim.EUNAVAILABLE {
+	if _, err := h.adapter.Send(h.ctx, toStakeholders("first")); mim.ErrorCode(err) != mim.EUNAVAILABLE {
 		t.Fatalf("first send: %v, want unavailable", err)
 	}
 	calls := len(h.fake.CallsTo("chat.postMessage"))
 	start := time.Now()
-	if err := h.adapter.Send(h.ctx, toStakeholders("second")); mim.ErrorCode(err) != mim.EUNAVAILABLE {
+	if _, err := h.adapter.Send(h.ctx, toStakeholders("second")); mim.ErrorCode(err) != mim.EUNAVAILABLE {
 		t.Fatalf("second send: %v, want unavailable", err)
 	}
 	if time.Since(start) > 100*time.Millisecond || len(h.fake.CallsTo("chat.postMessage")) != calls {
@@ -129,7 +129,7 @@ func TestChannelOrder(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := 1; i <= 4; i++ {
 		wg.Go(func() {
-			if err := h.adapter.Send(h.ctx, toStakeholders(fmt.Sprintf("Update %d", i))); err != nil {
+			if _, err := h.adapter.Send(h.ctx, toStakeholders(fmt.Sprintf("Update %d", i))); err != nil {
 				t.Errorf("send %d: %v", i, err)
 			}
 		})

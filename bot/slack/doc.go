@@ -4,11 +4,16 @@
 // (channel, invites, topic, bridge bookmark, pinned incident card), messages, direct
 // messages and the incident card.
 //
-// Inbound, both transports meet in one path: the adapter acknowledges within Slack's
-// three seconds before it touches the database or the Web API, then does the work in a
-// goroutine (at most Config.Concurrency at a time) and answers the person through the
-// command's response_url, or ephemerally for interactions. A declaration shows its
-// progress in place until the war room is ready.
+// Inbound, both transports meet in one path. Slack never sends again a request it got
+// an acknowledgement for, so the adapter commits the command first (bot.Router.Commit,
+// milliseconds, bounded by bot.CommitBudget well within Slack's three seconds) and only
+// then acknowledges: a slash command's answer travels in its acknowledgement, and a
+// command that could not be committed is acknowledged with "Not done ... try again"
+// (a form stays open with that error). No Web API call is made before the
+// acknowledgement, except reading the message a pushpin captures. Answers to buttons
+// and forms, and a declaration's progress ("Opening war room... done", in place), go
+// out afterwards in a goroutine (at most Config.Concurrency at a time). An event whose
+// work failed is not acknowledged, so that Slack sends it again.
 //
 // Outbound, every Web API call waits for its method's rate-limit tier (and
 // chat.postMessage for one message per second per channel) before it is sent,
@@ -19,6 +24,6 @@
 //
 // HTTP requests are verified with Slack's v0 signing scheme (five-minute window,
 // constant-time comparison) before anything else happens, bodies are bounded, and
-// requests from another workspace are refused. Tokens, the signing secret and request
+// requests from another workspace, or naming none, are refused. Tokens, the signing secret and request
 // bodies are never logged.
 package slack

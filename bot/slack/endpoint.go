@@ -3,11 +3,12 @@ package slack
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 
 	slackapi "github.com/slack-go/slack"
+
+	"mimbot/bot"
 )
 
 // Bounds of request bodies: a slash command is a short form, an interaction carries
@@ -30,14 +31,8 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 // of "v0:<timestamp>:<body>", compared in constant time, timestamp within five
 // minutes). On failure it has answered and returns false.
 func (a *Adapter) verified(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
-		} else {
-			http.Error(w, "bad request", http.StatusBadRequest)
-		}
+	body, ok := bot.ReadBody(w, r, limit)
+	if !ok {
 		return nil, false
 	}
 	sv, err := slackapi.NewSecretsVerifier(r.Header, a.cfg.SigningSecret)
@@ -69,7 +64,8 @@ func (a *Adapter) refuseTeam(w http.ResponseWriter, r *http.Request, team string
 }
 
 // acked writes the acknowledgement (payload as JSON, or an empty 200) and flushes
-// it, so that it is on its way before any work starts.
+// it, so that it is on its way before the work that may follow it (answers, progress)
+// starts. What the request asked for is committed before.
 func acked(w http.ResponseWriter, payload any) {
 	if payload != nil {
 		w.Header().Set("Content-Type", "application/json")
@@ -100,8 +96,8 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		a.refuseTeam(w, r, cmd.TeamID)
 		return
 	}
-	then := a.command(cmd)
-	acked(w, nil)
+	payload, then := a.command(r.Context(), cmd)
+	acked(w, payload)
 	then()
 }
 
@@ -120,7 +116,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		a.refuseTeam(w, r, cb.Team.ID)
 		return
 	}
-	payload, then := a.interaction(cb)
+	payload, then := a.interaction(r.Context(), cb)
 	acked(w, payload)
 	then()
 }
@@ -143,7 +139,12 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request) {
 		a.refuseTeam(w, r, env.TeamID)
 		return
 	}
-	then := a.event(env)
+	ack, then := a.event(r.Context(), env)
+	if !ack {
+		// Slack sends the event again later.
+		http.Error(w, "not done; send it again", http.StatusServiceUnavailable)
+		return
+	}
 	acked(w, nil)
 	then()
 }

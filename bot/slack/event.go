@@ -6,6 +6,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -33,49 +34,74 @@ type reaction struct {
 // captureReaction is the emoji that puts a message on the incident's timeline.
 const captureReaction = "pushpin"
 
-// event takes an Events API delivery that was checked but not yet acknowledged; it
-// returns the work to start once the acknowledgement is out. A delivery seen before
-// (Slack retries) does nothing.
-func (a *Adapter) event(env envelope) (then func()) {
+// event takes an Events API delivery that was checked but not yet acknowledged and
+// does its work first, within bot.CommitBudget: Slack sends an event again only when
+// it was not acknowledged, so an event whose work failed must not be. It returns
+// whether to acknowledge, and the work to start once the acknowledgement is out. A
+// delivery seen before (Slack retries) does nothing.
+func (a *Adapter) event(ctx context.Context, env envelope) (ack bool, then func()) {
 	nothing := func() {}
 	if env.Type != "event_callback" {
-		return nothing
+		return true, nothing
 	}
 	var ev reaction
 	if json.Unmarshal(env.Event, &ev) != nil || ev.Type != "reaction_added" {
-		return nothing
+		return true, nothing
 	}
 	if ev.Reaction != captureReaction || ev.Item.Type != "message" || ev.Item.Channel == "" || ev.Item.TS == "" {
-		return nothing
+		return true, nothing
 	}
 	if env.EventID != "" && !a.events.Add(env.EventID) {
-		return nothing
+		return true, nothing
 	}
-	return func() { a.spawn(func(ctx context.Context) { a.capture(ctx, ev) }) }
+	ctx, cancel := context.WithTimeout(ctx, bot.CommitBudget)
+	defer cancel()
+	confirm, err := a.capture(ctx, ev)
+	if err != nil {
+		if env.EventID != "" {
+			a.events.Forget(env.EventID)
+		}
+		return false, nothing
+	}
+	if confirm == "" {
+		return true, nothing
+	}
+	return true, func() {
+		a.spawn(func(ctx context.Context) {
+			if err := a.ephemeral(ctx, ev.Item.Channel, ev.User, confirm); err != nil {
+				a.log.Debug("slack: capture confirmation not shown", "channel", ev.Item.Channel, "err", err)
+			}
+		})
+	}
 }
 
-// capture puts a pinned message of a war room on the incident's timeline, once.
-func (a *Adapter) capture(ctx context.Context, ev reaction) {
+// capture puts a pinned message of a war room on the incident's timeline, once. It
+// returns the confirmation to show the person who pinned it ("" for none), and an
+// error when it failed in a way that trying again may fix.
+func (a *Adapter) capture(ctx context.Context, ev reaction) (confirm string, err error) {
 	key := ev.Item.Channel + "/" + ev.Item.TS
 	if !a.pinned.Add(key) {
-		return
+		return "", nil
 	}
 	log := a.log.With("channel", ev.Item.Channel)
-	s := a.router.Service
-	inc, err := s.Store.IncidentByRoom(ctx, Platform, ev.Item.Channel)
+	inc, err := a.surface.IncidentByRoom(ctx, Platform, ev.Item.Channel)
 	if err != nil {
-		if mim.ErrorCode(err) != mim.ENOTFOUND {
-			a.pinned.Forget(key)
-			log.Error("slack: capture: find incident", "err", err)
+		if mim.ErrorCode(err) == mim.ENOTFOUND {
+			return "", nil
 		}
-		return
+		a.pinned.Forget(key)
+		log.Error("slack: capture: find incident", "err", err)
+		return "", err
 	}
 	log = log.With("incident", inc.Number)
 	msg, err := a.message(ctx, ev.Item.Channel, ev.Item.TS)
 	if err != nil {
-		a.pinned.Forget(key)
 		log.Warn("slack: capture: message not read", "method", "conversations.history", "err", err)
-		return
+		if mim.ErrorCode(err) == mim.ENOTFOUND {
+			return "", nil
+		}
+		a.pinned.Forget(key)
+		return "", err
 	}
 	actor := a.person(ev.User)
 	if actor == "" {
@@ -85,16 +111,15 @@ func (a *Adapter) capture(ctx context.Context, ev reaction) {
 	if msg.BotID != "" || msg.User == a.botUserID() {
 		author = mim.Bot
 	}
-	if _, err := s.Capture(ctx, inc.Number, actor, author, a.plain(msg.Text)); err != nil {
+	if _, err := a.surface.Capture(ctx, inc.Number, actor, author, a.plain(msg.Text)); err != nil {
 		if mim.ErrorCode(err) == mim.EINTERNAL {
 			a.pinned.Forget(key)
 			log.Error("slack: capture", "err", err)
+			return "", err
 		}
-		return
+		return "", nil
 	}
-	if err := a.ephemeral(ctx, ev.Item.Channel, ev.User, "📌 Added to the timeline of "+inc.Ref()+"."); err != nil {
-		log.Debug("slack: capture confirmation not shown", "err", err)
-	}
+	return "📌 Added to the timeline of " + inc.Ref() + ".", nil
 }
 
 // message reads one message of a channel by its ts.

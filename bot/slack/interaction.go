@@ -13,21 +13,22 @@ import (
 )
 
 // interaction takes a button press or a modal submission that was checked but not
-// yet acknowledged. It returns the acknowledgement's payload (nil: empty) and the
-// work to start once the acknowledgement is out. It does no I/O itself: a modal's
-// validation errors come back in the acknowledgement, as Slack requires.
-func (a *Adapter) interaction(cb slackapi.InteractionCallback) (ack any, then func()) {
+// yet acknowledged. It commits the command it stands for, then returns the
+// acknowledgement's payload (nil: empty) and the work to start once the
+// acknowledgement is out. It calls no Slack method itself: a modal's validation
+// errors come back in the acknowledgement, as Slack requires.
+func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallback) (ack any, then func()) {
 	switch cb.Type {
 	case slackapi.InteractionTypeBlockActions:
-		return nil, a.blockAction(cb)
+		return nil, a.blockAction(ctx, cb)
 	case slackapi.InteractionTypeViewSubmission:
-		return a.viewSubmission(cb)
+		return a.viewSubmission(ctx, cb)
 	}
 	return nil, func() {}
 }
 
 // blockAction handles the buttons mimbot puts under messages and on the card.
-func (a *Adapter) blockAction(cb slackapi.InteractionCallback) (then func()) {
+func (a *Adapter) blockAction(ctx context.Context, cb slackapi.InteractionCallback) (then func()) {
 	channel := cb.Channel.ID
 	if channel == "" {
 		channel = cb.Container.ChannelID
@@ -43,9 +44,11 @@ func (a *Adapter) blockAction(cb slackapi.InteractionCallback) (then func()) {
 		case mim.ButtonAck:
 			req := bot.Request{Platform: Platform, User: cb.User.ID, Room: channel, Text: fmt.Sprintf("ack incident=%d", n), RequestID: "slack:" + cb.TriggerID}
 			page, responseURL := cb.Message.Text, cb.ResponseURL
+			ans := a.commit(ctx, req, reply)
 			return func() {
 				a.spawn(func(ctx context.Context) {
-					if a.run(ctx, req, reply) && strings.HasPrefix(channel, "D") && responseURL != "" {
+					a.deliver(ctx, ans, reply)
+					if ans.rep.Err == nil && strings.HasPrefix(channel, "D") && responseURL != "" {
 						a.acknowledged(ctx, responseURL, page, n)
 					}
 				})
@@ -76,19 +79,23 @@ func (a *Adapter) openModal(ctx context.Context, trigger string, view slackapi.M
 	}
 }
 
-// viewSubmission validates a submitted modal; errors go back in the
-// acknowledgement, a valid form becomes a command run after it.
-func (a *Adapter) viewSubmission(cb slackapi.InteractionCallback) (ack any, then func()) {
+// viewSubmission validates a submitted modal and commits the command it stands for;
+// errors go back in the acknowledgement and keep the form open, as does a command
+// that could not be committed in time (submitting again is safe: the request key is
+// the view's).
+func (a *Adapter) viewSubmission(ctx context.Context, cb slackapi.InteractionCallback) (ack any, then func()) {
 	meta := decodeMeta(cb.View.PrivateMetadata)
 	var (
-		text string
-		errs map[string]string
+		text, field string
+		errs        map[string]string
 	)
 	switch cb.View.CallbackID {
 	case callbackDeclare:
-		text, errs = declareCommand(a.router.Service.Config, cb.View.State)
+		text, errs = declareCommand(a.surface.Config(), cb.View.State)
+		field = fieldTitle
 	case callbackText:
 		text, errs = textCommand(meta, cb.View.State)
+		field = fieldText
 	default:
 		return nil, func() {}
 	}
@@ -97,7 +104,11 @@ func (a *Adapter) viewSubmission(cb slackapi.InteractionCallback) (ack any, then
 	}
 	req := bot.Request{Platform: Platform, User: cb.User.ID, Room: meta.Channel, Text: text, RequestID: "slack:" + cb.View.ID}
 	reply := a.toUser(meta.Channel, cb.User.ID)
-	return nil, func() { a.spawn(func(ctx context.Context) { a.run(ctx, req, reply) }) }
+	ans := a.commit(ctx, req, reply)
+	if ans.rep.Unsaved() {
+		return slackapi.NewErrorsViewSubmissionResponse(map[string]string{field: ans.shown}), func() {}
+	}
+	return nil, func() { a.spawn(func(ctx context.Context) { a.deliver(ctx, ans, reply) }) }
 }
 
 // acknowledged replaces a page in a direct message, once acknowledged, with the same

@@ -2,11 +2,12 @@ package slack
 
 import (
 	"context"
-	"sync"
+	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"mimbot/bot"
 	"mimbot/mim"
 )
 
@@ -51,77 +52,50 @@ func methodTier(method string) tier {
 // second (Retry-After is in seconds); 5% of pace costs far less.
 const headroom = 0.95
 
-// limits holds one token bucket per method (per method and channel for
-// chat.postMessage), and the Retry-After Slack gave each.
+// limits holds one bot.RateBucket per method (per method and channel for
+// chat.postMessage), paced by the method's tier, and the Retry-After Slack gave each.
 type limits struct {
-	scale   float64
-	mu      sync.Mutex
-	buckets map[string]*bucket
+	*bot.RateLimits
 }
 
-type bucket struct {
-	lim     *rate.Limiter
-	blocked time.Time // no call before this (the end of a Retry-After)
-	used    time.Time
-}
-
-func newLimits(scale float64) *limits {
-	return &limits{scale: scale, buckets: map[string]*bucket{}}
+func newLimits(scale float64, clock mim.Clock) *limits {
+	return &limits{bot.NewRateLimits(clock, func(key string) *bot.RateBucket {
+		method, _, _ := strings.Cut(key, "#")
+		t := methodTier(method)
+		return &bot.RateBucket{Pace: rate.NewLimiter(rate.Limit(t.perMinute*scale/60*headroom), max(1, t.burst-1))}
+	})}
 }
 
 // key names the bucket of a call: the method, plus the channel for per-channel limits.
-func (l *limits) key(method, channel string) (string, tier) {
-	t := methodTier(method)
-	if t.perChannel {
-		return method + "#" + channel, t
+func (l *limits) key(method, channel string) string {
+	if methodTier(method).perChannel {
+		return method + "#" + channel
 	}
-	return method, t
-}
-
-func (l *limits) bucketLocked(key string, t tier, now time.Time) *bucket {
-	b := l.buckets[key]
-	if b == nil {
-		if len(l.buckets) > 4096 {
-			l.pruneLocked(now)
-		}
-		b = &bucket{lim: rate.NewLimiter(rate.Limit(t.perMinute*l.scale/60*headroom), max(1, t.burst-1))}
-		l.buckets[key] = b
-	}
-	b.used = now
-	return b
-}
-
-// pruneLocked forgets buckets idle long enough to be full again.
-func (l *limits) pruneLocked(now time.Time) {
-	for k, b := range l.buckets {
-		if now.Sub(b.used) > 10*time.Minute && now.After(b.blocked) {
-			delete(l.buckets, k)
-		}
-	}
+	return method
 }
 
 // wait takes a token for a call, sleeping until the bucket allows it and any
 // Retry-After has passed. When that would take longer than budget it takes nothing
 // and returns an EUNAVAILABLE error at once. It returns how long it slept.
 func (l *limits) wait(ctx context.Context, method, channel string, budget time.Duration) (time.Duration, error) {
-	key, t := l.key(method, channel)
-	now := time.Now()
-	l.mu.Lock()
-	b := l.bucketLocked(key, t, now)
+	key := l.key(method, channel)
+	now := l.Clock.Now()
+	l.Mu.Lock()
+	b := l.BucketLocked(key, now)
 	// Tokens are taken from the end of a Retry-After on, so that the calls held back
 	// go out at the method's pace, not all at once when it ends.
-	r := b.lim.ReserveN(later(now, b.blocked), 1)
+	r := b.Pace.ReserveN(later(now, b.Until), 1)
 	d := r.DelayFrom(now)
 	if !r.OK() || d > budget {
 		r.CancelAt(now)
-		l.mu.Unlock()
+		l.Mu.Unlock()
 		return 0, mim.Errorf(mim.EUNAVAILABLE, "Slack's rate limit for %s leaves no room for %s; try again later", method, d.Round(time.Second))
 	}
-	l.mu.Unlock()
+	l.Mu.Unlock()
 	if d <= 0 {
 		return 0, nil
 	}
-	if err := sleep(ctx, d); err != nil {
+	if err := bot.Sleep(ctx, d); err != nil {
 		r.Cancel()
 		return d, err
 	}
@@ -137,30 +111,12 @@ func later(a, b time.Time) time.Time {
 
 // block keeps every call of the bucket back until until (a Retry-After).
 func (l *limits) block(method, channel string, until time.Time) {
-	key, t := l.key(method, channel)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.bucketLocked(key, t, time.Now())
-	if until.After(b.blocked) {
-		b.blocked = until
-	}
+	l.Mu.Lock()
+	defer l.Mu.Unlock()
+	b := l.BucketLocked(l.key(method, channel), l.Clock.Now())
+	bot.HoldLocked(b, until)
 	// Slack's bucket is empty when it answers 429: so is ours, from the end of the wait.
-	if n := int(b.lim.TokensAt(until)); n > 0 {
-		b.lim.ReserveN(until, n)
-	}
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	if n := int(b.Pace.TokensAt(until)); n > 0 {
+		b.Pace.ReserveN(until, n)
 	}
 }

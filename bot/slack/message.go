@@ -40,7 +40,7 @@ var buttonLabels = map[string]string{
 // render replaces mim's mention tokens by Slack mentions, or by the person's name
 // when they have no Slack id.
 func (a *Adapter) render(text string) string {
-	cfg := a.router.Service.Config
+	cfg := a.surface.Config()
 	return mim.RenderMentions(text, func(key string) string {
 		if id := cfg.People[key].Slack; id != "" {
 			return "<@" + id + ">"

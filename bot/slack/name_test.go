@@ -3,6 +3,8 @@ package slack
 import (
 	"strings"
 	"testing"
+
+	"mimbot/mim"
 )
 
 // Slack refuses channel names over 80 characters: a suffix must fit.
@@ -20,9 +22,9 @@ func TestSuffixedNamesFit(t *testing.T) {
 		{strings.Repeat("y", 76) + "-abc", 12, strings.Repeat("y", 76) + "-12"},
 	}
 	for _, tc := range cases {
-		got := suffixed(tc.name, tc.n)
+		got := mim.WarRoomName(tc.name, tc.n, maxChannelName)
 		if got != tc.want || len(got) > maxChannelName {
-			t.Errorf("suffixed(%q, %d) = %q, want %q (at most %d)", tc.name, tc.n, got, tc.want, maxChannelName)
+			t.Errorf("WarRoomName(%q, %d) = %q, want %q (at most %d)", tc.name, tc.n, got, tc.want, maxChannelName)
 		}
 	}
 }

@@ -23,11 +23,7 @@ func (a *Adapter) viaResponseURL(responseURL string) replier {
 		if responseURL == "" {
 			return fmt.Errorf("slack: reply: no response_url")
 		}
-		parts := bot.Split(text, maxText)
-		if len(parts) > maxReplyParts {
-			parts = append(parts[:maxReplyParts-1], "(The answer is too long for Slack; `summary` and the status page have it all.)")
-		}
-		for i, p := range parts {
+		for i, p := range replyParts(text) {
 			body := map[string]any{"response_type": "ephemeral", "text": p}
 			if replace && i == 0 {
 				body["replace_original"] = true
@@ -38,6 +34,15 @@ func (a *Adapter) viaResponseURL(responseURL string) replier {
 		}
 		return nil
 	}
+}
+
+// replyParts splits an answer into the messages it takes, at most maxReplyParts.
+func replyParts(text string) []string {
+	parts := bot.Split(text, maxText)
+	if len(parts) > maxReplyParts {
+		parts = append(parts[:maxReplyParts-1], "(The answer is too long for Slack; `summary` and the status page have it all.)")
+	}
+	return parts
 }
 
 // postJSON posts body to a response_url, trying again once after a server or
@@ -68,7 +73,7 @@ func (a *Adapter) postJSON(ctx context.Context, target string, body any) error {
 			}
 			last = fmt.Errorf("response_url answered %s", resp.Status)
 		}
-		if err := sleep(ctx, backoff(try)); err != nil {
+		if err := bot.Sleep(ctx, bot.Backoff(try)); err != nil {
 			return err
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,20 +19,18 @@ import (
 const (
 	maxChannelName = 80
 	maxTopic       = 250
-	maxSuffix      = 50 // name_taken retries before giving up
 )
 
-// OpenRoom opens the incident's war room: it creates the channel (with a numeric
-// suffix when the name is taken) and records it at once, then, concurrently, invites
-// the team, sets the topic, bookmarks the bridge and posts and pins the incident
-// card. With req.Existing it only finishes what is not visibly done.
+// OpenRoom opens the incident's war room in the two steps of mim.Chat: first it
+// creates the channel (with a numeric suffix when the name is taken, or adopts the one
+// an earlier attempt created) and returns it to be recorded; then, concurrently, it
+// invites the team, sets the topic, bookmarks the bridge and posts and pins the
+// incident card. A room this process did not just create is resumed: only what is not
+// visibly done is done.
 func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom, error) {
 	inc := req.Incident
 	log := a.log.With("incident", inc.Number)
-	var room mim.WarRoom
-	if req.Existing != nil {
-		room = *req.Existing
-	} else {
+	if req.Existing == nil {
 		var ch *slackapi.Channel
 		if req.Attempt > 1 {
 			// An earlier try may have created the channel and died before recording it.
@@ -44,14 +41,16 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 			if ch, err = a.createChannel(ctx, req.Name); err != nil {
 				return mim.WarRoom{}, fmt.Errorf("slack: open room: %w", err)
 			}
+			a.created.Add(ch.ID)
 		}
-		room = mim.WarRoom{Platform: Platform, ID: ch.ID, Name: ch.Name}
-		if err := req.Record(ctx, room); err != nil {
-			return mim.WarRoom{}, fmt.Errorf("slack: open room: record %s: %w", ch.ID, err)
-		}
-		log.Info("slack: war room created", "channel", room.ID, "name", room.Name)
+		log.Info("slack: war room created", "channel", ch.ID, "name", ch.Name)
+		return mim.WarRoom{Platform: Platform, ID: ch.ID, Name: ch.Name}, nil
 	}
-	resumed, channel := req.Existing != nil, room.ID
+	room := *req.Existing
+	channel := room.ID
+	// A channel this process created a moment ago has nothing on it yet.
+	resumed := !a.created.Has(channel)
+	a.created.Forget(channel)
 
 	var (
 		wg      sync.WaitGroup
@@ -83,19 +82,24 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 		mu.Unlock()
 		return err
 	})
-	step("topic", func() error { return a.setTopic(ctx, channel, topic(a.router.Service.Config, inc), resumed) })
+	step("topic", func() error { return a.setTopic(ctx, channel, topic(a.surface.Config(), inc), resumed) })
 	if inc.Bridge != "" {
 		step("bookmark", func() error { return a.bookmark(ctx, channel, inc.Bridge, resumed) })
 	}
 	if room.Card != "" {
 		step("card", func() error { return a.pin(ctx, channel, room.Card) })
 	} else {
-		posted := room
 		step("card", func() error {
-			ts, err := a.postCard(ctx, inc, posted, func(ctx context.Context, ts string) error {
-				posted.Card = ts
-				return req.Record(ctx, posted)
-			})
+			ts := ""
+			if resumed {
+				// An earlier attempt may have posted and pinned the card, then died
+				// before the room was recorded with it.
+				ts = a.findCard(ctx, channel)
+			}
+			var err error
+			if ts == "" {
+				ts, err = a.postCard(ctx, inc, room)
+			}
 			mu.Lock()
 			card = ts
 			mu.Unlock()
@@ -103,10 +107,10 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 		})
 	}
 	wg.Wait()
-	if len(errs) > 0 {
-		return mim.WarRoom{}, fmt.Errorf("slack: open room %s: %w", channel, errors.Join(errs...))
-	}
 	room.Card = card
+	if len(errs) > 0 {
+		return room, fmt.Errorf("slack: open room %s: %w", channel, errors.Join(errs...))
+	}
 	a.roomReady(inc, room, invited)
 	return room, nil
 }
@@ -114,9 +118,9 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 // createChannel creates a public channel named name, or name-2, name-3... when it is
 // taken, always within Slack's 80 characters.
 func (a *Adapter) createChannel(ctx context.Context, name string) (*slackapi.Channel, error) {
-	name = mim.RoomName(name, maxChannelName)
-	for n := 1; n <= maxSuffix; n++ {
-		try := suffixed(name, n)
+	name = mim.WarRoomName(name, 1, maxChannelName)
+	for n := 1; n <= mim.MaxRoomSuffix; n++ {
+		try := mim.WarRoomName(name, n, maxChannelName)
 		var ch *slackapi.Channel
 		err := a.call(ctx, "conversations.create", "", func(ctx context.Context) error {
 			var err error
@@ -131,7 +135,7 @@ func (a *Adapter) createChannel(ctx context.Context, name string) (*slackapi.Cha
 		}
 		return ch, nil
 	}
-	return nil, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", name, suffixed(name, maxSuffix))
+	return nil, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", name, mim.WarRoomName(name, mim.MaxRoomSuffix, maxChannelName))
 }
 
 // orphan finds the war-room channel an earlier attempt at this incident created but
@@ -139,7 +143,7 @@ func (a *Adapter) createChannel(ctx context.Context, name string) (*slackapi.Cha
 // the declaration, not archived and not any incident's room. nil when there is none,
 // or when Slack cannot be asked (a second channel is then the lesser harm).
 func (a *Adapter) orphan(ctx context.Context, inc *mim.Incident, name string) *slackapi.Channel {
-	name = mim.RoomName(name, maxChannelName)
+	name = mim.WarRoomName(name, 1, maxChannelName)
 	since := inc.DeclaredAt.Add(-time.Second).Unix()
 	var found *slackapi.Channel
 	cursor := ""
@@ -157,10 +161,10 @@ func (a *Adapter) orphan(ctx context.Context, inc *mim.Incident, name string) *s
 		}
 		for i := range chans {
 			ch := &chans[i]
-			if ch.Creator != a.botUserID() || int64(ch.Created) < since || !roomNamed(ch.Name, name) {
+			if ch.Creator != a.botUserID() || int64(ch.Created) < since || !mim.IsWarRoomName(ch.Name, name, maxChannelName) {
 				continue
 			}
-			if _, err := a.router.Service.Store.IncidentByRoom(ctx, Platform, ch.ID); mim.ErrorCode(err) != mim.ENOTFOUND {
+			if _, err := a.surface.IncidentByRoom(ctx, Platform, ch.ID); mim.ErrorCode(err) != mim.ENOTFOUND {
 				continue // some incident's room, or the store cannot tell: do not take it
 			}
 			if found == nil || ch.Created < found.Created {
@@ -177,32 +181,10 @@ func (a *Adapter) orphan(ctx context.Context, inc *mim.Incident, name string) *s
 	return found
 }
 
-// roomNamed tells whether channel is name or name with a numeric suffix.
-func roomNamed(channel, name string) bool {
-	for n := 1; n <= maxSuffix; n++ {
-		if channel == suffixed(name, n) {
-			return true
-		}
-	}
-	return false
-}
-
-// suffixed returns name with "-n" (n > 1), shortened to stay within the limit.
-func suffixed(name string, n int) string {
-	if n <= 1 {
-		return name
-	}
-	sfx := "-" + strconv.Itoa(n)
-	if len(name)+len(sfx) > maxChannelName {
-		name = strings.TrimRight(name[:maxChannelName-len(sfx)], "-_")
-	}
-	return name + sfx
-}
-
 // invite brings the declarer, the IM, comms and the paged leads into the room; people
 // without a Slack id are skipped. It returns the names of those invited.
 func (a *Adapter) invite(ctx context.Context, channel string, inc *mim.Incident) ([]string, error) {
-	cfg := a.router.Service.Config
+	cfg := a.surface.Config()
 	bot := a.botUserID()
 	var ids, names []string
 	for _, k := range inc.Participants() {
@@ -286,7 +268,7 @@ func (a *Adapter) bookmark(ctx context.Context, channel, link string, resumed bo
 // roomReady tells the declarer, through the declaration's progress, that the room
 // is ready.
 func (a *Adapter) roomReady(inc *mim.Incident, room mim.WarRoom, invited []string) {
-	cfg := a.router.Service.Config
+	cfg := a.surface.Config()
 	var paged []string
 	for _, p := range inc.ActivePages() {
 		paged = append(paged, fmt.Sprintf("%s (%s)", cfg.Display(p.Person), p.Tower))

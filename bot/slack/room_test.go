@@ -110,8 +110,7 @@ func TestOpenRoomAdoptsUnrecordedChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	crash := errors.New("the process died before recording the room")
-	_, err = h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 1,
-		Record: func(context.Context, mim.WarRoom) error { return crash }})
+	_, err = openRoom(h.ctx, h.adapter, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 1}, func(context.Context, mim.WarRoom) error { return crash })
 	if !errors.Is(err, crash) {
 		t.Fatalf("first attempt: %v", err)
 	}
@@ -119,8 +118,7 @@ func TestOpenRoomAdoptsUnrecordedChannel(t *testing.T) {
 	if !ok {
 		t.Fatal("the first attempt created no channel")
 	}
-	room, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 2,
-		Record: func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) }})
+	room, err := openRoom(h.ctx, h.adapter, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 2}, func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,12 +145,45 @@ func TestOpenRoomLeavesOthersChannels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	room, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 3,
-		Record: func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) }})
+	room, err := openRoom(h.ctx, h.adapter, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 3}, func(ctx context.Context, r mim.WarRoom) error { return h.svc.RecordRoom(ctx, inc.Number, r) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if room.Name != "mi-1-payments-down-2" {
 		t.Errorf("took #%s, want a new #mi-1-payments-down-2 beside the channel a person made", room.Name)
+	}
+}
+
+// A process that dies after posting and pinning the card, before the room was recorded
+// with it: the next attempt adopts that card instead of posting a second one.
+func TestOpenRoomAdoptsUnrecordedCard(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	inc, _, err := h.svc.Declare(h.ctx, mim.DeclareInput{Title: "Payments down", Impact: mim.High, Urgency: mim.High, By: "sam", Platform: slack.Platform})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.svc.RecordRoom(h.ctx, inc.Number, created); err != nil {
+		t.Fatal(err)
+	}
+	first, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Existing: &created, Attempt: 1})
+	if err != nil || first.Card == "" {
+		t.Fatalf("first attempt: %+v, %v", first, err)
+	}
+	// The process dies here: the room stays recorded without its card.
+	restarted := h.newAdapter(h.cfg, true)
+	got, err := restarted.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Existing: &created, Attempt: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Card != first.Card {
+		t.Errorf("card %s after the restart, want the one already posted, %s", got.Card, first.Card)
+	}
+	if cards := containing(h.fake.Messages(created.ID), "Incident card"); len(cards) != 1 {
+		t.Errorf("%d cards in the room, want 1", len(cards))
 	}
 }

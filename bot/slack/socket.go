@@ -12,6 +12,8 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"mimbot/bot"
 )
 
 // RunSocketMode receives slash commands, interactions and events over Socket Mode
@@ -46,7 +48,7 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 			return fmt.Errorf("slack: socket mode: Slack refused the app token (%v); check SLACK_APP_TOKEN", err)
 		}
 		a.log.Warn("slack: socket mode stopped, reconnecting", "err", err, "in", pause)
-		if sleep(ctx, pause) != nil {
+		if bot.Sleep(ctx, pause) != nil {
 			return nil
 		}
 		pause = min(2*pause, time.Minute)
@@ -73,12 +75,15 @@ func (a *Adapter) receive(ctx context.Context, sm *socketmode.Client) {
 		case <-ctx.Done():
 			return
 		case evt := <-sm.Events:
-			a.socketEvent(ctx, sm, evt)
+			// Each envelope is committed before it is acknowledged: one slow to
+			// commit must not hold back the others.
+			a.work.Now(bot.CommitBudget+time.Second, func(context.Context) { a.socketEvent(ctx, sm, evt) })
 		}
 	}
 }
 
-// socketEvent acknowledges one Socket Mode envelope first, then starts its work.
+// socketEvent commits what one Socket Mode envelope asks for, acknowledges it (with
+// the answer, where Slack allows), then starts the work that follows the answer.
 func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt socketmode.Event) {
 	ack := func(payload any) {
 		if evt.Request == nil {
@@ -101,8 +106,8 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 			ack(nil)
 			return
 		}
-		then := a.command(cmd)
-		ack(nil)
+		payload, then := a.command(ctx, cmd)
+		ack(payload)
 		then()
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slackapi.InteractionCallback)
@@ -110,7 +115,7 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 			ack(nil)
 			return
 		}
-		payload, then := a.interaction(cb)
+		payload, then := a.interaction(ctx, cb)
 		ack(payload)
 		then()
 	case socketmode.EventTypeEventsAPI:
@@ -119,7 +124,10 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 			ack(nil)
 			return
 		}
-		then := a.event(env)
+		ok, then := a.event(ctx, env)
+		if !ok {
+			return // not acknowledged: Slack sends it again
+		}
 		ack(nil)
 		then()
 	case socketmode.EventTypeErrorBadMessage:

@@ -163,7 +163,7 @@ func ackLatency(ctx context.Context) error {
 	}
 	wg.Wait()
 	slices.Sort(took)
-	fmt.Printf("\n## Slack: acknowledgement while Slack answers after 2 s (200 concurrent commands)\n\n| figure | value |\n|---|---|\n")
+	fmt.Printf("\n## Slack: acknowledgement (after the commit) while Slack answers after 2 s (200 concurrent declarations)\n\n| figure | value |\n|---|---|\n")
 	fmt.Printf("| acked | %d (failed %d) |\n| ack latency p50 / p99 / max | %s / %s / %s |\n| Slack's limit | 3000ms |\n",
 		len(took), failed, pct(took, 0.5), pct(took, 0.99), pct(took, 1))
 	return nil

@@ -8,32 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"mimbot/internal/api"
 	"mimbot/internal/config"
 	"mimbot/internal/pgtest"
+	"mimbot/mim/mimtest"
 )
-
-// testClock starts on a Monday morning and moves only when the script sleeps.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // env is a test environment: a temporary directory with a database and a
 // configuration whose major priorities want an update every 3 seconds.
@@ -41,7 +23,7 @@ type env struct {
 	t     *testing.T
 	dir   string
 	vars  map[string]string
-	clock *testClock
+	clock *mimtest.Clock
 }
 
 func newEnv(t *testing.T) *env {
@@ -52,7 +34,7 @@ func newEnv(t *testing.T) *env {
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, dir: dir, clock: &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)},
+	return &env{t: t, dir: dir, clock: mimtest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)),
 		vars: map[string]string{"MIMBOT_CONFIG": cfg, "MIMBOT_DB": filepath.Join(dir, "mimbot.db")}}
 }
 

@@ -19,6 +19,7 @@ import (
 	"mimbot/internal/config"
 	"mimbot/internal/pgtest"
 	"mimbot/mim"
+	"mimbot/mim/mimtest"
 	"mimbot/store/postgres"
 	"mimbot/templates"
 )
@@ -125,7 +126,7 @@ func TestPostgresOutage(t *testing.T) {
 		tg.UpdateEvery = 30 * time.Second
 		conf.Policy.Targets[p] = tg
 	}
-	clock := &testClock{t: time.Now()}
+	clock := mimtest.NewClock(time.Now())
 	svc := mim.NewService(db, conf, templates.Must(), clock, nil)
 	router := &bot.Router{Service: svc}
 	say := func(user, text string) bot.Reply {

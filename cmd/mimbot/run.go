@@ -89,7 +89,7 @@ func (m *Main) wire(ctx context.Context, platforms ...string) (*app, error) {
 		st.Close()
 		return nil, usagef("PAGERDUTY_EVENTS_URL: %v", err)
 	}
-	relay.Chats[mim.PagerDuty] = pd
+	relay.Pagers = map[string]mim.Pager{mim.PagerDuty: pd}
 	a := &app{store: st, where: where, service: s, relay: relay, router: &bot.Router{Service: s},
 		engine: &mim.Engine{Service: s, Relay: relay, Owner: own, Lease: lease}}
 	if err := a.engine.Start(ctx); err != nil {

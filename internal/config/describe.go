@@ -160,8 +160,9 @@ func describeChannels(b *strings.Builder, cfg *mim.Config, now time.Time) {
 	}
 	room := "mi-42-payments-down"
 	if cfg.WarRoom != nil {
-		if out, err := render(cfg.WarRoom, sampleRoom()); err == nil {
-			room = mim.RoomName(out, 80)
+		sample := sampleRoom()
+		if out, err := mim.RenderWarRoom(cfg.WarRoom, sample.Number, sample.Title, sample.Priority); err == nil {
+			room = out
 		}
 		fmt.Fprintf(b, "  War room: %s (for incident 42 \"Payments down\": %s)\n", templateText(cfg.WarRoom), room)
 	}

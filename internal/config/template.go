@@ -79,7 +79,11 @@ func (r *reader) template(n *yaml.Node, path, def string, data any, fields strin
 // warRoom reads the war-room name template, which must leave a usable channel name.
 func (r *reader) warRoom(n *yaml.Node, path string) *template.Template {
 	t, out := r.template(n, path, defaultWarRoom, sampleRoom(), ".Number, .Slug, .Title, .Priority")
-	if t != nil && mim.RoomName(out, 80) == "" {
+	if t == nil {
+		return nil
+	}
+	sample := sampleRoom()
+	if name, err := mim.RenderWarRoom(t, sample.Number, sample.Title, sample.Priority); err != nil || name == "" {
 		r.addf(path, "renders %q for a sample incident, which leaves no channel name (a-z, 0-9, - and _ are kept)", out)
 		return nil
 	}

@@ -30,14 +30,14 @@ type Config struct {
 	HTTPClient *http.Client // default: 10-second timeout
 }
 
-// Adapter sends pages to PagerDuty. It is the mim.Chat of the platform mim.PagerDuty.
+// Adapter sends pages to PagerDuty. It is the mim.Pager of the platform mim.PagerDuty.
 type Adapter struct {
 	conf   *mim.Config
 	log    *slog.Logger
 	client *pdapi.Client
 }
 
-var _ mim.Chat = (*Adapter)(nil)
+var _ mim.Pager = (*Adapter)(nil)
 
 // New returns an adapter that sends events to cfg.EventsURL, with the routing keys of
 // conf's towers.
@@ -79,14 +79,9 @@ func eventsBase(raw string) (string, error) {
 	return strings.TrimSuffix(strings.TrimRight(raw, "/"), enqueuePath), nil
 }
 
-// OpenRoom is never asked by the service: PagerDuty has no rooms.
-func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom, error) {
-	return mim.WarRoom{}, mim.Errorf(mim.EINVALID, "PagerDuty has no rooms: war rooms open on a chat platform")
-}
-
-// Send turns a page message into a PagerDuty event; messages to any other audience
+// Page turns a page message into a PagerDuty event; messages to any other audience
 // have nothing to do on PagerDuty.
-func (a *Adapter) Send(ctx context.Context, d mim.Delivery) error {
+func (a *Adapter) Page(ctx context.Context, d mim.Delivery) error {
 	if d.Message.To != mim.ToPager {
 		return nil
 	}

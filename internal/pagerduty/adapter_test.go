@@ -226,7 +226,7 @@ func TestSendFollowsAPageOnOnePagerDutyIncident(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, nil)
 			for _, d := range tt.pages(incident(12, mim.P0)) {
-				if err := f.adapter.Send(f.ctx, d); err != nil {
+				if err := f.adapter.Page(f.ctx, d); err != nil {
 					t.Fatalf("%s of %s: %v", d.Message.Kind, d.Message.Person, err)
 				}
 			}
@@ -252,7 +252,7 @@ func TestSendSeverityByPriority(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, nil)
-			if err := f.adapter.Send(f.ctx, page(incident(7, tt.priority), mim.KindPaged, "dave", "application")); err != nil {
+			if err := f.adapter.Page(f.ctx, page(incident(7, tt.priority), mim.KindPaged, "dave", "application")); err != nil {
 				t.Fatal(err)
 			}
 			got := f.fake.Incidents()
@@ -318,7 +318,7 @@ func TestSendSummaryIsBounded(t *testing.T) {
 			f := newFixture(t, nil)
 			inc := incident(12, mim.P0)
 			inc.Title = tt.title
-			if err := f.adapter.Send(f.ctx, page(inc, mim.KindPaged, tt.person, "application")); err != nil {
+			if err := f.adapter.Page(f.ctx, page(inc, mim.KindPaged, tt.person, "application")); err != nil {
 				t.Fatal(err) // PagerDuty refuses a summary over 1,024 characters
 			}
 			got := f.fake.Incidents()
@@ -334,7 +334,7 @@ func TestSendSummaryIsBounded(t *testing.T) {
 // details, links. Regenerate with -update.
 func TestTriggerGolden(t *testing.T) {
 	f := newFixture(t, nil)
-	if err := f.adapter.Send(f.ctx, page(incident(12, mim.P0), mim.KindPaged, "dave", "application")); err != nil {
+	if err := f.adapter.Page(f.ctx, page(incident(12, mim.P0), mim.KindPaged, "dave", "application")); err != nil {
 		t.Fatal(err)
 	}
 	evs := f.fake.Events()
@@ -435,7 +435,7 @@ func TestSendFailures(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(f)
 			}
-			err := f.adapter.Send(f.ctx, tt.send(incident(12, mim.P0)))
+			err := f.adapter.Page(f.ctx, tt.send(incident(12, mim.P0)))
 			if err == nil {
 				t.Fatal("Send succeeded, want an error")
 			}
@@ -467,11 +467,11 @@ func TestSendAfterAFaultLands(t *testing.T) {
 	f.fake.InjectFault(pagerdutyfake.Fault{Status: http.StatusServiceUnavailable}, pagerdutyfake.Fault{Status: http.StatusTooManyRequests})
 	d := page(incident(12, mim.P0), mim.KindPaged, "dave", "application")
 	for i := range 2 {
-		if err := f.adapter.Send(f.ctx, d); mim.ErrorCode(err) != mim.EUNAVAILABLE {
+		if err := f.adapter.Page(f.ctx, d); mim.ErrorCode(err) != mim.EUNAVAILABLE {
 			t.Fatalf("attempt %d: err = %v, want EUNAVAILABLE", i+1, err)
 		}
 	}
-	if err := f.adapter.Send(f.ctx, d); err != nil {
+	if err := f.adapter.Page(f.ctx, d); err != nil {
 		t.Fatalf("attempt 3: %v", err)
 	}
 	want := []pdIncident{{RoutingKey: appKey, DedupKey: "mimbot-12-application", State: pagerdutyfake.Triggered, Severity: "critical",
@@ -488,7 +488,7 @@ func TestRoutingKeyNeverLogged(t *testing.T) {
 	inc := incident(12, mim.P0)
 	var errs []string
 	send := func(d mim.Delivery) {
-		if err := f.adapter.Send(f.ctx, d); err != nil {
+		if err := f.adapter.Page(f.ctx, d); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
@@ -534,7 +534,7 @@ func TestEventsURL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := a.Send(f.ctx, page(incident(12, mim.P0), mim.KindPaged, "dave", "application")); err != nil {
+			if err := a.Page(f.ctx, page(incident(12, mim.P0), mim.KindPaged, "dave", "application")); err != nil {
 				t.Fatal(err)
 			}
 			if got := f.fake.Incidents(); len(got) != 1 || got[0].DedupKey != "mimbot-12-application" {
@@ -583,20 +583,12 @@ func TestSendIgnoresOtherAudiences(t *testing.T) {
 			f := newFixture(t, nil)
 			d := page(incident(12, mim.P0), mim.KindPaged, "dave", "application")
 			d.Message.To = tt.to
-			if err := f.adapter.Send(f.ctx, d); err != nil {
+			if err := f.adapter.Page(f.ctx, d); err != nil {
 				t.Fatal(err)
 			}
 			if got := f.fake.Attempts(); got != 0 {
 				t.Errorf("PagerDuty saw %d requests, want none", got)
 			}
 		})
-	}
-}
-
-func TestOpenRoomIsRefused(t *testing.T) {
-	f := newFixture(t, nil)
-	_, err := f.adapter.OpenRoom(f.ctx, mim.RoomRequest{Incident: incident(12, mim.P0), Name: "mi-12-payments-down"})
-	if mim.ErrorCode(err) != mim.EINVALID || !strings.Contains(err.Error(), "PagerDuty has no rooms") {
-		t.Errorf("OpenRoom: err = %v, want EINVALID saying PagerDuty has no rooms", err)
 	}
 }

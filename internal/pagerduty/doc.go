@@ -1,5 +1,5 @@
 // Package pagerduty pages towers on PagerDuty through the Events API v2. It implements
-// mim.Chat for the platform mim.PagerDuty, so that pages travel through the outbox like
+// mim.Pager for the platform mim.PagerDuty, so that pages travel through the outbox like
 // every other message: ordered per incident, retried while PagerDuty is unavailable,
 // resumed after a crash.
 //

@@ -15,27 +15,10 @@ import (
 	"mimbot/internal/pagerduty"
 	"mimbot/internal/pagerduty/pagerdutyfake"
 	"mimbot/mim"
+	"mimbot/mim/mimtest"
 	"mimbot/store/sqlite"
 	"mimbot/templates"
 )
-
-// clock is the service's clock, moved by the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // shellChat is the chat platform the incident is declared from: it opens rooms and
 // records who was told what.
@@ -46,20 +29,22 @@ type shellChat struct {
 }
 
 func (c *shellChat) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom, error) {
+	if req.Existing != nil {
+		return *req.Existing, nil
+	}
 	c.mu.Lock()
 	c.rooms = append(c.rooms, req.Name)
 	c.mu.Unlock()
-	room := mim.WarRoom{Platform: "shell", ID: "room-" + req.Name, Name: req.Name}
-	return room, req.Record(ctx, room)
+	return mim.WarRoom{Platform: "shell", ID: "room-" + req.Name, Name: req.Name}, nil
 }
 
-func (c *shellChat) Send(ctx context.Context, d mim.Delivery) error {
+func (c *shellChat) Send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
 	if d.Message.To == mim.ToPerson {
 		c.mu.Lock()
 		c.dms = append(c.dms, d.Message.Person+": "+d.Message.Text)
 		c.mu.Unlock()
 	}
-	return nil
+	return nil, nil
 }
 
 // TestServicePagesOnPagerDuty drives the real service on SQLite through its relay: a
@@ -85,14 +70,14 @@ func TestServicePagesOnPagerDuty(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	clk := &clock{t: t0}
+	clk := mimtest.NewClock(t0)
 	svc := mim.NewService(db, cfg, templates.Must(), clk, log, "shell")
 	pd, err := pagerduty.New(pagerduty.Config{EventsURL: fake.EnqueueURL()}, cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	shell := &shellChat{}
-	relay := &mim.Relay{Service: svc, Chats: map[string]mim.Chat{"shell": shell, mim.PagerDuty: pd}, Owner: "test"}
+	relay := &mim.Relay{Service: svc, Chats: map[string]mim.Chat{"shell": shell}, Pagers: map[string]mim.Pager{mim.PagerDuty: pd}, Owner: "test"}
 	drain := func() {
 		t.Helper()
 		if _, err := relay.Drain(ctx); err != nil {

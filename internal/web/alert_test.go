@@ -96,7 +96,7 @@ func TestAlertGroupLifecycle(t *testing.T) {
 		t.Errorf("IM %q, pages %v: the major-incident procedure should have started", inc.IM, inc.Pages)
 	}
 
-	f.clock.advance(5 * time.Minute)
+	f.clock.Advance(5 * time.Minute)
 	code, r = f.alert(firingBody)
 	if code != http.StatusOK || number(r) != 1 || r.Created {
 		t.Fatalf("re-sent firing = %d %+v, want incident 1, created=false", code, r)
@@ -105,7 +105,7 @@ func TestAlertGroupLifecycle(t *testing.T) {
 		t.Errorf("%d incidents after a re-send, want 1", len(list))
 	}
 
-	f.clock.advance(10 * time.Minute)
+	f.clock.Advance(10 * time.Minute)
 	code, r = f.alert(webhook(group, "resolved", map[string]string{"severity": "critical"}, "Card payments failing at 30%"))
 	if code != http.StatusOK || number(r) != 1 || r.Created {
 		t.Fatalf("resolved = %d %+v, want incident 1 noted", code, r)
@@ -124,7 +124,7 @@ func TestAlertGroupLifecycle(t *testing.T) {
 		t.Errorf("a retried resolved = %+v added %d timeline entries, want none", r, len(f.incident(1).Timeline)-before)
 	}
 
-	f.clock.advance(time.Minute)
+	f.clock.Advance(time.Minute)
 	if _, r = f.alert(firingBody); r.Created || number(r) != 1 {
 		t.Fatalf("firing again = %+v, want incident 1", r)
 	}
@@ -163,7 +163,7 @@ func TestAlertGroupNextEpisode(t *testing.T) {
 		t.Fatalf("incidents after the re-send: %d, %v; want only #1", len(list), err)
 	}
 
-	f.clock.advance(7 * 24 * time.Hour)
+	f.clock.Advance(7 * 24 * time.Hour)
 	again := webhookAt(group, "firing", labels, "", "2026-03-09T10:00:00Z")
 	for i, want := range []reply{{Created: true}, {Created: false}} {
 		_, r := f.alert(again)

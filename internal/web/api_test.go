@@ -17,7 +17,7 @@ import (
 func TestAPI(t *testing.T) {
 	f := newFixture(t, web.Config{Token: token})
 	f.declare("VPN drops for remote staff", mim.Medium, mim.Medium, "network")
-	f.clock.advance(time.Minute)
+	f.clock.Advance(time.Minute)
 	if _, err := f.svc.Resolve(f.ctx, 1, "hana", "The ISP fixed the route"); err != nil {
 		t.Fatal(err)
 	}

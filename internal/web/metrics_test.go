@@ -17,7 +17,7 @@ func TestMetrics(t *testing.T) {
 	f.declare("Payments down", mim.High, mim.High, "application")
 	f.declare("Checkout slow", mim.Medium, mim.Low)
 	f.declare("VPN drops", mim.Medium, mim.Medium)
-	f.clock.advance(time.Minute)
+	f.clock.Advance(time.Minute)
 	if _, err := f.svc.Resolve(f.ctx, 3, "hana", "ISP fixed the route"); err != nil {
 		t.Fatal(err)
 	}

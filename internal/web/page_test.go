@@ -21,29 +21,29 @@ func stakeholderDay(t *testing.T) *fixture {
 	f := newFixture(t, web.Config{})
 	ctx := f.ctx
 	f.declare("VPN drops for remote staff", mim.Medium, mim.Medium, "network")
-	f.clock.advance(3 * time.Minute)
+	f.clock.Advance(3 * time.Minute)
 	if _, err := f.svc.Resolve(ctx, 1, "hana", "The ISP fixed the route"); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.advance(2 * time.Minute)
+	f.clock.Advance(2 * time.Minute)
 	im := f.declare("Payments down", mim.High, mim.High, "application", "database").IM
 	if im == "" {
 		t.Fatal("the P0 got no incident manager")
 	}
-	f.clock.advance(5 * time.Minute)
+	f.clock.Advance(5 * time.Minute)
 	if _, err := f.svc.Update(ctx, 2, im, "Card payments failing; investigating the gateway"); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.advance(2 * time.Minute)
+	f.clock.Advance(2 * time.Minute)
 	f.declare(`<script>alert("owned")</script> Checkout & basket slow`, mim.Medium, mim.Low)
-	f.clock.advance(6 * time.Minute)
+	f.clock.Advance(6 * time.Minute)
 	if _, err := f.svc.Workaround(ctx, 2, im, "Traffic failed over to the secondary provider"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Update(ctx, 2, im, "Payments recovering on the secondary provider"); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.advance(2 * time.Minute)
+	f.clock.Advance(2 * time.Minute)
 	return f
 }
 
@@ -177,7 +177,7 @@ func TestOperatorPages(t *testing.T) {
 func TestStatusOverdue(t *testing.T) {
 	f := newFixture(t, web.Config{})
 	f.declare("Payments down", mim.High, mim.High)
-	f.clock.advance(20 * time.Minute) // a P0 owes an update every 15m
+	f.clock.Advance(20 * time.Minute) // a P0 owes an update every 15m
 	got := f.do(http.MethodGet, "/status", "", "")
 	contains(t, got.body, "Next update due", `<span class="overdue">Mon 2 Mar 10:15 GMT (overdue by 5m)</span>`)
 }

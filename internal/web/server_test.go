@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"mimbot/internal/config"
 	"mimbot/internal/web"
 	"mimbot/mim"
+	"mimbot/mim/mimtest"
 	"mimbot/store/sqlite"
 	"mimbot/templates"
 )
@@ -30,30 +30,12 @@ var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
 const token = "test-token-3f9a"
 
-// clock is moved by tests instead of sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // fixture is a web server on a real service, over a fresh SQLite file and a clock
 // that starts at t0.
 type fixture struct {
 	t     *testing.T
 	ctx   context.Context
-	clock *clock
+	clock *mimtest.Clock
 	svc   *mim.Service
 	mux   *http.ServeMux
 }
@@ -66,7 +48,7 @@ func newFixture(t *testing.T, cfg web.Config) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f := &fixture{t: t, ctx: ctx, clock: &clock{t: t0}, mux: http.NewServeMux()}
+	f := &fixture{t: t, ctx: ctx, clock: mimtest.NewClock(t0), mux: http.NewServeMux()}
 	f.svc = mim.NewService(db, config.Demo(), templates.Must(), f.clock, nil, "shell")
 	cfg.Service = f.svc
 	web.New(cfg).Routes(f.mux)

@@ -7,11 +7,12 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"mimbot/mim/mimtest"
 )
 
 const (
@@ -21,28 +22,6 @@ const (
 	testAlice        = "900000000000000100"
 	testBob          = "900000000000000101"
 )
-
-// testClock is a settable, goroutine-safe clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // baseOptions seeds a guild with a category, a stakeholders channel and two
 // users.
@@ -200,4 +179,9 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// newTestClock is a manual clock for Options.Clock.
+func newTestClock() *mimtest.Clock {
+	return mimtest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
 }

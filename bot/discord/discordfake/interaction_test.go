@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"mimbot/mim/mimtest"
 )
 
 // botHarness is a discordgo bot connected to the fake's gateway whose
@@ -16,7 +18,7 @@ import (
 type botHarness struct {
 	f     *Server
 	s     *discordgo.Session
-	clock *testClock
+	clock *mimtest.Clock
 	mu    sync.Mutex
 	fn    func(*discordgo.Session, *discordgo.InteractionCreate)
 }

@@ -2,34 +2,13 @@ package slackfake
 
 import (
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"mimbot/mim/mimtest"
 )
-
-// testClock is a manual clock for Options.Clock.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{now: time.Now()}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // Test users seeded by startFake.
 const (
@@ -83,3 +62,6 @@ func mustCreate(t *testing.T, api *slack.Client, name string) *slack.Channel {
 	}
 	return ch
 }
+
+// newTestClock is a manual clock for Options.Clock.
+func newTestClock() *mimtest.Clock { return mimtest.NewClock(time.Now()) }

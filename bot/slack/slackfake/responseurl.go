@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -31,6 +32,9 @@ type ResponseURLPost struct {
 	Error  string
 	// TS is the message created, replaced or deleted, if any.
 	TS string
+	// Ack is set when the message came in a slash command's acknowledgement rather
+	// than a POST to its response_url.
+	Ack bool
 }
 
 type responseURL struct {
@@ -153,6 +157,49 @@ func (s *Server) applyResponseLocked(ru *responseURL, post ResponseURLPost, thre
 		ch.ephemerals = append(ch.ephemerals, m)
 		return m.ts, ""
 	}
+}
+
+// ackMessage shows the message a slash command's acknowledgement carries (a JSON
+// body, or a Socket Mode ack payload, with text or blocks), as Slack does: like a
+// post to the command's response_url, without using one of its five uses. It is
+// recorded among ResponseURLPosts with Ack set.
+func (s *Server) ackMessage(rec Ack) {
+	if rec.Type != "slash_commands" || !rec.Acked || len(rec.Payload) == 0 {
+		return
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(rec.Payload, &m) != nil {
+		return
+	}
+	str := func(k string) string {
+		var v string
+		_ = json.Unmarshal(m[k], &v)
+		return v
+	}
+	raw := func(k string) *string {
+		v, ok := m[k]
+		if !ok || string(v) == "null" {
+			return nil
+		}
+		sv := string(v)
+		return &sv
+	}
+	post := ResponseURLPost{URL: rec.ResponseURL, Time: s.now(), Body: rec.Payload, Text: str("text"),
+		ResponseType: str("response_type"), Status: http.StatusOK, Ack: true}
+	if post.Text == "" && raw("blocks") == nil && raw("attachments") == nil {
+		return
+	}
+	u, err := url.Parse(rec.ResponseURL)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ru := s.responseURLs[u.Path]; ru != nil {
+		post.Channel, post.UserID = ru.channel, ru.user
+		post.TS, post.Error = s.applyResponseLocked(ru, post, "", raw("blocks"), raw("attachments"))
+	}
+	s.posts = append(s.posts, post)
 }
 
 // ResponseURLPosts returns every POST to a response_url, accepted or not.

@@ -159,6 +159,7 @@ func (s *Server) postSigned(ctx context.Context, botURL, secret, contentType str
 	rec.Late = rec.Latency > AckDeadline
 	rec.Payload = data
 	s.recordAck(rec)
+	s.ackMessage(rec)
 	return resp, rec.Latency, rerr
 }
 

@@ -203,17 +203,19 @@ func (s *Server) readLoop(c *socketConn) {
 			s.log.Debug("slackfake: unexpected socket message", "data", string(data))
 			continue
 		}
-		s.hub.acked(ack.EnvelopeID, ack.Payload, s.now())
+		if rec, ok := s.hub.acked(ack.EnvelopeID, ack.Payload, s.now()); ok {
+			s.ackMessage(rec)
+		}
 	}
 }
 
-func (h *socketHub) acked(id string, payload json.RawMessage, at time.Time) {
+func (h *socketHub) acked(id string, payload json.RawMessage, at time.Time) (Ack, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	p := h.pending[id]
 	if p == nil {
 		h.s.log.Debug("slackfake: ack for unknown or already acked envelope", "envelope_id", id)
-		return
+		return Ack{}, false
 	}
 	delete(h.pending, id)
 	p.rec.Acked = true
@@ -223,6 +225,7 @@ func (h *socketHub) acked(id string, payload json.RawMessage, at time.Time) {
 		p.rec.Payload = append(json.RawMessage(nil), payload...)
 	}
 	close(p.done)
+	return *p.rec, true
 }
 
 // deliver sends one envelope to a connected client and waits for its ack or

@@ -134,7 +134,8 @@ func TestSocketModeRoundTrip(t *testing.T) {
 		{"acked in time", ack.Acked && !ack.Late && ack.Type == "slash_commands" && ack.Transport == "socket"},
 		{"ack payload", strings.Contains(string(ack.Payload), "working on db down")},
 		{"modal opened with the command's trigger", len(f.OpenedViews()) == 1 && f.OpenedViews()[0].TriggerID == ack.TriggerID},
-		{"response_url post recorded", len(f.ResponseURLPosts()) == 1 && f.ResponseURLPosts()[0].ResponseType == "in_channel"},
+		{"response_url post recorded", len(f.ResponseURLPosts()) == 2 && f.ResponseURLPosts()[0].ResponseType == "in_channel"},
+		{"ack message shown as an answer", len(f.ResponseURLPosts()) == 2 && f.ResponseURLPosts()[1].Ack && f.ResponseURLPosts()[1].Text == "working on db down"},
 		{"in_channel response is a channel message", lastText(f.Messages(ch.ID)) == "incident declared by <@"+alice+">"},
 	}
 	for _, c := range checks {

@@ -8,11 +8,12 @@ import (
 	"github.com/PagerDuty/go-pagerduty"
 
 	"mimbot/internal/pagerduty/pagerdutyfake"
+	"mimbot/mim/mimtest"
 )
 
 func TestIncidentLifecycle(t *testing.T) {
 	t.Parallel()
-	clk := &clock{now: time.Date(2025, 1, 2, 3, 0, 0, 0, time.UTC)}
+	clk := mimtest.NewClock(time.Date(2025, 1, 2, 3, 0, 0, 0, time.UTC))
 	srv := startServer(t, pagerdutyfake.Options{Now: clk.Now})
 	client := newClient(srv)
 	ack := func(key, dedup string) *pagerduty.V2Event {

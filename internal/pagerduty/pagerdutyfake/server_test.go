@@ -7,13 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/PagerDuty/go-pagerduty"
 
 	"mimbot/internal/pagerduty/pagerdutyfake"
+	"mimbot/mim/mimtest"
 )
 
 const (
@@ -149,27 +149,9 @@ func TestManageEvent(t *testing.T) {
 	}
 }
 
-// clock is a settable time source safe to share with the server goroutine.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
-	clk := &clock{now: time.Date(2025, 1, 2, 3, 0, 0, 0, time.UTC)}
+	clk := mimtest.NewClock(time.Date(2025, 1, 2, 3, 0, 0, 0, time.UTC))
 	srv := startServer(t, pagerdutyfake.Options{RateLimitPerMinute: 2, Now: clk.Now})
 	client := newClient(srv)
 
