@@ -48,6 +48,9 @@ func (a *Adapter) card(inc *mim.Incident, room mim.WarRoom) (*discordgo.MessageE
 			field("Comms", who(inc.Comms, "-"), true),
 		},
 	}
+	if inc.Owner != "" {
+		e.Fields = append(e.Fields, field("Owner", who(inc.Owner, "-"), true))
+	}
 	if len(inc.Towers) > 0 {
 		e.Fields = append(e.Fields, field("Towers", strings.Join(inc.Towers, ", "), true))
 	}

@@ -103,7 +103,8 @@ func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction) (respon
 }
 
 // component handles the buttons under messages and on the card: Acknowledge runs
-// `ack`, Post update and Resolve ask for the text in a form.
+// `ack` and Confirm `confirm`; Post update, Resolve and Reopen ask for the text in a
+// form.
 func (a *Adapter) component(ctx context.Context, i *discordgo.Interaction) (response, func()) {
 	button, n, ok := parseButton(i.MessageComponentData().CustomID)
 	if !ok {
@@ -118,7 +119,9 @@ func (a *Adapter) component(ctx context.Context, i *discordgo.Interaction) (resp
 		// A page in a direct message: once acknowledged, it loses its button.
 		channel, msg := i.ChannelID, i.Message
 		return a.commit(ctx, i, text, func(ctx context.Context) { a.acknowledged(ctx, channel, msg, n) })
-	case mim.ButtonUpdate, mim.ButtonResolve:
+	case mim.ButtonConfirm:
+		return a.commit(ctx, i, fmt.Sprintf("confirm incident=%d", n), nil)
+	case mim.ButtonUpdate, mim.ButtonResolve, mim.ButtonReopen:
 		return textModal(button, n), nothing
 	}
 	return private("This button is out of date."), nothing

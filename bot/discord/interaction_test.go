@@ -234,3 +234,55 @@ func TestUnknownPersonIsTold(t *testing.T) {
 		t.Errorf("%d incidents declared by a stranger", len(incs))
 	}
 }
+
+// The reporter of a resolved incident answers from the direct message: "It works"
+// closes it, "Still broken" asks why in a form and reopens it.
+func TestConfirmAndReopenButtons(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for n := 1; n <= 2; n++ {
+		// A non-major incident is "Logged", so h.declare (which waits for "Declared") is not used.
+		i := h.command("sam", h.general, "declare", opt("title", "Printer jam"), opt("impact", "low"), opt("urgency", "low"), opt("towers", "application"))
+		if status, body, _ := h.post(i); status != http.StatusOK || !strings.Contains(string(body), "Logged #") {
+			t.Fatalf("declare: HTTP %d %s", status, body)
+		}
+		if _, err := h.svc.Take(h.ctx, n, "dave"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.svc.Resolve(h.ctx, n, "dave", "Roller replaced"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.drain()
+	dm, _ := h.fake.DMChannel(id(h, "sam"))
+	asks := containing(h.fake.Messages(dm.ID), "is resolved", "Does it work for you again?")
+	if len(asks) != 2 {
+		t.Fatalf("sam's DMs: %q", contents(h.fake.Messages(dm.ID)))
+	}
+	if b := buttons(t, asks[0]); len(b) != 2 {
+		t.Fatalf("buttons of the ask: %+v", b)
+	}
+	if status, body, _ := h.post(h.press("sam", asks[0], "mimbot:confirm:1")); status != http.StatusOK || !strings.Contains(string(body), `"type":4`) {
+		t.Fatalf("confirm: HTTP %d %s", status, body)
+	}
+	if inc := h.incidentNow(1); inc.State != mim.Closed || inc.ConfirmedAt.IsZero() {
+		t.Errorf("#1 after confirm: %s (confirmed %v), want closed at once", inc.State, inc.ConfirmedAt)
+	}
+
+	status, body, _ := h.post(h.press("sam", asks[1], "mimbot:reopen:2"))
+	var form struct {
+		Type int `json:"type"`
+		Data struct {
+			CustomID string `json:"custom_id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &form); err != nil || status != http.StatusOK || form.Type != discordfake.CallbackModal {
+		t.Fatalf("press reopen: HTTP %d %s, want a form", status, body)
+	}
+	if status, body, _ := h.post(h.fill("sam", dm.ID, form.Data.CustomID, map[string]string{"text": "It still jams on double-sided jobs"})); status != http.StatusOK {
+		t.Fatalf("submit reopen: HTTP %d %s", status, body)
+	}
+	if inc := h.incidentNow(2); inc.State != mim.Investigating || !strings.Contains(timelineText(inc), "double-sided") {
+		t.Errorf("#2 after reopen: %s; timeline %s", inc.State, timelineText(inc))
+	}
+}

@@ -169,7 +169,7 @@ func buttons(names []string, incident int) []discordgo.MessageComponent {
 		}
 		style := discordgo.SecondaryButton
 		switch b {
-		case mim.ButtonAck:
+		case mim.ButtonAck, mim.ButtonConfirm:
 			style = discordgo.SuccessButton
 		case mim.ButtonUpdate:
 			style = discordgo.PrimaryButton
@@ -193,6 +193,10 @@ func buttonLabel(b string) string {
 		return "Post update"
 	case mim.ButtonResolve:
 		return "Resolve"
+	case mim.ButtonConfirm:
+		return "It works: close it"
+	case mim.ButtonReopen:
+		return "Still broken: reopen"
 	}
 	return ""
 }

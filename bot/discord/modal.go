@@ -129,8 +129,11 @@ func declareCommand(cfg *mim.Config, v map[string]string) (string, []string) {
 // textModal asks for the text of an update or a resolution of incident n.
 func textModal(verb string, n int) response {
 	title, label, hint := fmt.Sprintf("Post an update on #%d", n), "Status update", "What changed, what is next"
-	if verb == mim.ButtonResolve {
+	switch verb {
+	case mim.ButtonResolve:
 		title, label, hint = fmt.Sprintf("Resolve #%d", n), "What fixed it", "Rolled back release 2026.11.3; errors normal for 15 minutes"
+	case mim.ButtonReopen:
+		title, label, hint = fmt.Sprintf("Reopen #%d", n), "What is still wrong", "The printer still jams on double-sided jobs"
 	}
 	return response{Type: callbackModal, Data: modal{
 		CustomID: fmt.Sprintf("%s:%s:%d", modalText, verb, n), Title: bot.Truncate(title, 45),
@@ -143,12 +146,15 @@ func textCommand(customID string, v map[string]string) (string, string) {
 	rest, _ := strings.CutPrefix(customID, modalText+":")
 	verb, num, _ := strings.Cut(rest, ":")
 	n, err := strconv.Atoi(num)
-	if (verb != mim.ButtonUpdate && verb != mim.ButtonResolve) || err != nil || n <= 0 {
+	if (verb != mim.ButtonUpdate && verb != mim.ButtonResolve && verb != mim.ButtonReopen) || err != nil || n <= 0 {
 		return "", "This form is out of date; press the button again."
 	}
 	text := v[fieldText]
 	if text == "" {
 		return "", "Write what people need to know; nothing was posted."
+	}
+	if verb == mim.ButtonReopen {
+		return fmt.Sprintf("reopen reason=%s incident=%d", quote(text), n), ""
 	}
 	return fmt.Sprintf("%s %s incident=%d", verb, quote(text), n), ""
 }

@@ -43,6 +43,9 @@ func (a *Adapter) card(inc *mim.Incident) (text string, blocks []slackapi.Block)
 		md("*Incident manager*\n" + who(inc.IM, "none yet: escalated to "+a.render(mim.Mentions(cfg.Head)))),
 		md("*Comms*\n" + who(inc.Comms, "-")),
 	}
+	if inc.Owner != "" {
+		fields = append(fields, md("*Owner*\n"+who(inc.Owner, "-")))
+	}
 	if len(inc.Towers) > 0 {
 		fields = append(fields, md("*Towers*\n"+strings.Join(inc.Towers, ", ")))
 	}

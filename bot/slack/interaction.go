@@ -53,7 +53,11 @@ func (a *Adapter) blockAction(ctx context.Context, cb slackapi.InteractionCallba
 					}
 				})
 			}
-		case mim.ButtonUpdate, mim.ButtonResolve:
+		case mim.ButtonConfirm:
+			req := bot.Request{Platform: Platform, User: cb.User.ID, Room: channel, Text: fmt.Sprintf("confirm incident=%d", n), RequestID: "slack:" + cb.TriggerID}
+			ans := a.commit(ctx, req, reply)
+			return func() { a.spawn(func(ctx context.Context) { a.deliver(ctx, ans, reply) }) }
+		case mim.ButtonUpdate, mim.ButtonResolve, mim.ButtonReopen:
 			view := textModal(verb, n, channel)
 			trigger := cb.TriggerID
 			return func() { a.spawnNow(func(ctx context.Context) { a.openModal(ctx, trigger, view, reply) }) }

@@ -189,3 +189,52 @@ func timelineText(inc *mim.Incident) string {
 	}
 	return b.String()
 }
+
+// The reporter of a resolved incident answers from the direct message: "It works"
+// closes it, "Still broken" asks why and reopens it.
+func TestConfirmAndReopenButtons(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for n := 1; n <= 2; n++ {
+		h.declare("Printer jam impact=low urgency=low towers=application")
+		if _, err := h.svc.Take(h.ctx, n, "dave"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.svc.Resolve(h.ctx, n, "dave", "Roller replaced"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.drain()
+	asks := containing(h.fake.DMs(id(h, "sam")), "is resolved", "Does it work for you again?")
+	if len(asks) != 2 {
+		t.Fatalf("sam's DMs: %q", texts(h.fake.DMs(id(h, "sam"))))
+	}
+	for i, ask := range asks {
+		b := buttons(t, ask)
+		if len(b) != 2 || b[0].ActionID != "mimbot_confirm" || b[1].ActionID != "mimbot_reopen" {
+			t.Fatalf("buttons of ask %d: %+v", i+1, b)
+		}
+	}
+	resp, _, err := h.fake.PostInteraction(h.ctx, h.srv.URL+"/slack/interactions", secret, press(h, "sam", asks[0].Channel, asks[0].TS, "mimbot_confirm", 1))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("confirm: %v %v", resp, err)
+	}
+	if inc := h.incidentNow(1); inc.State != mim.Closed || inc.ConfirmedAt.IsZero() {
+		t.Errorf("#1 after confirm: %s (confirmed %v), want closed at once", inc.State, inc.ConfirmedAt)
+	}
+
+	resp, _, err = h.fake.PostInteraction(h.ctx, h.srv.URL+"/slack/interactions", secret, press(h, "sam", asks[1].Channel, asks[1].TS, "mimbot_reopen", 2))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("press reopen: %v %v", resp, err)
+	}
+	h.eventually("the reopen form", func() bool { return len(h.fake.OpenedViews()) == 1 })
+	resp, _, err = h.fake.PostInteraction(h.ctx, h.srv.URL+"/slack/interactions", secret, submission(h, "sam", h.fake.OpenedViews()[0], map[string]any{
+		"text": map[string]any{"text": map[string]any{"type": "plain_text_input", "value": "It still jams on double-sided jobs"}},
+	}))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("submit reopen: %v %v", resp, err)
+	}
+	if inc := h.incidentNow(2); inc.State != mim.Investigating || !strings.Contains(timelineText(inc), "double-sided") {
+		t.Errorf("#2 after reopen: %s; timeline %s", inc.State, timelineText(inc))
+	}
+}

@@ -35,6 +35,8 @@ var buttonLabels = map[string]string{
 	mim.ButtonAck:     "Acknowledge",
 	mim.ButtonUpdate:  "Post update",
 	mim.ButtonResolve: "Resolve",
+	mim.ButtonConfirm: "It works: close it",
+	mim.ButtonReopen:  "Still broken: reopen",
 }
 
 // render replaces mim's mention tokens by Slack mentions, or by the person's name
@@ -77,7 +79,7 @@ func actions(buttons []string, incident int) *slackapi.ActionBlock {
 		}
 		btn := slackapi.NewButtonBlockElement("mimbot_"+b, value, slackapi.NewTextBlockObject(slackapi.PlainTextType, label, false, false))
 		switch b {
-		case mim.ButtonAck:
+		case mim.ButtonAck, mim.ButtonConfirm:
 			btn.Style = slackapi.StylePrimary
 		case mim.ButtonResolve:
 			btn.Style = slackapi.StyleDanger

@@ -163,8 +163,11 @@ func declareCommand(cfg *mim.Config, state *slackapi.ViewState) (cmd string, err
 // textModal asks for the text of an update or a resolution of an incident.
 func textModal(verb string, number int, channel string) slackapi.ModalViewRequest {
 	title, label, submit := "Post an update", "Status update for #"+strconv.Itoa(number), "Post"
-	if verb == mim.ButtonResolve {
+	switch verb {
+	case mim.ButtonResolve:
 		title, label, submit = "Resolve #"+strconv.Itoa(number), "What fixed it", "Resolve"
+	case mim.ButtonReopen:
+		title, label, submit = "Reopen #"+strconv.Itoa(number), "What is still wrong", "Reopen"
 	}
 	el := slackapi.NewPlainTextInputBlockElement(plainText("What changed, what is next"), fieldText)
 	el.Multiline = true
@@ -179,7 +182,7 @@ func textModal(verb string, number int, channel string) slackapi.ModalViewReques
 
 // textCommand validates a submitted text modal and returns its command.
 func textCommand(meta modalMeta, state *slackapi.ViewState) (cmd string, errs map[string]string) {
-	if !slices.Contains([]string{mim.ButtonUpdate, mim.ButtonResolve}, meta.Verb) || meta.Incident <= 0 {
+	if !slices.Contains([]string{mim.ButtonUpdate, mim.ButtonResolve, mim.ButtonReopen}, meta.Verb) || meta.Incident <= 0 {
 		return "", map[string]string{fieldText: "This form is out of date; use the button again."}
 	}
 	var text string
@@ -188,6 +191,9 @@ func textCommand(meta modalMeta, state *slackapi.ViewState) (cmd string, errs ma
 	}
 	if text == "" {
 		return "", map[string]string{fieldText: "Write what people need to know."}
+	}
+	if meta.Verb == mim.ButtonReopen {
+		return fmt.Sprintf("reopen reason=%s incident=%d", quote(text), meta.Incident), nil
 	}
 	return fmt.Sprintf("%s %s incident=%d", meta.Verb, quote(text), meta.Incident), nil
 }
