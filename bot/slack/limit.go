@@ -92,14 +92,33 @@ func (l *limits) wait(ctx context.Context, method, channel string, budget time.D
 		return 0, mim.Errorf(mim.EUNAVAILABLE, "Slack's rate limit for %s leaves no room for %s; try again later", method, d.Round(time.Second))
 	}
 	l.Mu.Unlock()
-	if d <= 0 {
-		return 0, nil
+	slept := time.Duration(0)
+	if d > 0 {
+		if err := bot.Sleep(ctx, d); err != nil {
+			r.Cancel()
+			return d, err
+		}
+		slept = d
 	}
-	if err := bot.Sleep(ctx, d); err != nil {
-		r.Cancel()
-		return d, err
+	// A 429 may have come back for this bucket while this call waited for its token:
+	// then it also waits for the end of that Retry-After, never going out inside it.
+	for {
+		now := l.Clock.Now()
+		l.Mu.Lock()
+		until := l.BucketLocked(key, now).Until
+		l.Mu.Unlock()
+		hold := until.Sub(now)
+		if hold <= 0 {
+			return slept, nil
+		}
+		if slept+hold > budget {
+			return slept, mim.Errorf(mim.EUNAVAILABLE, "Slack asked to wait %s before calling %s again; try again later", hold.Round(time.Second), method)
+		}
+		if err := bot.Sleep(ctx, hold); err != nil {
+			return slept, err
+		}
+		slept += hold
 	}
-	return d, nil
 }
 
 func later(a, b time.Time) time.Time {
