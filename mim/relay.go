@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -70,7 +72,7 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 		}
 	}
 	for ctx.Err() == nil {
-		msgs, err := r.Service.Store.ClaimMessages(ctx, r.Service.Clock.Now(), r.lease(), r.Owner, limit-inflight)
+		msgs, err := r.Service.Store.ClaimMessages(ctx, r.Service.Clock.Now(), r.lease(), r.Owner, r.platforms(), limit-inflight)
 		if err != nil {
 			for inflight > 0 {
 				wait()
@@ -92,6 +94,12 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 	return total, ctx.Err()
 }
 
+// platforms are those this process delivers to: a message for another is left to a
+// process that serves it.
+func (r *Relay) platforms() []string {
+	return slices.Sorted(maps.Keys(r.Chats))
+}
+
 func (r *Relay) lease() time.Duration {
 	if r.Lease > 0 {
 		return r.Lease
@@ -100,10 +108,11 @@ func (r *Relay) lease() time.Duration {
 }
 
 // deliver sends one message and records the outcome; true when delivered.
-func (r *Relay) deliver(ctx context.Context, m Outgoing) bool {
+func (r *Relay) deliver(ctx context.Context, d Delivery) bool {
 	s := r.Service
+	m := d.Message
 	log := s.Log.With("platform", m.Platform, "incident", m.Incident, "message", m.ID)
-	err := r.send(ctx, m)
+	err := r.send(ctx, d)
 	// The outcome is recorded even when ctx ended meanwhile (a shutdown): a message
 	// left leased would hold up its queue until the lease ran out.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -132,26 +141,17 @@ func (r *Relay) deliver(ctx context.Context, m Outgoing) bool {
 
 var errNoRoomYet = errors.New("the war room is not open yet")
 
-func (r *Relay) send(ctx context.Context, m Outgoing) error {
+func (r *Relay) send(ctx context.Context, d Delivery) error {
+	m, inc := d.Message, d.Incident
 	chat, ok := r.Chats[m.Platform]
 	if !ok {
 		return Errorf(EINVALID, "platform %q is not configured in this process", m.Platform)
 	}
-	var inc *Incident
-	if m.Incident != 0 {
-		var err error
-		if inc, err = r.Service.Store.Incident(ctx, m.Incident); err != nil {
-			return err
-		}
+	if m.Incident != 0 && inc == nil {
+		return Errorf(ENOTFOUND, "There is no incident #%d.", m.Incident)
 	}
 	if m.To == ToOpenRoom {
 		return r.openRoom(ctx, chat, inc, m.Platform, m.Attempts)
-	}
-	d := Delivery{Message: m, Incident: inc}
-	if inc != nil {
-		if room, ok := inc.Room(m.Platform); ok {
-			d.Room = &room
-		}
 	}
 	if (m.To == ToWarRoom || m.To == ToCard) && d.Room == nil {
 		if inc != nil && inc.RoomName != "" {

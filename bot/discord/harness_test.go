@@ -21,7 +21,7 @@ import (
 	"mimbot/bot/discord/discordfake"
 	"mimbot/internal/config"
 	"mimbot/mim"
-	"mimbot/store/sqlite"
+	"mimbot/store"
 	"mimbot/templates"
 )
 
@@ -53,7 +53,7 @@ type countingStore struct {
 	n atomic.Int64
 }
 
-func (s *countingStore) CreateIncident(ctx context.Context, key string, build func(*mim.Incident, *mim.Change) error) (*mim.Incident, bool, error) {
+func (s *countingStore) CreateIncident(ctx context.Context, key string, build func(*mim.Incident, map[string]int, *mim.Change) error) (*mim.Incident, bool, error) {
 	s.n.Add(1)
 	return s.Store.CreateIncident(ctx, key, build)
 }
@@ -160,7 +160,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	t.Cleanup(fake.Close)
 
 	h := &harness{t: t, ctx: context.Background(), fake: fake, clock: &clock{t: t0}, logs: &logBuffer{}, stake: cfg.Stakeholders[discord.Platform]}
-	db, err := sqlite.Open(h.ctx, filepath.Join(t.TempDir(), "mim.db"))
+	db, err := store.OpenSQLite(h.ctx, filepath.Join(t.TempDir(), "mim.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

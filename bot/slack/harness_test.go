@@ -19,7 +19,7 @@ import (
 	"mimbot/bot/slack/slackfake"
 	"mimbot/internal/config"
 	"mimbot/mim"
-	"mimbot/store/sqlite"
+	"mimbot/store"
 	"mimbot/templates"
 )
 
@@ -57,7 +57,7 @@ type countingStore struct {
 	n atomic.Int64
 }
 
-func (s *countingStore) CreateIncident(ctx context.Context, key string, build func(*mim.Incident, *mim.Change) error) (*mim.Incident, bool, error) {
+func (s *countingStore) CreateIncident(ctx context.Context, key string, build func(*mim.Incident, map[string]int, *mim.Change) error) (*mim.Incident, bool, error) {
 	s.n.Add(1)
 	return s.Store.CreateIncident(ctx, key, build)
 }
@@ -157,7 +157,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	t.Cleanup(fake.Close)
 
 	h := &harness{t: t, ctx: context.Background(), fake: fake, clock: &clock{t: t0}, logs: &logBuffer{}, path: filepath.Join(t.TempDir(), "mim.db")}
-	db, err := sqlite.Open(h.ctx, h.path)
+	db, err := store.OpenSQLite(h.ctx, h.path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 	"mimbot/internal/config"
 	"mimbot/internal/pgtest"
 	"mimbot/mim"
-	"mimbot/store/postgres"
+	"mimbot/store"
 	"mimbot/templates"
 )
 
@@ -114,7 +114,7 @@ func TestPostgresOutage(t *testing.T) {
 	px := newProxy(t, cfg.Host+":5432")
 	url := strings.Replace(direct, cfg.Host+":5432", px.ln.Addr().String(), 1)
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, url)
+	db, err := store.OpenPostgres(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestReplicasFireOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := postgres.Open(ctx, url)
+	db, err := store.OpenPostgres(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,10 @@ func outboxTests() []test {
 		{"ClaimLimit", testMessageLimit},
 		{"DoneTwiceIsStale", testDoneTwice},
 		{"NotFound", testMessageNotFound},
+		{"OnlyServedPlatforms", testServedPlatforms},
+		{"FIFOPerPlatform", testFIFOPerPlatform},
+		{"DeliveryCarriesIncidentAndRoom", testDelivery},
+		{"GlobalMessageHasNoIncident", testGlobalDelivery},
 	}
 }
 
