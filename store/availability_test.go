@@ -141,7 +141,7 @@ func TestUnavailableClassifies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := postgresDialect.fail("op", tt.err)
+			err := postgresDialect().fail("op", tt.err)
 			if got := mim.ErrorCode(err) == mim.EUNAVAILABLE; got != tt.want {
 				t.Errorf("fail(%v) has code %s; unavailable = %v, want %v", tt.err, mim.ErrorCode(err), got, tt.want)
 			}

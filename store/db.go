@@ -72,7 +72,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		sdb.Close()
 		return nil, err
 	}
-	return &DB{db: sdb, d: &sqliteDialect}, nil
+	return &DB{db: sdb, d: sqliteDialect()}, nil
 }
 
 // MigrateSQLite applies the pending migrations to the SQLite file at path, creating
@@ -104,9 +104,9 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 	// sql.OpenDB connects lazily; fail here rather than at the first request.
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
-		return nil, postgresDialect.fail("open", err)
+		return nil, postgresDialect().fail("open", err)
 	}
-	return &DB{db: sdb, d: &postgresDialect}, nil
+	return &DB{db: sdb, d: postgresDialect()}, nil
 }
 
 // MigratePostgres applies the pending migrations to the PostgreSQL database at url;
@@ -217,7 +217,7 @@ func migratePostgres(ctx context.Context, cfg *pgxpool.Config) error {
 		return err
 	}
 	if _, err := p.Up(ctx); err != nil {
-		return postgresDialect.fail("migrate", err)
+		return postgresDialect().fail("migrate", err)
 	}
 	return nil
 }

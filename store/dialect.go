@@ -47,6 +47,11 @@ type dialect struct {
 	// earlier one of its queue that is not committed yet, and send it first. SQLite's
 	// single writer cannot interleave.
 	lockQueue string
+	// anyArray tests membership in a list with = ANY (one array parameter) rather
+	// than IN (a parameter per value). PostgreSQL turns IN with one value into an
+	// equality that it carries into the claim's NOT EXISTS, and then plans the
+	// anti-join on the platform alone: a scan of the whole queue for every message.
+	anyArray bool
 	// time is the stored form of a time that is not zero.
 	time func(t time.Time) any
 	// unique tells whether err violates the unique constraint named constraint
@@ -59,40 +64,45 @@ type dialect struct {
 
 // sqliteDialect keeps times as INTEGER Unix milliseconds, so that SQL compares due
 // times itself.
-var sqliteDialect = dialect{
-	name:       "sqlite",
-	readOnly:   &sql.TxOptions{ReadOnly: true},
-	skipLocked: func(string) string { return "" },
-	nextNumber: `SELECT COALESCE(MAX(number), 0) + 1 FROM incidents`,
-	major:      "major = 1",
-	greatest:   "max",
-	time:       func(t time.Time) any { return Truncate(t).UnixMilli() },
-	unique: func(err error, _ string) bool {
-		var e *sqlite.Error
-		return errors.As(err, &e) &&
-			(e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
-	},
+func sqliteDialect() *dialect {
+	return &dialect{
+		name:       "sqlite",
+		readOnly:   &sql.TxOptions{ReadOnly: true},
+		skipLocked: func(string) string { return "" },
+		nextNumber: `SELECT COALESCE(MAX(number), 0) + 1 FROM incidents`,
+		major:      "major = 1",
+		greatest:   "max",
+		time:       func(t time.Time) any { return Truncate(t).UnixMilli() },
+		unique: func(err error, _ string) bool {
+			var e *sqlite.Error
+			return errors.As(err, &e) &&
+				(e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+		},
+	}
 }
 
 // postgresDialect keeps times as timestamptz(3), already truncated to Precision so
 // that the column's rounding never applies.
-var postgresDialect = dialect{
-	name:       "postgres",
-	dollar:     true,
-	readOnly:   &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
-	forUpdate:  " FOR UPDATE",
-	skipLocked: func(of string) string { return " FOR UPDATE" + of + " SKIP LOCKED" },
-	nextNumber: `SELECT nextval(pg_get_serial_sequence('incidents', 'number'))`,
-	overriding: "OVERRIDING SYSTEM VALUE",
-	major:      "major",
-	greatest:   "GREATEST",
-	lockQueue:  `SELECT pg_advisory_xact_lock(?::integer, ?::integer)`,
-	time:       func(t time.Time) any { return Truncate(t) },
-	unique: func(err error, constraint string) bool {
-		var pgErr *pgconn.PgError
-		return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == constraint
-	},
-	unavailable: unavailable,
+func postgresDialect() *dialect {
+	return &dialect{
+		name:       "postgres",
+		dollar:     true,
+		readOnly:   &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+		forUpdate:  " FOR UPDATE",
+		skipLocked: func(of string) string { return " FOR UPDATE" + of + " SKIP LOCKED" },
+		nextNumber: `SELECT nextval(pg_get_serial_sequence('incidents', 'number'))`,
+		overriding: "OVERRIDING SYSTEM VALUE",
+		major:      "major",
+		greatest:   "GREATEST",
+		lockQueue:  `SELECT pg_advisory_xact_lock(?::integer, ?::integer)`,
+		anyArray:   true,
+		time:       func(t time.Time) any { return Truncate(t) },
+		unique: func(err error, constraint string) bool {
+			var pgErr *pgconn.PgError
+			return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == constraint
+		},
+		unavailable: unavailable,
+	}
 }
 
 // q returns query in the dialect's placeholders. A '?' inside a quoted literal stays.
@@ -125,6 +135,19 @@ func (d *dialect) stamp(t time.Time) any {
 		return nil
 	}
 	return d.time(t)
+}
+
+// in returns the condition "column is one of values", with its arguments; values
+// must not be empty.
+func (d *dialect) in(column string, values []string) (string, []any) {
+	if d.anyArray {
+		return column + " = ANY(?)", []any{values}
+	}
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return column + " IN (" + placeholders(len(values)) + ")", args
 }
 
 // placeholders returns "?, ?, ..." for n values.

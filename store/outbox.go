@@ -39,10 +39,8 @@ func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Durat
 	for _, c := range strings.Split(incidentColumns, ", ") {
 		incident = append(incident, `(SELECT i.`+c+` FROM incidents AS i WHERE i.number = outbox.incident)`)
 	}
-	args := []any{owner, db.d.time(now.Add(lease)), db.d.time(now), db.d.time(now)}
-	for _, p := range platforms {
-		args = append(args, p)
-	}
+	served, platformArgs := db.d.in("o.platform", platforms)
+	args := append([]any{owner, db.d.time(now.Add(lease)), db.d.time(now), db.d.time(now)}, platformArgs...)
 	args = append(args, limit)
 	rows, err := db.query(ctx, db.db, `
 		UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
@@ -51,7 +49,7 @@ func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Durat
 			WHERE o.done_at IS NULL
 			  AND (o.next_at IS NULL OR o.next_at <= ?)
 			  AND (o.lease_until IS NULL OR o.lease_until < ?)
-			  AND o.platform IN (`+placeholders(len(platforms))+`)
+			  AND `+served+`
 			  AND NOT EXISTS (
 				SELECT 1 FROM outbox AS e
 				WHERE e.platform = o.platform AND e.incident = o.incident AND e.queue = o.queue

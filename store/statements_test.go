@@ -54,7 +54,7 @@ func TestStatements(t *testing.T) {
 			if err := MigrateSQLite(t.Context(), path); err != nil {
 				t.Fatal(err)
 			}
-			return openCounted(dsnConnector{dsn: path + "?" + sqliteParams, d: &sqlite.Driver{}}, &sqliteDialect)
+			return openCounted(dsnConnector{dsn: path + "?" + sqliteParams, d: &sqlite.Driver{}}, sqliteDialect())
 		}, 25, 1},
 		{"postgres", func(t *testing.T) (*DB, *counter) {
 			url := pgtest.DB(t)
@@ -65,7 +65,7 @@ func TestStatements(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return openCounted(stdlib.GetConnector(*cfg.ConnConfig), &postgresDialect)
+			return openCounted(stdlib.GetConnector(*cfg.ConnConfig), postgresDialect())
 		}, 26, 1},
 	}
 	for _, tt := range tests {
