@@ -52,6 +52,11 @@ type dialect struct {
 	// equality that it carries into the claim's NOT EXISTS, and then plans the
 	// anti-join on the platform alone: a scan of the whole queue for every message.
 	anyArray bool
+	// noLimit is the LIMIT that limits nothing (NULL for PostgreSQL). A list keeps
+	// its LIMIT parameter even when it has no limit: on PostgreSQL the same list
+	// written without it took 6 ms instead of 0.3 ms (mimbench list, 20,000 closed
+	// incidents), its prepared statement planned once without the partial index.
+	noLimit any
 	// time is the stored form of a time that is not zero.
 	time func(t time.Time) any
 	// unique tells whether err violates the unique constraint named constraint
@@ -72,6 +77,7 @@ func sqliteDialect() *dialect {
 		nextNumber: `SELECT COALESCE(MAX(number), 0) + 1 FROM incidents`,
 		major:      "major = 1",
 		greatest:   "max",
+		noLimit:    -1,
 		time:       func(t time.Time) any { return Truncate(t).UnixMilli() },
 		unique: func(err error, _ string) bool {
 			var e *sqlite.Error

@@ -236,13 +236,16 @@ func (db *DB) held(ctx context.Context, q querier) (map[string]int, error) {
 // Incidents lists incidents, newest first. Their Timeline is nil: a list never
 // needs it and it is the bulk of an incident; call Incident for one.
 func (db *DB) Incidents(ctx context.Context, f mim.Filter) ([]*mim.Incident, error) {
-	query := `SELECT ` + incidentColumns + ` FROM incidents WHERE ` + db.listWhere(f) + ` ORDER BY number DESC`
-	var args []any
-	if f.Limit > 0 {
-		query += ` LIMIT ?`
-		args = append(args, f.Limit)
+	var limit any = f.Limit
+	if f.Limit <= 0 {
+		limit = db.d.noLimit
 	}
-	rows, err := db.query(ctx, db.db, query, args...)
+	rows, err := db.query(ctx, db.db, `
+		SELECT `+incidentColumns+`
+		FROM incidents
+		WHERE `+db.listWhere(f)+`
+		ORDER BY number DESC
+		LIMIT ?`, limit)
 	if err != nil {
 		return nil, db.fail("list incidents", err)
 	}
