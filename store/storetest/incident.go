@@ -27,6 +27,7 @@ func incidentTests() []test {
 		{"TimesMillisecondUTC", testTimes},
 		{"ListFilters", testList},
 		{"HeldByIncidentManager", testHeld},
+		{"CreateGetsHeld", testCreateGetsHeld},
 		{"ByRequestKey", testByRequestKey},
 	}
 }
@@ -58,6 +59,28 @@ func testHeld(t *testing.T, s mim.Store) {
 	}
 	if diff := cmp.Diff(map[string]int{"carol": 2, "alice": 1}, got); diff != "" {
 		t.Errorf("Held (-want +got):\n%s", diff)
+	}
+}
+
+// testCreateGetsHeld: the build of a new incident gets the open major incidents each
+// IM holds, as Held counts them, so that choosing an IM needs no read of its own.
+func testCreateGetsHeld(t *testing.T, s mim.Store) {
+	for _, im := range []string{"carol", "carol", "dave"} {
+		declare(t, s, "", func(inc *mim.Incident, _ *mim.Change) {
+			inc.IM, inc.State = im, mim.Investigating
+		})
+	}
+	var got map[string]int
+	_, _, err := s.CreateIncident(t.Context(), "", func(inc *mim.Incident, held map[string]int, ch *mim.Change) error {
+		got = held
+		basic(inc, ch)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]int{"carol": 2, "dave": 1}, got); diff != "" {
+		t.Errorf("held given to build (-want +got):\n%s", diff)
 	}
 }
 
