@@ -74,11 +74,7 @@ func (s *Service) Declare(ctx context.Context, in DeclareInput) (inc *Incident, 
 			return nil, false, Errorf(ENOTFOUND, "Unknown tower %q. Towers: %s.", t, strings.Join(s.Config.TowerNames(), ", "))
 		}
 	}
-	held, err := s.held(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	inc, created, err = s.Store.CreateIncident(ctx, in.RequestKey, func(inc *Incident, ch *Change) error {
+	inc, created, err = s.Store.CreateIncident(ctx, in.RequestKey, func(inc *Incident, held map[string]int, ch *Change) error {
 		now := s.Clock.Now()
 		inc.RequestKey = in.RequestKey
 		inc.Title = in.Title
@@ -109,7 +105,7 @@ func (s *Service) Declare(ctx context.Context, in DeclareInput) (inc *Incident, 
 		}
 		s.scheduleSLA(inc, ch)
 		if s.Config.Policy.IsMajor(inc.Priority) {
-			return s.startMajor(inc, ch, now, held)
+			return s.startMajor(inc, ch, now, func(k string) int { return held[k] })
 		}
 		s.tellLeads(inc, ch, now)
 		return nil

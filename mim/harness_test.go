@@ -13,7 +13,7 @@ import (
 	"mimbot/internal/config"
 	"mimbot/mim"
 	"mimbot/mim/mimtest"
-	"mimbot/store/sqlite"
+	"mimbot/store"
 	"mimbot/templates"
 )
 
@@ -89,7 +89,7 @@ func newHarness(t *testing.T, edit func(*mim.Config)) *harness {
 // open (re)starts the service on the harness's database, as a restart would.
 func (h *harness) open(cfg *mim.Config) {
 	h.t.Helper()
-	db, err := sqlite.Open(h.ctx, h.path)
+	db, err := store.OpenSQLite(h.ctx, h.path)
 	if err != nil {
 		h.t.Fatal(err)
 	}

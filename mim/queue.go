@@ -1,16 +1,15 @@
 package mim
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
 
 // The queue beats first come, first served: open incidents ordered by priority (P0
-// first), then by how soon the resolve SLA runs out, then by number.
+// first), then by how soon the resolve SLA runs out (none last), then by number. The
+// store sorts (IncidentReader.Queue), on an index of the open incidents.
 
 // QueueFilter selects the incidents of a queue.
 type QueueFilter struct {
@@ -21,25 +20,6 @@ type QueueFilter struct {
 
 // queueLines is how many incidents the chat answer lists.
 const queueLines = 20
-
-// QueueOrder compares two open incidents in queue order.
-func QueueOrder(a, b *Incident) int {
-	if c := cmp.Compare(a.Priority, b.Priority); c != 0 {
-		return c
-	}
-	// No resolve target sorts after every deadline.
-	ad, bd := a.ResolveDue, b.ResolveDue
-	switch {
-	case ad.IsZero() && !bd.IsZero():
-		return 1
-	case !ad.IsZero() && bd.IsZero():
-		return -1
-	}
-	if c := ad.Compare(bd); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.Number, b.Number)
-}
 
 // Queue returns the open incidents f selects, in queue order, and how many there are
 // in all.
@@ -101,28 +81,4 @@ func slaLeft(due, now time.Time) string {
 		return "resolve SLA breached"
 	}
 	return "resolve SLA " + Duration(due.Sub(now).Truncate(time.Minute)) + " left"
-}
-
-// SortQueue orders incidents in queue order and keeps those f selects: what a store
-// without a queue index does in memory.
-func SortQueue(open []*Incident, f QueueFilter) ([]*Incident, int) {
-	var out []*Incident
-	for _, inc := range open {
-		if !inc.State.Open() {
-			continue
-		}
-		if f.Tower != "" && !slices.Contains(inc.Towers, f.Tower) {
-			continue
-		}
-		if f.Person != "" && inc.Owner != f.Person && inc.IM != f.Person {
-			continue
-		}
-		out = append(out, inc)
-	}
-	slices.SortFunc(out, QueueOrder)
-	total := len(out)
-	if f.Limit > 0 && len(out) > f.Limit {
-		out = out[:f.Limit]
-	}
-	return out, total
 }

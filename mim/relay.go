@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -71,7 +73,7 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 		}
 	}
 	for ctx.Err() == nil {
-		msgs, err := r.Service.Store.ClaimMessages(ctx, r.Service.Clock.Now(), r.lease(), r.Owner, limit-inflight)
+		msgs, err := r.Service.Store.ClaimMessages(ctx, r.Service.Clock.Now(), r.lease(), r.Owner, r.platforms(), limit-inflight)
 		if err != nil {
 			for inflight > 0 {
 				wait()
@@ -93,6 +95,17 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 	return total, ctx.Err()
 }
 
+// platforms are those this process delivers to: a message for another is left to a
+// process that serves it.
+func (r *Relay) platforms() []string {
+	ps := slices.Collect(maps.Keys(r.Chats))
+	for p := range r.Pagers {
+		ps = append(ps, p)
+	}
+	slices.Sort(ps)
+	return slices.Compact(ps)
+}
+
 func (r *Relay) lease() time.Duration {
 	if r.Lease > 0 {
 		return r.Lease
@@ -101,10 +114,11 @@ func (r *Relay) lease() time.Duration {
 }
 
 // deliver sends one message and records the outcome; true when delivered.
-func (r *Relay) deliver(ctx context.Context, m Outgoing) bool {
+func (r *Relay) deliver(ctx context.Context, d Delivery) bool {
 	s := r.Service
+	m := d.Message
 	log := s.Log.With("platform", m.Platform, "incident", m.Incident, "message", m.ID)
-	err := r.send(ctx, m)
+	err := r.holding(ctx, m.ID, func(ctx context.Context) error { return r.send(ctx, d) })
 	// The outcome is recorded even when ctx ended meanwhile (a shutdown): a message
 	// left leased would hold up its queue until the lease ran out.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -131,20 +145,52 @@ func (r *Relay) deliver(ctx context.Context, m Outgoing) bool {
 	return false
 }
 
+// holding runs send while keeping message id leased: every third of the lease the
+// lease is extended, so that a delivery slower than the lease (a platform answering
+// slowly, a long Retry-After) is not claimed and sent a second time meanwhile. When
+// the lease is lost anyway (the database was away for longer than the lease), the
+// delivery goes on: stopping it midway would not make it undone.
+func (r *Relay) holding(ctx context.Context, id int64, send func(context.Context) error) error {
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		lease := r.lease()
+		t := time.NewTicker(lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := r.Service.Store.ExtendLease(ctx, id, r.Owner, r.Service.Clock.Now().Add(lease)); err != nil {
+					r.Service.Log.Warn("relay: lease not extended", "message", id, "err", err)
+					if errors.Is(err, ErrStale) {
+						return
+					}
+				}
+			}
+		}
+	}()
+	err := send(ctx)
+	close(stop)
+	<-done
+	return err
+}
+
 var errNoRoomYet = errors.New("the war room is not open yet")
 
-func (r *Relay) send(ctx context.Context, m Outgoing) error {
+func (r *Relay) send(ctx context.Context, d Delivery) error {
+	m, inc := d.Message, d.Incident
 	chat, ok := r.Chats[m.Platform]
 	pager, isPager := r.Pagers[m.Platform]
 	if !ok && !isPager {
 		return Errorf(EINVALID, "platform %q is not configured in this process", m.Platform)
 	}
-	var inc *Incident
-	if m.Incident != 0 {
-		var err error
-		if inc, err = r.Service.Store.Incident(ctx, m.Incident); err != nil {
-			return err
-		}
+	if m.Incident != 0 && inc == nil {
+		return Errorf(ENOTFOUND, "There is no incident #%d.", m.Incident)
 	}
 	if isPager {
 		if m.To != ToPager {
@@ -154,12 +200,6 @@ func (r *Relay) send(ctx context.Context, m Outgoing) error {
 	}
 	if m.To == ToOpenRoom {
 		return r.openRoom(ctx, chat, inc, m.Platform, m.Attempts)
-	}
-	d := Delivery{Message: m, Incident: inc}
-	if inc != nil {
-		if room, ok := inc.Room(m.Platform); ok {
-			d.Room = &room
-		}
 	}
 	if (m.To == ToWarRoom || m.To == ToCard) && d.Room == nil {
 		if inc != nil && inc.RoomName != "" {

@@ -31,12 +31,15 @@ type Filter struct {
 // IncidentStore changes incidents, with their timelines, timers and outgoing
 // messages. Every write is one transaction.
 type IncidentStore interface {
-	// CreateIncident runs build on a new incident that already has its number, then
-	// saves it with ch. If an incident was declared by the same requestKey before, it
-	// returns that one and created=false without calling build.
-	CreateIncident(ctx context.Context, requestKey string, build func(*Incident, *Change) error) (inc *Incident, created bool, err error)
+	// CreateIncident runs build on a new incident that already has its number, with
+	// the open major incidents each incident manager holds (as Held counts them, in
+	// the same transaction), then saves it with ch and returns what it saved. If an
+	// incident was declared by the same requestKey before, it returns that one and
+	// created=false without calling build.
+	CreateIncident(ctx context.Context, requestKey string, build func(inc *Incident, held map[string]int, ch *Change) error) (inc *Incident, created bool, err error)
 	// UpdateIncident loads the incident (locked against concurrent updates), runs fn and
-	// saves the result with ch; when fn fails nothing is saved.
+	// saves the result with ch, returning what it saved; when fn fails nothing is
+	// saved.
 	UpdateIncident(ctx context.Context, number int, fn func(*Incident, *Change) error) (*Incident, error)
 }
 
@@ -51,8 +54,9 @@ type IncidentReader interface {
 	// IncidentByRequestKey returns the incident a request (CreateIncident's
 	// requestKey) declared, with its timeline; ENOTFOUND when none did.
 	IncidentByRequestKey(ctx context.Context, key string) (*Incident, error)
-	// Queue returns the open incidents f selects, without timelines, in QueueOrder,
-	// at most f.Limit of them, and how many f selects in all.
+	// Queue returns the open incidents f selects, without timelines, in queue order
+	// (priority, resolve deadline with none last, number), at most f.Limit of them,
+	// and how many f selects in all.
 	Queue(ctx context.Context, f QueueFilter) ([]*Incident, int, error)
 }
 
@@ -81,11 +85,20 @@ type TimerStore interface {
 // Outbox hands out messages to deliver, oldest first per (platform, incident, queue):
 // a message is handed out only when every earlier message of its queue is done.
 type Outbox interface {
-	ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, owner string, limit int) ([]Outgoing, error)
+	// ClaimMessages leases up to limit messages for the given platforms (none: no
+	// message), each with what its delivery needs: the incident without its timeline
+	// (nil for a message about no incident) and its war room on the platform.
+	ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, owner string, platforms []string, limit int) ([]Delivery, error)
+	// PendingMessages counts the messages not yet done, by platform.
+	PendingMessages(ctx context.Context) (map[string]int, error)
 	// MessageDone marks a claimed message delivered, or given up on with failure set.
 	MessageDone(ctx context.Context, id int64, failure string) error
 	// MessageRetry releases a claimed message to be tried again at retryAt.
 	MessageRetry(ctx context.Context, id int64, retryAt time.Time, failure string) error
+	// ExtendLease keeps a message owner claimed until until, while its delivery
+	// still runs; ErrStale when owner holds it no more (done, or claimed by another
+	// after the lease ran out).
+	ExtendLease(ctx context.Context, id int64, owner string, until time.Time) error
 }
 
 // Store is everything the service needs from persistence.

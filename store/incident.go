@@ -1,314 +1,427 @@
 package store
 
 import (
-	"bytes"
-	"encoding/json"
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
 	"fmt"
-	"time"
+	"slices"
 
 	"mimbot/mim"
 )
 
-// incidentRecord is the stored JSON document of an incident. Its tags are the
-// stored format: never rename one. A field added to mim.Incident gets a new tag here
-// (TestFixtureSetsEveryField fails until it does); a field removed from mim.Incident
-// leaves its tag unused rather than reused with another meaning.
+// constraintRequestKey is the unique constraint on incidents.request_key, named in
+// the PostgreSQL migration.
+const constraintRequestKey = "incidents_request_key"
+
+// CreateIncident declares an incident in one transaction: number, incident, war
+// rooms, timeline, timers and messages. build gets the open major incidents each
+// incident manager holds, counted in the same transaction. A requestKey seen before
+// returns the incident it declared, created=false, without calling build. Two
+// replicas declaring for the same requestKey at once both build, but only one
+// inserts: the other collides on the key's unique constraint and returns the
+// incident the first one declared. An error from build is returned as it is.
 //
-// The fields kept in columns (Number, RequestKey, State, Priority, Major, DeclaredAt,
-// ResolvedAt, ClosedAt) and the Timeline are not here: backends keep them in
-// columns and a table of their own, for SQL to filter, sort and keep unique on.
-type incidentRecord struct {
-	Title       string          `json:"title,omitempty"`
-	Impact      string          `json:"impact,omitempty"`
-	Urgency     string          `json:"urgency,omitempty"`
-	Towers      []string        `json:"towers,omitempty"`
-	Model       string          `json:"model,omitempty"`
-	DeclaredBy  string          `json:"declared_by,omitempty"`
-	Source      string          `json:"source,omitempty"`
-	Description string          `json:"description,omitempty"`
-	Platforms   []string        `json:"platforms,omitempty"`
-	IM          string          `json:"incident_manager,omitempty"`
-	Comms       string          `json:"comms,omitempty"`
-	Owner       string          `json:"owner,omitempty"`
-	Pages       []pageRecord    `json:"pages,omitempty"`
-	WarRooms    []warRoomRecord `json:"war_rooms,omitempty"`
-	RoomName    string          `json:"room_name,omitempty"`
-	Bridge      string          `json:"bridge,omitempty"`
-	Diagnosis   string          `json:"diagnosis,omitempty"`
-	Workaround  string          `json:"workaround,omitempty"`
-	Resolution  string          `json:"resolution,omitempty"`
-	Tasks       []taskRecord    `json:"tasks,omitempty"`
-	Problem     *problemRecord  `json:"problem,omitempty"`
-	Summary     *summaryRecord  `json:"summary,omitempty"`
-
-	IMAssignedAt  time.Time `json:"im_assigned_at,omitzero"`
-	RespondedAt   time.Time `json:"responded_at,omitzero"`
-	FirstUpdateAt time.Time `json:"first_update_at,omitzero"`
-	LastUpdateAt  time.Time `json:"last_update_at,omitzero"`
-	MitigatedAt   time.Time `json:"mitigated_at,omitzero"`
-	NextUpdateDue time.Time `json:"next_update_due,omitzero"`
-	SnoozedUntil  time.Time `json:"snoozed_until,omitzero"`
-	ConfirmedAt   time.Time `json:"confirmed_at,omitzero"`
-	ResolveDue    time.Time `json:"resolve_due,omitzero"`
-}
-
-type pageRecord struct {
-	Person   string    `json:"person"`
-	Tower    string    `json:"tower,omitempty"`
-	Level    int       `json:"level,omitempty"`
-	PagedAt  time.Time `json:"paged_at,omitzero"`
-	AckedAt  time.Time `json:"acked_at,omitzero"`
-	Replaced bool      `json:"replaced,omitempty"`
-}
-
-type warRoomRecord struct {
-	Platform string `json:"platform"`
-	ID       string `json:"id"`
-	Name     string `json:"name,omitempty"`
-	Ready    bool   `json:"ready,omitempty"`
-	Card     string `json:"card,omitempty"`
-	Voice    string `json:"voice,omitempty"`
-}
-
-type taskRecord struct {
-	N       int       `json:"n"`
-	Text    string    `json:"text"`
-	Owner   string    `json:"owner,omitempty"`
-	Done    bool      `json:"done,omitempty"`
-	AddedBy string    `json:"added_by,omitempty"`
-	DoneBy  string    `json:"done_by,omitempty"`
-	DoneAt  time.Time `json:"done_at,omitzero"`
-}
-
-type problemRecord struct {
-	Ref       string    `json:"ref"`
-	Owner     string    `json:"owner,omitempty"`
-	Due       time.Time `json:"due,omitzero"`
-	CreatedAt time.Time `json:"created_at,omitzero"`
-}
-
-type summaryRecord struct {
-	Markdown   string       `json:"markdown,omitempty"`
-	SVG        string       `json:"svg,omitempty"`
-	Draft      *draftRecord `json:"draft,omitempty"`
-	DraftNote  string       `json:"draft_note,omitempty"`
-	ApprovedBy string       `json:"approved_by,omitempty"`
-	ApprovedAt time.Time    `json:"approved_at,omitzero"`
-	CreatedAt  time.Time    `json:"created_at,omitzero"`
-}
-
-type draftRecord struct {
-	Narrative []statementRecord `json:"narrative,omitempty"`
-	Factors   []statementRecord `json:"contributing_factors,omitempty"`
-	Questions []statementRecord `json:"rca_questions,omitempty"`
-	Actions   []statementRecord `json:"action_items,omitempty"`
-	Model     string            `json:"model,omitempty"`
-}
-
-type statementRecord struct {
-	Text  string `json:"text"`
-	Cites []int  `json:"cites,omitempty"`
-}
-
-// EncodeIncident returns the JSON document stored for inc: every field but the
-// Timeline and those the backend keeps in columns (Number, RequestKey, State,
-// Priority, Major, DeclaredAt, ResolvedAt, ClosedAt). Times are stored as Truncate
-// returns them.
-func EncodeIncident(inc *mim.Incident) ([]byte, error) {
-	r := incidentRecord{
-		Title:         inc.Title,
-		Impact:        string(inc.Impact),
-		Urgency:       string(inc.Urgency),
-		Towers:        inc.Towers,
-		Model:         inc.Model,
-		DeclaredBy:    inc.DeclaredBy,
-		Source:        inc.Source,
-		Description:   inc.Description,
-		Platforms:     inc.Platforms,
-		IM:            inc.IM,
-		Comms:         inc.Comms,
-		Owner:         inc.Owner,
-		RoomName:      inc.RoomName,
-		Bridge:        inc.Bridge,
-		Diagnosis:     inc.Diagnosis,
-		Workaround:    inc.Workaround,
-		Resolution:    inc.Resolution,
-		IMAssignedAt:  Truncate(inc.IMAssignedAt),
-		RespondedAt:   Truncate(inc.RespondedAt),
-		FirstUpdateAt: Truncate(inc.FirstUpdateAt),
-		LastUpdateAt:  Truncate(inc.LastUpdateAt),
-		MitigatedAt:   Truncate(inc.MitigatedAt),
-		NextUpdateDue: Truncate(inc.NextUpdateDue),
-		SnoozedUntil:  Truncate(inc.SnoozedUntil),
-		ConfirmedAt:   Truncate(inc.ConfirmedAt),
-		ResolveDue:    Truncate(inc.ResolveDue),
-	}
-	for _, p := range inc.Pages {
-		r.Pages = append(r.Pages, pageRecord{
-			Person:   p.Person,
-			Tower:    p.Tower,
-			Level:    p.Level,
-			PagedAt:  Truncate(p.PagedAt),
-			AckedAt:  Truncate(p.AckedAt),
-			Replaced: p.Replaced,
-		})
-	}
-	for _, w := range inc.WarRooms {
-		r.WarRooms = append(r.WarRooms, warRoomRecord(w))
-	}
-	for _, t := range inc.Tasks {
-		r.Tasks = append(r.Tasks, taskRecord{
-			N:       t.N,
-			Text:    t.Text,
-			Owner:   t.Owner,
-			Done:    t.Done,
-			AddedBy: t.AddedBy,
-			DoneBy:  t.DoneBy,
-			DoneAt:  Truncate(t.DoneAt),
-		})
-	}
-	if p := inc.Problem; p != nil {
-		r.Problem = &problemRecord{Ref: p.Ref, Owner: p.Owner, Due: Truncate(p.Due), CreatedAt: Truncate(p.CreatedAt)}
-	}
-	if sd := inc.Summary; sd != nil {
-		r.Summary = &summaryRecord{
-			Markdown:   sd.Markdown,
-			SVG:        sd.SVG,
-			DraftNote:  sd.DraftNote,
-			ApprovedBy: sd.ApprovedBy,
-			ApprovedAt: Truncate(sd.ApprovedAt),
-			CreatedAt:  Truncate(sd.CreatedAt),
-		}
-		if d := sd.Draft; d != nil {
-			r.Summary.Draft = &draftRecord{
-				Narrative: encodeStatements(d.Narrative),
-				Factors:   encodeStatements(d.Factors),
-				Questions: encodeStatements(d.Questions),
-				Actions:   encodeStatements(d.Actions),
-				Model:     d.Model,
+// On PostgreSQL the number comes from a sequence before build runs (build names the
+// war room after it), so a build that fails, or a declaration that loses that race,
+// leaves its number unused; SQLite's numbers have no gaps.
+func (db *DB) CreateIncident(ctx context.Context, requestKey string, build func(*mim.Incident, map[string]int, *mim.Change) error) (*mim.Incident, bool, error) {
+	var (
+		inc      *mim.Incident
+		created  bool
+		buildErr error
+	)
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		if requestKey != "" {
+			existing, err := db.incidentByRequest(ctx, tx, requestKey)
+			if err == nil {
+				inc = existing
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
 			}
 		}
-	}
-	// Unescaped <, > and &: summaries hold Markdown, SVG and mentions, and the
-	// document should read as it is in a plain SELECT.
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r); err != nil {
-		return nil, fmt.Errorf("encode incident %d: %w", inc.Number, err)
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
-// DecodeIncident sets the fields of inc that EncodeIncident stored in data. It leaves
-// the column fields and the Timeline as they are: the backend sets them. Times come
-// back in UTC.
-func DecodeIncident(data []byte, inc *mim.Incident) error {
-	var r incidentRecord
-	if err := json.Unmarshal(data, &r); err != nil {
-		return fmt.Errorf("decode incident %d: %w", inc.Number, err)
-	}
-	inc.Title = r.Title
-	inc.Impact = mim.Level(r.Impact)
-	inc.Urgency = mim.Level(r.Urgency)
-	inc.Towers = r.Towers
-	inc.Model = r.Model
-	inc.DeclaredBy = r.DeclaredBy
-	inc.Source = r.Source
-	inc.Description = r.Description
-	inc.Platforms = r.Platforms
-	inc.IM = r.IM
-	inc.Comms = r.Comms
-	inc.Owner = r.Owner
-	inc.RoomName = r.RoomName
-	inc.Bridge = r.Bridge
-	inc.Diagnosis = r.Diagnosis
-	inc.Workaround = r.Workaround
-	inc.Resolution = r.Resolution
-	inc.IMAssignedAt = utc(r.IMAssignedAt)
-	inc.RespondedAt = utc(r.RespondedAt)
-	inc.FirstUpdateAt = utc(r.FirstUpdateAt)
-	inc.LastUpdateAt = utc(r.LastUpdateAt)
-	inc.MitigatedAt = utc(r.MitigatedAt)
-	inc.NextUpdateDue = utc(r.NextUpdateDue)
-	inc.SnoozedUntil = utc(r.SnoozedUntil)
-	inc.ConfirmedAt = utc(r.ConfirmedAt)
-	inc.ResolveDue = utc(r.ResolveDue)
-	inc.Pages = nil
-	for _, p := range r.Pages {
-		inc.Pages = append(inc.Pages, mim.Page{
-			Person:   p.Person,
-			Tower:    p.Tower,
-			Level:    p.Level,
-			PagedAt:  utc(p.PagedAt),
-			AckedAt:  utc(p.AckedAt),
-			Replaced: p.Replaced,
-		})
-	}
-	inc.WarRooms = nil
-	for _, w := range r.WarRooms {
-		inc.WarRooms = append(inc.WarRooms, mim.WarRoom(w))
-	}
-	inc.Tasks = nil
-	for _, t := range r.Tasks {
-		inc.Tasks = append(inc.Tasks, mim.Task{
-			N:       t.N,
-			Text:    t.Text,
-			Owner:   t.Owner,
-			Done:    t.Done,
-			AddedBy: t.AddedBy,
-			DoneBy:  t.DoneBy,
-			DoneAt:  utc(t.DoneAt),
-		})
-	}
-	inc.Problem = nil
-	if p := r.Problem; p != nil {
-		inc.Problem = &mim.Problem{Ref: p.Ref, Owner: p.Owner, Due: utc(p.Due), CreatedAt: utc(p.CreatedAt)}
-	}
-	inc.Summary = nil
-	if sd := r.Summary; sd != nil {
-		inc.Summary = &mim.SummaryDoc{
-			Markdown:   sd.Markdown,
-			SVG:        sd.SVG,
-			DraftNote:  sd.DraftNote,
-			ApprovedBy: sd.ApprovedBy,
-			ApprovedAt: utc(sd.ApprovedAt),
-			CreatedAt:  utc(sd.CreatedAt),
+		var n int
+		if err := db.queryRow(ctx, tx, db.d.nextNumber).Scan(&n); err != nil {
+			return fmt.Errorf("number: %w", err)
 		}
-		if d := sd.Draft; d != nil {
-			inc.Summary.Draft = &mim.Draft{
-				Narrative: decodeStatements(d.Narrative),
-				Factors:   decodeStatements(d.Factors),
-				Questions: decodeStatements(d.Questions),
-				Actions:   decodeStatements(d.Actions),
-				Model:     d.Model,
-			}
+		held, err := db.held(ctx, tx)
+		if err != nil {
+			return err
 		}
+		draft := &mim.Incident{Number: n, RequestKey: requestKey}
+		var ch mim.Change
+		if err := build(draft, held, &ch); err != nil {
+			buildErr = err
+			return err
+		}
+		draft.Number, draft.RequestKey = n, requestKey
+		data, err := db.insertIncident(ctx, tx, draft)
+		if err != nil {
+			return err
+		}
+		entries, err := db.save(ctx, tx, draft, ch)
+		if err != nil {
+			return err
+		}
+		inc, err = written(draft, data, nil, entries)
+		created = true
+		return err
+	})
+	switch {
+	case buildErr != nil:
+		return nil, false, buildErr
+	case err != nil && requestKey != "" && db.d.unique(err, constraintRequestKey):
+		// Another replica declared the same request between our lookup and our
+		// insert; the insert waited for it to commit, so its incident is there now.
+		var existing *mim.Incident
+		lookupErr := db.read(ctx, func(tx *sql.Tx) error {
+			var err error
+			existing, err = db.incidentByRequest(ctx, tx, requestKey)
+			return err
+		})
+		if lookupErr == nil {
+			return existing, false, nil
+		}
+		err = lookupErr
 	}
-	return nil
+	if err != nil {
+		return nil, false, db.fail("create incident", err)
+	}
+	return inc, created, nil
 }
 
-func encodeStatements(in []mim.Statement) []statementRecord {
-	var out []statementRecord
-	for _, st := range in {
-		out = append(out, statementRecord{Text: st.Text, Cites: st.Cites})
+// UpdateIncident runs fn on incident n and saves the result with fn's Change, in one
+// transaction that holds the incident (SQLite: the write lock; PostgreSQL: its row)
+// from the start: concurrent updates of the same incident, from this replica or
+// another, take turns. An error from fn is returned as it is, and nothing is saved.
+// Nothing is saved either when Change.Fired is stale (mim.ErrStale) or a war room
+// belongs to another incident (mim.ECONFLICT). The incident returned is what was
+// written, with its whole timeline.
+func (db *DB) UpdateIncident(ctx context.Context, n int, fn func(*mim.Incident, *mim.Change) error) (*mim.Incident, error) {
+	var (
+		inc   *mim.Incident
+		fnErr error
+	)
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		cur, err := db.loadIncident(ctx, tx, n, true)
+		if err != nil {
+			return err
+		}
+		timeline := cur.Timeline
+		var ch mim.Change
+		if err := fn(cur, &ch); err != nil {
+			fnErr = err
+			return err
+		}
+		cur.Number = n
+		data, err := db.updateIncident(ctx, tx, cur)
+		if err != nil {
+			return err
+		}
+		entries, err := db.save(ctx, tx, cur, ch)
+		if err != nil {
+			return err
+		}
+		inc, err = written(cur, data, timeline, entries)
+		return err
+	})
+	if fnErr != nil {
+		return nil, fnErr
 	}
-	return out
+	if err != nil {
+		return nil, db.fail(fmt.Sprintf("update incident %d", n), notFound(err, n))
+	}
+	return inc, nil
 }
 
-func decodeStatements(in []statementRecord) []mim.Statement {
-	var out []mim.Statement
-	for _, st := range in {
-		out = append(out, mim.Statement{Text: st.Text, Cites: st.Cites})
+// written is the incident as it now stands in the database, without reading it back:
+// the columns of inc and the document data, as a read would decode them, and the
+// timeline loaded before (if any) with the entries just appended, in (at, id) order.
+func written(inc *mim.Incident, data []byte, timeline, entries []mim.Entry) (*mim.Incident, error) {
+	out := &mim.Incident{
+		Number:     inc.Number,
+		RequestKey: inc.RequestKey,
+		State:      inc.State,
+		Priority:   inc.Priority,
+		Major:      inc.Major,
+		DeclaredAt: Truncate(inc.DeclaredAt),
+		ResolvedAt: Truncate(inc.ResolvedAt),
+		ClosedAt:   Truncate(inc.ClosedAt),
 	}
-	return out
+	if err := DecodeIncident(data, out); err != nil {
+		return nil, err
+	}
+	out.Timeline = append(slices.Clone(timeline), entries...)
+	if out.Timeline == nil {
+		out.Timeline = []mim.Entry{}
+	}
+	slices.SortStableFunc(out.Timeline, func(a, b mim.Entry) int {
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
 }
 
-// utc returns t in UTC; documents written with another offset (by hand, or by a
-// future encoder) still decode to the form backends promise.
-func utc(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
+// Incident returns incident n with its timeline.
+func (db *DB) Incident(ctx context.Context, n int) (*mim.Incident, error) {
+	var inc *mim.Incident
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		inc, err = db.loadIncident(ctx, tx, n, false)
+		return err
+	})
+	if err != nil {
+		return nil, db.fail(fmt.Sprintf("incident %d", n), notFound(err, n))
 	}
-	return t.UTC()
+	return inc, nil
+}
+
+// IncidentByRequestKey returns the incident a request declared, with its timeline.
+func (db *DB) IncidentByRequestKey(ctx context.Context, key string) (*mim.Incident, error) {
+	var inc *mim.Incident
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		inc, err = db.incidentByRequest(ctx, tx, key)
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, mim.Errorf(mim.ENOTFOUND, "No incident was declared by request %q.", key)
+	}
+	if err != nil {
+		return nil, db.fail("incident by request key", err)
+	}
+	return inc, nil
+}
+
+// Held counts the open major incidents of each incident manager.
+func (db *DB) Held(ctx context.Context) (map[string]int, error) {
+	held, err := db.held(ctx, db.db)
+	if err != nil {
+		return nil, db.fail("held incidents", err)
+	}
+	return held, nil
+}
+
+// held counts the open major incidents of each incident manager. The states are
+// literals, as in the index incidents_open_by_im, so that the planner can use it.
+func (db *DB) held(ctx context.Context, q querier) (map[string]int, error) {
+	rows, err := db.query(ctx, q, `
+		SELECT incident_manager, count(*)
+		FROM incidents
+		WHERE `+db.d.major+` AND state NOT IN ('resolved', 'closed', 'cancelled') AND incident_manager <> ''
+		GROUP BY incident_manager`)
+	if err != nil {
+		return nil, fmt.Errorf("held: %w", err)
+	}
+	defer rows.Close()
+	held := map[string]int{}
+	for rows.Next() {
+		var (
+			im string
+			n  int
+		)
+		if err := rows.Scan(&im, &n); err != nil {
+			return nil, fmt.Errorf("held: %w", err)
+		}
+		held[im] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("held: %w", err)
+	}
+	return held, nil
+}
+
+// Incidents lists incidents, newest first. Their Timeline is nil: a list never
+// needs it and it is the bulk of an incident; call Incident for one.
+func (db *DB) Incidents(ctx context.Context, f mim.Filter) ([]*mim.Incident, error) {
+	var limit any = f.Limit
+	if f.Limit <= 0 {
+		limit = db.d.noLimit
+	}
+	rows, err := db.query(ctx, db.db, `
+		SELECT `+incidentColumns+`
+		FROM incidents
+		WHERE `+db.listWhere(f)+`
+		ORDER BY number DESC
+		LIMIT ?`, limit)
+	if err != nil {
+		return nil, db.fail("list incidents", err)
+	}
+	defer rows.Close()
+	out := []*mim.Incident{}
+	for rows.Next() {
+		inc, err := scanIncident(rows)
+		if err != nil {
+			return nil, db.fail("list incidents", err)
+		}
+		out = append(out, inc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.fail("list incidents", err)
+	}
+	return out, nil
+}
+
+// listWhere is the condition of a list. The open-state test is written out literally,
+// as in the incidents_open partial index, so that listing the few open incidents reads
+// that index instead of every closed one.
+func (db *DB) listWhere(f mim.Filter) string {
+	where := "TRUE"
+	if f.Open {
+		where += " AND state NOT IN ('resolved', 'closed', 'cancelled')"
+	}
+	if f.MajorOnly {
+		where += " AND " + db.d.major
+	}
+	return where
+}
+
+// notFound turns sql.ErrNoRows from loading incident n into the domain's not-found.
+func notFound(err error, n int) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return mim.Errorf(mim.ENOTFOUND, "There is no incident #%d.", n)
+	}
+	return err
+}
+
+// incidentByRequest loads the incident requestKey declared; sql.ErrNoRows when none.
+func (db *DB) incidentByRequest(ctx context.Context, tx *sql.Tx, key string) (*mim.Incident, error) {
+	var n int
+	if err := db.queryRow(ctx, tx, `SELECT number FROM incidents WHERE request_key = ?`, key).Scan(&n); err != nil {
+		return nil, err
+	}
+	return db.loadIncident(ctx, tx, n, false)
+}
+
+// incidentColumns are the columns scanIncident reads, in its order.
+const incidentColumns = `number, request_key, state, priority, major, declared_at, resolved_at, closed_at, data`
+
+// loadIncident reads incident n with its timeline, locking it for the transaction
+// when lock is set; sql.ErrNoRows when there is none.
+func (db *DB) loadIncident(ctx context.Context, tx *sql.Tx, n int, lock bool) (*mim.Incident, error) {
+	query := `SELECT ` + incidentColumns + ` FROM incidents WHERE number = ?`
+	if lock {
+		query += db.d.forUpdate
+	}
+	inc, err := scanIncident(db.queryRow(ctx, tx, query, n))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.query(ctx, tx, `SELECT id, at, kind, actor, text FROM timeline WHERE incident = ? ORDER BY at, id`, n)
+	if err != nil {
+		return nil, fmt.Errorf("timeline: %w", err)
+	}
+	defer rows.Close()
+	// Not nil even when empty: nil is how lists say "not loaded".
+	inc.Timeline = []mim.Entry{}
+	for rows.Next() {
+		var (
+			e  mim.Entry
+			at stamp
+		)
+		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.Actor, &e.Text); err != nil {
+			return nil, fmt.Errorf("timeline: %w", err)
+		}
+		e.At = at.Time
+		inc.Timeline = append(inc.Timeline, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("timeline: %w", err)
+	}
+	return inc, nil
+}
+
+// incidentRow is the stored columns of an incident, every one of them nullable so
+// that a LEFT JOIN that found no incident scans too.
+type incidentRow struct {
+	number     sql.NullInt64
+	requestKey sql.NullString
+	state      sql.NullString
+	priority   sql.NullString
+	major      sql.NullBool
+	declared   stamp
+	resolved   stamp
+	closed     stamp
+	data       []byte
+}
+
+// dest is what Scan takes for incidentColumns.
+func (r *incidentRow) dest() []any {
+	return []any{&r.number, &r.requestKey, &r.state, &r.priority, &r.major, &r.declared, &r.resolved, &r.closed, &r.data}
+}
+
+// incident decodes the row; nil when there was no incident.
+func (r *incidentRow) incident() (*mim.Incident, error) {
+	if !r.number.Valid {
+		return nil, nil
+	}
+	inc := &mim.Incident{
+		Number:     int(r.number.Int64),
+		RequestKey: r.requestKey.String,
+		State:      mim.State(r.state.String),
+		Major:      r.major.Bool,
+		DeclaredAt: r.declared.Time,
+		ResolvedAt: r.resolved.Time,
+		ClosedAt:   r.closed.Time,
+	}
+	p, err := mim.ParsePriority(r.priority.String)
+	if err != nil {
+		return nil, fmt.Errorf("incident %d: %w", inc.Number, err)
+	}
+	inc.Priority = p
+	if err := DecodeIncident(r.data, inc); err != nil {
+		return nil, err
+	}
+	return inc, nil
+}
+
+func scanIncident(row interface{ Scan(...any) error }) (*mim.Incident, error) {
+	var r incidentRow
+	if err := row.Scan(r.dest()...); err != nil {
+		return nil, err
+	}
+	return r.incident()
+}
+
+// insertIncident inserts inc under its number and returns the document it stored.
+func (db *DB) insertIncident(ctx context.Context, tx *sql.Tx, inc *mim.Incident) ([]byte, error) {
+	data, err := EncodeIncident(inc)
+	if err != nil {
+		return nil, err
+	}
+	_, err = db.exec(ctx, tx, `
+		INSERT INTO incidents (`+incidentColumns+`, incident_manager, owner, resolve_due)
+		`+db.d.overriding+`
+		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		inc.Number, inc.RequestKey, inc.State, inc.Priority.String(), inc.Major,
+		db.d.stamp(inc.DeclaredAt), db.d.stamp(inc.ResolvedAt), db.d.stamp(inc.ClosedAt), data, inc.IM,
+		inc.Owner, db.d.stamp(inc.ResolveDue))
+	if err != nil {
+		return nil, fmt.Errorf("insert incident %d: %w", inc.Number, err)
+	}
+	return data, nil
+}
+
+// updateIncident saves inc's columns and document, and returns the document.
+func (db *DB) updateIncident(ctx context.Context, tx *sql.Tx, inc *mim.Incident) ([]byte, error) {
+	data, err := EncodeIncident(inc)
+	if err != nil {
+		return nil, err
+	}
+	_, err = db.exec(ctx, tx, `
+		UPDATE incidents
+		SET request_key = NULLIF(?, ''), state = ?, priority = ?, major = ?,
+		    declared_at = ?, resolved_at = ?, closed_at = ?, data = ?, incident_manager = ?,
+		    owner = ?, resolve_due = ?
+		WHERE number = ?`,
+		inc.RequestKey, inc.State, inc.Priority.String(), inc.Major,
+		db.d.stamp(inc.DeclaredAt), db.d.stamp(inc.ResolvedAt), db.d.stamp(inc.ClosedAt), data, inc.IM,
+		inc.Owner, db.d.stamp(inc.ResolveDue),
+		inc.Number)
+	if err != nil {
+		return nil, fmt.Errorf("save incident %d: %w", inc.Number, err)
+	}
+	return data, nil
 }

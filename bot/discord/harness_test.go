@@ -22,7 +22,7 @@ import (
 	"mimbot/internal/config"
 	"mimbot/mim"
 	"mimbot/mim/mimtest"
-	"mimbot/store/sqlite"
+	"mimbot/store"
 	"mimbot/templates"
 )
 
@@ -38,7 +38,7 @@ type countingStore struct {
 	before atomic.Pointer[func(ctx context.Context) error]
 }
 
-func (s *countingStore) CreateIncident(ctx context.Context, key string, build func(*mim.Incident, *mim.Change) error) (*mim.Incident, bool, error) {
+func (s *countingStore) CreateIncident(ctx context.Context, key string, build func(*mim.Incident, map[string]int, *mim.Change) error) (*mim.Incident, bool, error) {
 	s.n.Add(1)
 	if before := s.before.Load(); before != nil {
 		if err := (*before)(ctx); err != nil {
@@ -150,7 +150,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	t.Cleanup(fake.Close)
 
 	h := &harness{t: t, ctx: context.Background(), fake: fake, clock: mimtest.NewClock(t0), logs: &logBuffer{}, stake: cfg.Stakeholders[discord.Platform]}
-	db, err := sqlite.Open(h.ctx, filepath.Join(t.TempDir(), "mim.db"))
+	db, err := store.OpenSQLite(h.ctx, filepath.Join(t.TempDir(), "mim.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 	"mimbot/internal/config"
 	"mimbot/mim"
 	"mimbot/mim/mimtest"
-	"mimbot/store/sqlite"
+	"mimbot/store"
 	"mimbot/templates"
 )
 
@@ -42,7 +42,7 @@ type countingStore struct {
 	before atomic.Pointer[func(ctx context.Context) error]
 }
 
-func (s *countingStore) CreateIncident(ctx context.Context, key string, build func(*mim.Incident, *mim.Change) error) (*mim.Incident, bool, error) {
+func (s *countingStore) CreateIncident(ctx context.Context, key string, build func(*mim.Incident, map[string]int, *mim.Change) error) (*mim.Incident, bool, error) {
 	s.n.Add(1)
 	if before := s.before.Load(); before != nil {
 		if err := (*before)(ctx); err != nil {
@@ -147,7 +147,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	t.Cleanup(fake.Close)
 
 	h := &harness{t: t, ctx: context.Background(), fake: fake, clock: mimtest.NewClock(t0), logs: &logBuffer{}, path: filepath.Join(t.TempDir(), "mim.db")}
-	db, err := sqlite.Open(h.ctx, h.path)
+	db, err := store.OpenSQLite(h.ctx, h.path)
 	if err != nil {
 		t.Fatal(err)
 	}

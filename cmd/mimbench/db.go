@@ -9,15 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"mimbot/mim"
-	"mimbot/store/sqlite"
+	"mimbot/store"
 )
-
-// store is a mim.Store that can be closed.
-type store interface {
-	mim.Store
-	Close() error
-}
 
 // database is where a benchmark runs: opened once per replica, removed at the end.
 type database struct {
@@ -41,9 +34,9 @@ func newDatabase(ctx context.Context, kind string) (*database, error) {
 }
 
 // open opens one replica's connection (pool) to the database.
-func (d *database) open(ctx context.Context) (store, error) {
+func (d *database) open(ctx context.Context) (*store.DB, error) {
 	if d.kind == "sqlite" {
-		return sqlite.Open(ctx, d.path)
+		return store.OpenSQLite(ctx, d.path)
 	}
 	return openPostgres(ctx, d.path)
 }

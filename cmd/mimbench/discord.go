@@ -21,7 +21,7 @@ import (
 	"mimbot/bot/discord/discordfake"
 	"mimbot/internal/config"
 	"mimbot/mim"
-	"mimbot/store/sqlite"
+	"mimbot/store"
 	"mimbot/templates"
 )
 
@@ -56,7 +56,7 @@ func newDiscordBench(ctx context.Context) (*discordBench, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"))
+	db, err := store.OpenSQLite(ctx, filepath.Join(dir, "bench.db"))
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ func list(ctx context.Context, args []string) error {
 				if i > total {
 					return
 				}
-				_, _, err := st.CreateIncident(ctx, "", func(inc *mim.Incident, ch *mim.Change) error {
+				_, _, err := st.CreateIncident(ctx, "", func(inc *mim.Incident, _ map[string]int, ch *mim.Change) error {
 					inc.Title, inc.Priority, inc.Major, inc.Impact, inc.Urgency = fmt.Sprintf("Incident %d", i), mim.P1, true, mim.High, mim.Medium
 					inc.DeclaredAt = start.Add(-time.Duration(total-i) * time.Minute)
 					inc.State = mim.Closed

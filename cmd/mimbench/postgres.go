@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"mimbot/store/postgres"
+	"mimbot/store"
 )
 
 // adminURL is where the benchmark creates its database: MIMBOT_BENCH_POSTGRES, else
@@ -41,6 +41,6 @@ func newPostgres(ctx context.Context) (*database, error) {
 	}}, nil
 }
 
-func openPostgres(ctx context.Context, url string) (store, error) {
-	return postgres.Open(ctx, url)
+func openPostgres(ctx context.Context, url string) (*store.DB, error) {
+	return store.OpenPostgres(ctx, url)
 }

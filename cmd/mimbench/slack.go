@@ -23,7 +23,7 @@ import (
 	"mimbot/bot/slack/slackfake"
 	"mimbot/internal/config"
 	"mimbot/mim"
-	"mimbot/store/sqlite"
+	"mimbot/store"
 	"mimbot/templates"
 )
 
@@ -33,7 +33,7 @@ const benchSecret = "bench-signing-secret"
 type slackBench struct {
 	fake    *slackfake.Server
 	srv     *httptest.Server
-	db      *sqlite.DB
+	db      *store.DB
 	path    string
 	svc     *mim.Service
 	general string
@@ -58,7 +58,7 @@ func newSlackBench(ctx context.Context, scale float64) (*slackBench, error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, "bench.db")
-	db, err := sqlite.Open(ctx, path)
+	db, err := store.OpenSQLite(ctx, path)
 	if err != nil {
 		return nil, err
 	}

@@ -14,8 +14,7 @@ import (
 
 	"mimbot/internal/config"
 	"mimbot/mim"
-	"mimbot/store/postgres"
-	"mimbot/store/sqlite"
+	"mimbot/store"
 	"mimbot/templates"
 )
 
@@ -170,14 +169,14 @@ type Store interface {
 // openStore opens PostgreSQL when DATABASE_URL is set, else the SQLite file.
 func (m *Main) openStore(ctx context.Context) (Store, string, error) {
 	if url := m.Getenv("DATABASE_URL"); url != "" {
-		db, err := postgres.Open(ctx, url)
+		db, err := store.OpenPostgres(ctx, url)
 		if err != nil {
 			return nil, "", fmt.Errorf("open DATABASE_URL: %w", err)
 		}
 		return db, "PostgreSQL", nil
 	}
 	path := m.env("MIMBOT_DB", "mimbot.db")
-	db, err := sqlite.Open(ctx, path)
+	db, err := store.OpenSQLite(ctx, path)
 	if err != nil {
 		return nil, "", fmt.Errorf("open %s: %w", path, err)
 	}
@@ -187,14 +186,14 @@ func (m *Main) openStore(ctx context.Context) (Store, string, error) {
 // migrate applies the pending migrations and opens nothing else (no pool).
 func (m *Main) migrate(ctx context.Context) error {
 	if url := m.Getenv("DATABASE_URL"); url != "" {
-		if err := postgres.Migrate(ctx, url); err != nil {
+		if err := store.MigratePostgres(ctx, url); err != nil {
 			return fmt.Errorf("migrate DATABASE_URL: %w", err)
 		}
 		fmt.Fprintln(m.Stdout, "migrations applied: PostgreSQL")
 		return nil
 	}
 	path := m.env("MIMBOT_DB", "mimbot.db")
-	if err := sqlite.Migrate(ctx, path); err != nil {
+	if err := store.MigrateSQLite(ctx, path); err != nil {
 		return fmt.Errorf("migrate %s: %w", path, err)
 	}
 	fmt.Fprintf(m.Stdout, "migrations applied: SQLite %s\n", path)

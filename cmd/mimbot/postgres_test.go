@@ -20,7 +20,7 @@ import (
 	"mimbot/internal/pgtest"
 	"mimbot/mim"
 	"mimbot/mim/mimtest"
-	"mimbot/store/postgres"
+	"mimbot/store"
 	"mimbot/templates"
 )
 
@@ -115,7 +115,7 @@ func TestPostgresOutage(t *testing.T) {
 	px := newProxy(t, cfg.Host+":5432")
 	url := strings.Replace(direct, cfg.Host+":5432", px.ln.Addr().String(), 1)
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, url)
+	db, err := store.OpenPostgres(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestReplicasFireOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := postgres.Open(ctx, url)
+	db, err := store.OpenPostgres(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func reminderFor(text string) string {
 
 // minReminders is the fewest distinct updates reminded, over incidents 1..n, among
 // reminders logged after since.
-func minReminders(t *testing.T, db *postgres.DB, n int, since time.Time) int {
+func minReminders(t *testing.T, db *store.DB, n int, since time.Time) int {
 	t.Helper()
 	least := -1
 	for i := 1; i <= n; i++ {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -257,6 +258,17 @@ func (m *Main) serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("mimbot serving", "addr", ln.Addr().String(), "store", a.where, "platforms", platforms)
+	// Messages for a platform this process does not serve wait for one that does; say
+	// so, or they wait unnoticed.
+	if pending, err := a.store.PendingMessages(ctx); err != nil {
+		log.Warn("outbox: count pending messages", "err", err)
+	} else {
+		for _, p := range slices.Sorted(maps.Keys(pending)) {
+			if _, ok := a.relay.Chats[p]; !ok {
+				log.Warn("outbox: messages wait for a platform this process does not serve", "platform", p, "pending", pending[p])
+			}
+		}
+	}
 	if m.Ready != nil {
 		m.Ready(ln.Addr())
 	}

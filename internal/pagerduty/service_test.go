@@ -16,7 +16,7 @@ import (
 	"mimbot/internal/pagerduty/pagerdutyfake"
 	"mimbot/mim"
 	"mimbot/mim/mimtest"
-	"mimbot/store/sqlite"
+	"mimbot/store"
 	"mimbot/templates"
 )
 
@@ -65,7 +65,7 @@ func TestServicePagesOnPagerDuty(t *testing.T) {
 	logs := &logBuffer{}
 	log := logs.logger()
 
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "mim.db"))
+	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "mim.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,7 @@ func (m *httpMetrics) observe(route string, code int, d time.Duration) {
 
 // storeGauges describe the gauges read from the store at each scrape.
 type storeGauges struct {
-	open, state, up *prometheus.Desc
+	open, state, up, pending *prometheus.Desc
 }
 
 func newStoreGauges() *storeGauges {
@@ -75,6 +75,8 @@ func newStoreGauges() *storeGauges {
 			"Open incidents (declared to mitigated), by lifecycle state.", []string{"state"}, nil),
 		up: prometheus.NewDesc("mimbot_store_up",
 			"1 when this scrape could read the incidents from the store, else 0.", nil, nil),
+		pending: prometheus.NewDesc("mimbot_outbox_pending",
+			"Messages not yet delivered, by platform: a platform no running process serves keeps growing.", []string{"platform"}, nil),
 	}
 }
 
@@ -84,6 +86,8 @@ type snapshot struct {
 	policy mim.Policy
 	open   []*mim.Incident
 	err    error
+	// pending counts undelivered messages by platform; nil when it could not be read.
+	pending map[string]int
 }
 
 // Describe sends nothing: the snapshot lives for one scrape, in a registry of its own,
@@ -123,6 +127,9 @@ func (s snapshot) Collect(ch chan<- prometheus.Metric) {
 	for st, n := range byState {
 		ch <- prometheus.MustNewConstMetric(s.g.state, prometheus.GaugeValue, float64(n), string(st))
 	}
+	for p, n := range s.pending {
+		ch <- prometheus.MustNewConstMetric(s.g.pending, prometheus.GaugeValue, float64(n), p)
+	}
 }
 
 // metrics answers GET /metrics: the registry's metrics, and the incident gauges read
@@ -134,6 +141,10 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	snap.open, snap.err = s.svc.Store.Incidents(r.Context(), mim.Filter{Open: true})
 	if snap.err != nil {
 		s.log.Error("metrics: list open incidents", "route", r.Pattern, "err", snap.err)
+	} else if pending, err := s.svc.Store.PendingMessages(r.Context()); err != nil {
+		s.log.Error("metrics: count pending messages", "route", r.Pattern, "err", err)
+	} else {
+		snap.pending = pending
 	}
 	scrape := prometheus.NewRegistry()
 	scrape.MustRegister(snap)

@@ -43,6 +43,7 @@ func TestMetrics(t *testing.T) {
 		{"by state: the minor one waits", `mimbot_open_incidents_by_state{state="declared"} 1`},
 		{"by state: zero, not missing", `mimbot_open_incidents_by_state{state="mitigated"} 0`},
 		{"store readable", `mimbot_store_up 1`},
+		{"undelivered messages by platform (no relay runs here)", `mimbot_outbox_pending{platform="shell"} 7`},
 		{"requests by route pattern, not path", `mimbot_http_requests_total{code="200",route="GET /status/{incident}"} 2`},
 		{"requests by code", `mimbot_http_requests_total{code="401",route="GET /api/v1/incidents"} 1`},
 		{"latency by route", `mimbot_http_request_duration_seconds_count{route="GET /status"} 1`},

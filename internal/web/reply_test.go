@@ -24,6 +24,9 @@ func (s brokenStore) Incidents(context.Context, mim.Filter) ([]*mim.Incident, er
 }
 func (s brokenStore) Incident(context.Context, int) (*mim.Incident, error) { return nil, s.err }
 func (s brokenStore) Held(context.Context) (map[string]int, error)         { return nil, s.err }
+func (s brokenStore) CreateIncident(context.Context, string, func(*mim.Incident, map[string]int, *mim.Change) error) (*mim.Incident, bool, error) {
+	return nil, false, s.err
+}
 
 // When the store fails, clients learn whether to retry and nothing of the internals,
 // and the log has what happened.

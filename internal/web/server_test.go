@@ -19,7 +19,7 @@ import (
 	"mimbot/internal/web"
 	"mimbot/mim"
 	"mimbot/mim/mimtest"
-	"mimbot/store/sqlite"
+	"mimbot/store"
 	"mimbot/templates"
 )
 
@@ -43,7 +43,7 @@ type fixture struct {
 func newFixture(t *testing.T, cfg web.Config) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
+	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "m.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ func incidentTests() []test {
 		{"TimesMillisecondUTC", testTimes},
 		{"ListFilters", testList},
 		{"HeldByIncidentManager", testHeld},
+		{"CreateGetsHeld", testCreateGetsHeld},
 		{"ByRequestKey", testByRequestKey},
 	}
 }
@@ -61,9 +62,31 @@ func testHeld(t *testing.T, s mim.Store) {
 	}
 }
 
+// testCreateGetsHeld: the build of a new incident gets the open major incidents each
+// IM holds, as Held counts them, so that choosing an IM needs no read of its own.
+func testCreateGetsHeld(t *testing.T, s mim.Store) {
+	for _, im := range []string{"carol", "carol", "dave"} {
+		declare(t, s, "", func(inc *mim.Incident, _ *mim.Change) {
+			inc.IM, inc.State = im, mim.Investigating
+		})
+	}
+	var got map[string]int
+	_, _, err := s.CreateIncident(t.Context(), "", func(inc *mim.Incident, held map[string]int, ch *mim.Change) error {
+		got = held
+		basic(inc, ch)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]int{"carol": 2, "dave": 1}, got); diff != "" {
+		t.Errorf("held given to build (-want +got):\n%s", diff)
+	}
+}
+
 func testCreateWithoutRequestKey(t *testing.T, s mim.Store) {
 	var seen mim.Incident
-	inc, created, err := s.CreateIncident(t.Context(), "", func(inc *mim.Incident, ch *mim.Change) error {
+	inc, created, err := s.CreateIncident(t.Context(), "", func(inc *mim.Incident, _ map[string]int, ch *mim.Change) error {
 		seen = *inc
 		basic(inc, ch)
 		return nil
@@ -84,7 +107,7 @@ func testCreateWithoutRequestKey(t *testing.T, s mim.Store) {
 
 func testCreateWithRequestKey(t *testing.T, s mim.Store) {
 	var seen string
-	inc, created, err := s.CreateIncident(t.Context(), "slack:T1:trigger-1", func(inc *mim.Incident, ch *mim.Change) error {
+	inc, created, err := s.CreateIncident(t.Context(), "slack:T1:trigger-1", func(inc *mim.Incident, _ map[string]int, ch *mim.Change) error {
 		seen = inc.RequestKey
 		basic(inc, ch)
 		return nil
@@ -103,7 +126,7 @@ func testCreateWithRequestKey(t *testing.T, s mim.Store) {
 func testCreateSameRequestKey(t *testing.T, s mim.Store) {
 	first := declare(t, s, "slack:T1:trigger-1", nil)
 	// A retried slash command: the first declaration comes back, nothing is built.
-	again, created, err := s.CreateIncident(t.Context(), "slack:T1:trigger-1", func(*mim.Incident, *mim.Change) error {
+	again, created, err := s.CreateIncident(t.Context(), "slack:T1:trigger-1", func(*mim.Incident, map[string]int, *mim.Change) error {
 		t.Error("build called for a request key that declared an incident already")
 		return nil
 	})
@@ -132,7 +155,7 @@ func testCreateSameRequestKeyRace(t *testing.T, s mim.Store) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			inc, c, err := s.CreateIncident(t.Context(), "slack:T1:double-click", func(inc *mim.Incident, ch *mim.Change) error {
+			inc, c, err := s.CreateIncident(t.Context(), "slack:T1:double-click", func(inc *mim.Incident, _ map[string]int, ch *mim.Change) error {
 				basic(inc, ch)
 				return nil
 			})
@@ -180,7 +203,7 @@ func testNumbersIncrease(t *testing.T, s mim.Store) {
 
 func testCreateBuildError(t *testing.T, s mim.Store) {
 	refusal := mim.Errorf(mim.EINVALID, "towers=nope is not a tower")
-	_, _, err := s.CreateIncident(t.Context(), "slack:T1:bad", func(inc *mim.Incident, ch *mim.Change) error {
+	_, _, err := s.CreateIncident(t.Context(), "slack:T1:bad", func(inc *mim.Incident, _ map[string]int, ch *mim.Change) error {
 		basic(inc, ch)
 		inc.WarRooms = []mim.WarRoom{{Platform: "slack", ID: "C1"}}
 		ch.Schedule = append(ch.Schedule, mim.Timer{Incident: inc.Number, Key: mim.TimerReminder, Due: at(time.Minute)})

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -16,9 +17,14 @@ func outboxTests() []test {
 		{"QueuesOfOneIncident", testQueues},
 		{"RetryWaitsAndBlocksItsQueue", testRetry},
 		{"LeaseExpiry", testMessageLease},
+		{"ExtendLease", testExtendLease},
 		{"ClaimLimit", testMessageLimit},
 		{"DoneTwiceIsStale", testDoneTwice},
 		{"NotFound", testMessageNotFound},
+		{"OnlyServedPlatforms", testServedPlatforms},
+		{"FIFOPerPlatform", testFIFOPerPlatform},
+		{"DeliveryCarriesIncidentAndRoom", testDelivery},
+		{"GlobalMessageHasNoIncident", testGlobalDelivery},
 	}
 }
 
@@ -179,6 +185,31 @@ func testMessageLease(t *testing.T, s mim.Store) {
 	got := claimMessages(t, s, at(time.Minute+time.Millisecond), "w2", 10)
 	if len(got) != 1 || got[0].Attempts != 2 {
 		t.Fatalf("after the lease ran out: %+v, want the message on its second attempt", got)
+	}
+}
+
+// A delivery that outlives its lease keeps its message: the lease it extends is
+// respected by other claims, and only the holder may extend it.
+func testExtendLease(t *testing.T, s mim.Store) {
+	n := declare(t, s, "", nil).Number
+	say(t, s, n, msg("slack", n, "hello"))
+	got := claimMessages(t, s, at(0), "w1", 10)
+	if len(got) != 1 {
+		t.Fatalf("claim: %+v", got)
+	}
+	id := got[0].ID
+	if err := s.ExtendLease(t.Context(), id, "w1", at(3*time.Minute)); err != nil {
+		t.Fatalf("ExtendLease by its holder: %v", err)
+	}
+	if got := claimMessages(t, s, at(2*time.Minute), "w2", 10); len(got) != 0 {
+		t.Errorf("claimed %q under an extended lease", texts(got))
+	}
+	if err := s.ExtendLease(t.Context(), id, "w2", at(10*time.Minute)); !errors.Is(err, mim.ErrStale) {
+		t.Errorf("ExtendLease by another worker = %v, want mim.ErrStale", err)
+	}
+	done(t, s, id)
+	if err := s.ExtendLease(t.Context(), id, "w1", at(10*time.Minute)); !errors.Is(err, mim.ErrStale) {
+		t.Errorf("ExtendLease of a delivered message = %v, want mim.ErrStale", err)
 	}
 }
 

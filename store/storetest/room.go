@@ -74,7 +74,7 @@ func testRoomTaken(t *testing.T, s mim.Store) {
 	if got := get(t, s, second.Number); len(got.WarRooms) != 0 || len(got.Timeline) != 1 {
 		t.Errorf("refused update saved %d rooms and %d entries, want none and the declaration", len(got.WarRooms), len(got.Timeline))
 	}
-	_, _, err = s.CreateIncident(t.Context(), "", func(inc *mim.Incident, ch *mim.Change) error {
+	_, _, err = s.CreateIncident(t.Context(), "", func(inc *mim.Incident, _ map[string]int, ch *mim.Change) error {
 		basic(inc, ch)
 		inc.WarRooms = []mim.WarRoom{{Platform: "slack", ID: "C1"}}
 		return nil

@@ -20,6 +20,7 @@ func Run(t *testing.T, open func(t *testing.T) mim.Store) {
 		{"Timer", timerTests()},
 		{"Outbox", outboxTests()},
 		{"Model", modelTests()},
+		{"Queue", queueTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -48,7 +49,7 @@ func at(d time.Duration) time.Time {
 // entry, and lets edit add to it. It fails the test unless the incident is created.
 func declare(t *testing.T, s mim.Store, requestKey string, edit func(*mim.Incident, *mim.Change)) *mim.Incident {
 	t.Helper()
-	inc, created, err := s.CreateIncident(t.Context(), requestKey, func(inc *mim.Incident, ch *mim.Change) error {
+	inc, created, err := s.CreateIncident(t.Context(), requestKey, func(inc *mim.Incident, _ map[string]int, ch *mim.Change) error {
 		basic(inc, ch)
 		if edit != nil {
 			edit(inc, ch)
@@ -111,15 +112,26 @@ func claimTimers(t *testing.T, s mim.Store, now time.Time, owner string, limit i
 	return ts
 }
 
-// claimMessages runs ClaimMessages with a one-minute lease and fails the test if it
-// fails.
+// claimMessages runs ClaimMessages for every platform the suite uses, with a
+// one-minute lease, and fails the test if it fails.
 func claimMessages(t *testing.T, s mim.Store, now time.Time, owner string, limit int) []mim.Outgoing {
 	t.Helper()
-	ms, err := s.ClaimMessages(t.Context(), now, time.Minute, owner, limit)
-	if err != nil {
-		t.Fatalf("ClaimMessages(%v, %s): %v", now, owner, err)
+	var ms []mim.Outgoing
+	for _, d := range claimDeliveries(t, s, now, owner, []string{"discord", "slack"}, limit) {
+		ms = append(ms, d.Message)
 	}
 	return ms
+}
+
+// claimDeliveries runs ClaimMessages for platforms with a one-minute lease and fails
+// the test if it fails.
+func claimDeliveries(t *testing.T, s mim.Store, now time.Time, owner string, platforms []string, limit int) []mim.Delivery {
+	t.Helper()
+	ds, err := s.ClaimMessages(t.Context(), now, time.Minute, owner, platforms, limit)
+	if err != nil {
+		t.Fatalf("ClaimMessages(%v, %s, %q): %v", now, owner, platforms, err)
+	}
+	return ds
 }
 
 // nextDue runs NextDue and fails the test if it fails.

@@ -1,4 +1,4 @@
-package sqlite
+package store
 
 import (
 	"database/sql"
@@ -12,10 +12,10 @@ import (
 	"mimbot/store/storetest"
 )
 
-// openTest opens a fresh database in the test's temporary directory.
-func openTest(t *testing.T) *DB {
+// openSQLiteTest opens a fresh database in the test's temporary directory.
+func openSQLiteTest(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "mimbot.db"))
+	db, err := OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "mimbot.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,16 +27,16 @@ func openTest(t *testing.T) *DB {
 	return db
 }
 
-func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) mim.Store { return openTest(t) })
+func TestSQLiteStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) mim.Store { return openSQLiteTest(t) })
 }
 
 // TestReopen is a restart: what one process saved, the next one reads, and the
 // migrations already applied are not applied twice.
-func TestReopen(t *testing.T) {
+func TestSQLiteReopen(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "mimbot.db")
-	db, err := Open(ctx, path)
+	db, err := OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,9 +50,9 @@ func TestReopen(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err = Open(ctx, path)
+	db, err = OpenSQLite(ctx, path)
 	if err != nil {
-		t.Fatalf("Open after a restart: %v", err)
+		t.Fatalf("OpenSQLite after a restart: %v", err)
 	}
 	defer db.Close()
 	got, err := db.NextDue(ctx)
@@ -61,56 +61,56 @@ func TestReopen(t *testing.T) {
 	}
 }
 
-func TestOpenRefuses(t *testing.T) {
+func TestSQLiteOpenRefuses(t *testing.T) {
 	for _, path := range []string{"", ":memory:", "mimbot.db?mode=ro"} {
-		if db, err := Open(t.Context(), path); err == nil {
+		if db, err := OpenSQLite(t.Context(), path); err == nil {
 			db.Close()
-			t.Errorf("Open(%q) succeeded, want an error", path)
+			t.Errorf("OpenSQLite(%q) succeeded, want an error", path)
 		}
 	}
 }
 
 // TestMigrations runs every migration up, down to nothing, and up again: each Down
 // must undo its Up completely, or the second Up fails.
-func TestMigrations(t *testing.T) {
+func TestSQLiteMigrations(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "mimbot.db")
-	if err := Migrate(ctx, path); err != nil {
+	if err := MigrateSQLite(ctx, path); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
 	// Migrating an up-to-date database is a no-op.
-	if err := Migrate(ctx, path); err != nil {
+	if err := MigrateSQLite(ctx, path); err != nil {
 		t.Fatalf("Migrate again: %v", err)
 	}
-	sdb, err := open(path)
+	sdb, err := openSQLite(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sdb.Close()
-	p, err := provider(sdb)
+	p, err := sqliteProvider(sdb)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := tables(t, sdb)
+	want := sqliteTables(t, sdb)
 	if diff := cmp.Diff([]string{"incidents", "models", "outbox", "timeline", "timers", "war_rooms"}, want); diff != "" {
 		t.Errorf("tables after up (-want +got):\n%s", diff)
 	}
 	if _, err := p.DownTo(ctx, 0); err != nil {
 		t.Fatalf("down: %v", err)
 	}
-	if got := tables(t, sdb); len(got) != 0 {
+	if got := sqliteTables(t, sdb); len(got) != 0 {
 		t.Errorf("tables left after down: %q", got)
 	}
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("up again: %v", err)
 	}
-	if diff := cmp.Diff(want, tables(t, sdb)); diff != "" {
+	if diff := cmp.Diff(want, sqliteTables(t, sdb)); diff != "" {
 		t.Errorf("tables after up, down, up (-first +second):\n%s", diff)
 	}
 }
 
-// tables lists mimbot's tables (not goose's, not SQLite's).
-func tables(t *testing.T, db *sql.DB) []string {
+// sqliteTables lists mimbot's tables (not goose's, not SQLite's).
+func sqliteTables(t *testing.T, db *sql.DB) []string {
 	t.Helper()
 	rows, err := db.QueryContext(t.Context(), `
 		SELECT name FROM sqlite_schema

@@ -1,4 +1,4 @@
-package postgres
+package store
 
 import (
 	"context"
@@ -34,13 +34,13 @@ func wantUnavailable(t *testing.T, what string, err error) {
 func TestUnreachable(t *testing.T) {
 	const url = "postgres://postgres@127.0.0.1:1/mimbot?sslmode=disable"
 	start := time.Now()
-	db, err := Open(t.Context(), url)
+	db, err := OpenPostgres(t.Context(), url)
 	if err == nil {
 		db.Close()
 		t.Fatal("Open succeeded with nothing listening")
 	}
 	wantUnavailable(t, "Open", err)
-	wantUnavailable(t, "Migrate", Migrate(t.Context(), url))
+	wantUnavailable(t, "Migrate", MigratePostgres(t.Context(), url))
 	if d := time.Since(start); d > connectTimeout {
 		t.Errorf("Open and Migrate took %v to fail, want them to fail promptly", d)
 	}
@@ -48,7 +48,7 @@ func TestUnreachable(t *testing.T) {
 
 // TestClosed: a request that races the shutdown of its replica is worth trying again.
 func TestClosed(t *testing.T) {
-	db := openTest(t, migrated(t))
+	db := openPostgresTest(t, migrated(t))
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestClosed(t *testing.T) {
 	wantUnavailable(t, "Incident", err)
 	_, err = db.ClaimTimers(ctx, at(0), time.Minute, "w", 10)
 	wantUnavailable(t, "ClaimTimers", err)
-	_, _, err = db.CreateIncident(ctx, "", func(*mim.Incident, *mim.Change) error { return nil })
+	_, _, err = db.CreateIncident(ctx, "", func(*mim.Incident, map[string]int, *mim.Change) error { return nil })
 	wantUnavailable(t, "CreateIncident", err)
 }
 
@@ -67,7 +67,7 @@ func TestClosed(t *testing.T) {
 // the pool reconnects by itself.
 func TestConnectionsDropped(t *testing.T) {
 	url := migrated(t)
-	db := openTest(t, url)
+	db := openPostgresTest(t, url)
 	inc := declareOn(t, db, nil)
 	admin := connect(t, url)
 	var cut int
@@ -94,7 +94,7 @@ func TestConnectionsDropped(t *testing.T) {
 // incident another transaction holds) returns when its context's deadline passes.
 func TestDeadline(t *testing.T) {
 	url := migrated(t)
-	db := openTest(t, url)
+	db := openPostgresTest(t, url)
 	inc := declareOn(t, db, nil)
 	other := connect(t, url)
 	tx, err := other.Begin(t.Context())
@@ -141,7 +141,7 @@ func TestUnavailableClassifies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := fail("op", tt.err)
+			err := postgresDialect().fail("op", tt.err)
 			if got := mim.ErrorCode(err) == mim.EUNAVAILABLE; got != tt.want {
 				t.Errorf("fail(%v) has code %s; unavailable = %v, want %v", tt.err, mim.ErrorCode(err), got, tt.want)
 			}

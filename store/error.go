@@ -1,7 +1,9 @@
-package postgres
+package store
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -13,25 +15,25 @@ import (
 	"mimbot/mim"
 )
 
-// fail wraps err, from the operation op, as "postgres: op: err". An error that says
-// the database cannot be reached also carries a *mim.Error with EUNAVAILABLE, so that
-// a chat user reads "try again in a moment" and not "something went wrong".
-func fail(op string, err error) error {
-	if unavailable(err) {
+// fail wraps err, from the operation op, as "<dialect>: op: err". An error that
+// says the database cannot be reached also carries a *mim.Error with EUNAVAILABLE,
+// so that a chat user reads "try again in a moment" and not "something went wrong".
+func (d *dialect) fail(op string, err error) error {
+	if d.unavailable != nil && d.unavailable(err) {
 		err = &unavailableError{err: err}
 	}
-	return fmt.Errorf("postgres: %s: %w", op, err)
+	return fmt.Errorf("%s: %s: %w", d.name, op, err)
 }
 
-// fail is the package's fail for the methods of db: after Close, a failure of the
-// driver (pgxpool's "closed pool") is the database being unavailable to this
-// process. What the domain says (not found, stale) stays as it is.
+// fail is the dialect's fail for the methods of db: after Close, a failure of a
+// database that is reached over the network is the database being unavailable to
+// this process. What the domain says (not found, stale) stays as it is.
 func (db *DB) fail(op string, err error) error {
 	var domain *mim.Error
-	if db.closed.Load() && !unavailable(err) && !errors.As(err, &domain) && !errors.Is(err, mim.ErrStale) {
-		return fmt.Errorf("postgres: %s: %w", op, &unavailableError{err: err})
+	if db.d.unavailable != nil && db.closed.Load() && !db.d.unavailable(err) && !errors.As(err, &domain) && !errors.Is(err, mim.ErrStale) {
+		return fmt.Errorf("%s: %s: %w", db.d.name, op, &unavailableError{err: err})
 	}
-	return fail(op, err)
+	return db.d.fail(op, err)
 }
 
 // unavailableError is an error of the connection to the database. It unwraps to
@@ -79,12 +81,7 @@ func unavailable(err error) bool {
 		// Nothing reached the server: a connection that was already broken or closed.
 		pgconn.SafeToRetry(err) ||
 		errors.As(err, &netErr) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-}
-
-// violates tells whether err is the violation of the unique constraint named
-// constraint (SQLSTATE 23505).
-func violates(err error, constraint string) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == constraint
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		// database/sql's words for a connection that broke under it.
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)
 }

@@ -1,13 +1,12 @@
-package postgres
+package store
 
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"mimbot/mim"
 )
@@ -17,36 +16,43 @@ import (
 // lease_until; a claim that is neither fired nor completed by then is handed out
 // again. Each timer comes with the version it was claimed at.
 //
-// Replicas claim side by side: FOR UPDATE SKIP LOCKED passes over the timers another
-// claim (or an update moving them) holds at that moment, and a timer leased by a
-// claim that committed meanwhile is seen with its lease, so no timer goes to two
-// claims while a lease is live.
+// PostgreSQL replicas claim side by side: FOR UPDATE SKIP LOCKED passes over the
+// timers another claim (or an update moving them) holds at that moment, and a timer
+// leased by a claim that committed meanwhile is seen with its lease, so no timer
+// goes to two claims while a lease is live. SQLite's claims take turns on its write
+// lock.
 func (db *DB) ClaimTimers(ctx context.Context, now time.Time, lease time.Duration, owner string, limit int) ([]mim.Timer, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := db.pool.Query(ctx, `
-		UPDATE timers SET lease_owner = $1, lease_until = $2
+	rows, err := db.query(ctx, db.db, `
+		UPDATE timers SET lease_owner = ?, lease_until = ?
 		WHERE id IN (
 			SELECT id FROM timers
 			WHERE done_at IS NULL
-			  AND due <= $3
-			  AND (lease_until IS NULL OR lease_until < $3)
+			  AND due <= ?
+			  AND (lease_until IS NULL OR lease_until < ?)
 			ORDER BY due, id
-			LIMIT $4
-			FOR UPDATE SKIP LOCKED)
+			LIMIT ?`+db.d.skipLocked("")+`)
 		RETURNING id, incident, key, due, version`,
-		owner, stamp(now.Add(lease)), stamp(now), limit)
+		owner, db.d.time(now.Add(lease)), db.d.time(now), db.d.time(now), limit)
 	if err != nil {
 		return nil, db.fail("claim timers", err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (mim.Timer, error) {
-		var t mim.Timer
-		err := row.Scan(&t.ID, &t.Incident, &t.Key, &t.Due, &t.Version)
-		t.Due = t.Due.UTC()
-		return t, err
-	})
-	if err != nil {
+	defer rows.Close()
+	var out []mim.Timer
+	for rows.Next() {
+		var (
+			t   mim.Timer
+			due stamp
+		)
+		if err := rows.Scan(&t.ID, &t.Incident, &t.Key, &due, &t.Version); err != nil {
+			return nil, db.fail("claim timers", err)
+		}
+		t.Due = due.Time
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, db.fail("claim timers", err)
 	}
 	// RETURNING has no order of its own.
@@ -56,30 +62,31 @@ func (db *DB) ClaimTimers(ctx context.Context, now time.Time, lease time.Duratio
 	return out, nil
 }
 
-// NextDue returns when the earliest pending timer is due, leased or not; zero when
-// no timer is pending.
+// NextDue returns when the earliest pending timer can next be claimed: its due time,
+// or the end of a live lease on it; zero when no timer is pending.
 func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
-	var due *time.Time
-	if err := db.pool.QueryRow(ctx, `SELECT MIN(GREATEST(due, lease_until)) FROM timers WHERE done_at IS NULL`).Scan(&due); err != nil {
+	var due stamp
+	err := db.queryRow(ctx, db.db, `SELECT MIN(`+db.d.greatest+`(due, COALESCE(lease_until, due))) FROM timers WHERE done_at IS NULL`).Scan(&due)
+	if err != nil {
 		return time.Time{}, db.fail("next due", err)
 	}
-	return fromNull(due), nil
+	return due.Time, nil
 }
 
 // CompleteTimer marks the claimed timer t done, schedules next (when not nil) and
 // queues msgs, in one transaction. mim.ErrStale, and nothing saved, when t was
 // moved, cancelled or completed since it was claimed.
 func (db *DB) CompleteTimer(ctx context.Context, t mim.Timer, next *mim.Timer, msgs []mim.Outgoing) error {
-	err := db.write(ctx, func(tx pgx.Tx) error {
-		if err := fire(ctx, tx, t); err != nil {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		if err := db.fire(ctx, tx, t); err != nil {
 			return err
 		}
 		if next != nil {
-			if err := schedule(ctx, tx, *next); err != nil {
+			if err := db.schedule(ctx, tx, *next); err != nil {
 				return err
 			}
 		}
-		return queue(ctx, tx, msgs)
+		return db.queue(ctx, tx, msgs)
 	})
 	if err != nil {
 		return db.fail(fmt.Sprintf("complete timer %d", t.ID), err)
@@ -92,13 +99,13 @@ func (db *DB) CompleteTimer(ctx context.Context, t mim.Timer, next *mim.Timer, m
 // and ON CONFLICT settles replicas starting at once. A timer that is done is
 // re-armed at t.Due.
 func (db *DB) EnsureTimer(ctx context.Context, t mim.Timer) error {
-	_, err := db.pool.Exec(ctx, `
-		INSERT INTO timers (incident, key, due) VALUES ($1, $2, $3)
+	_, err := db.exec(ctx, db.db, `
+		INSERT INTO timers (incident, key, due) VALUES (?, ?, ?)
 		ON CONFLICT (incident, key) DO UPDATE SET
 			due = excluded.due, version = timers.version + 1,
 			lease_owner = NULL, lease_until = NULL, done_at = NULL
 		WHERE timers.done_at IS NOT NULL`,
-		t.Incident, t.Key, stamp(t.Due))
+		t.Incident, t.Key, db.d.time(t.Due))
 	if err != nil {
 		return db.fail(fmt.Sprintf("ensure timer %d/%s", t.Incident, t.Key), err)
 	}
@@ -107,13 +114,13 @@ func (db *DB) EnsureTimer(ctx context.Context, t mim.Timer) error {
 
 // schedule creates the timer of (t.Incident, t.Key), or moves it to t.Due: a new
 // version, pending again, any lease dropped.
-func schedule(ctx context.Context, tx pgx.Tx, t mim.Timer) error {
-	_, err := tx.Exec(ctx, `
-		INSERT INTO timers (incident, key, due) VALUES ($1, $2, $3)
+func (db *DB) schedule(ctx context.Context, tx *sql.Tx, t mim.Timer) error {
+	_, err := db.exec(ctx, tx, `
+		INSERT INTO timers (incident, key, due) VALUES (?, ?, ?)
 		ON CONFLICT (incident, key) DO UPDATE SET
 			due = excluded.due, version = timers.version + 1,
 			lease_owner = NULL, lease_until = NULL, done_at = NULL`,
-		t.Incident, t.Key, stamp(t.Due))
+		t.Incident, t.Key, db.d.time(t.Due))
 	if err != nil {
 		return fmt.Errorf("schedule %s: %w", t.Key, err)
 	}
@@ -123,36 +130,38 @@ func schedule(ctx context.Context, tx pgx.Tx, t mim.Timer) error {
 // fire marks the claimed timer t done if it is still the version that was claimed
 // and pending; mim.ErrStale otherwise, which rolls back the whole transaction. The
 // lease columns stay, to show who fired it.
-func fire(ctx context.Context, tx pgx.Tx, t mim.Timer) error {
-	tag, err := tx.Exec(ctx, `
-		UPDATE timers SET done_at = $1
-		WHERE id = $2 AND version = $3 AND done_at IS NULL`,
-		doneAt(), t.ID, t.Version)
+func (db *DB) fire(ctx context.Context, tx *sql.Tx, t mim.Timer) error {
+	res, err := db.exec(ctx, tx, `
+		UPDATE timers SET done_at = ?
+		WHERE id = ? AND version = ? AND done_at IS NULL`,
+		db.doneAt(), t.ID, t.Version)
 	if err != nil {
 		return fmt.Errorf("fire timer %d: %w", t.ID, err)
 	}
-	if tag.RowsAffected() == 0 {
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("fire timer %d: %w", t.ID, err)
+	} else if n == 0 {
 		return fmt.Errorf("fire timer %d (%s, version %d): %w", t.ID, t.Key, t.Version, mim.ErrStale)
 	}
 	return nil
 }
 
-func cancel(ctx context.Context, tx pgx.Tx, incident int, key string) error {
-	_, err := tx.Exec(ctx, `
-		UPDATE timers SET done_at = $1
-		WHERE incident = $2 AND key = $3 AND done_at IS NULL`,
-		doneAt(), incident, key)
+func (db *DB) cancel(ctx context.Context, tx *sql.Tx, incident int, key string) error {
+	_, err := db.exec(ctx, tx, `
+		UPDATE timers SET done_at = ?
+		WHERE incident = ? AND key = ? AND done_at IS NULL`,
+		db.doneAt(), incident, key)
 	if err != nil {
 		return fmt.Errorf("cancel %s: %w", key, err)
 	}
 	return nil
 }
 
-func cancelAll(ctx context.Context, tx pgx.Tx, incident int) error {
-	_, err := tx.Exec(ctx, `
-		UPDATE timers SET done_at = $1
-		WHERE incident = $2 AND done_at IS NULL`,
-		doneAt(), incident)
+func (db *DB) cancelAll(ctx context.Context, tx *sql.Tx, incident int) error {
+	_, err := db.exec(ctx, tx, `
+		UPDATE timers SET done_at = ?
+		WHERE incident = ? AND done_at IS NULL`,
+		db.doneAt(), incident)
 	if err != nil {
 		return fmt.Errorf("cancel all timers: %w", err)
 	}

@@ -1,4 +1,4 @@
-package postgres
+package store
 
 import (
 	"context"
@@ -22,16 +22,16 @@ import (
 func migrated(t *testing.T) string {
 	t.Helper()
 	url := pgtest.DB(t)
-	if err := Migrate(t.Context(), url); err != nil {
+	if err := MigratePostgres(t.Context(), url); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
 	return url
 }
 
-// openTest opens the database at url and closes it when t ends.
-func openTest(t *testing.T, url string) *DB {
+// openPostgresTest opens the database at url and closes it when t ends.
+func openPostgresTest(t *testing.T, url string) *DB {
 	t.Helper()
-	db, err := Open(t.Context(), url)
+	db, err := OpenPostgres(t.Context(), url)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -46,19 +46,19 @@ func openTest(t *testing.T, url string) *DB {
 // TestStore runs the conformance suite, each case on a copy of one migrated
 // database: copying is several times faster than migrating each one afresh. Open
 // still runs the migrations, and finds none pending.
-func TestStore(t *testing.T) {
+func TestPostgresStore(t *testing.T) {
 	template := migrated(t)
 	storetest.Run(t, func(t *testing.T) mim.Store {
-		return openTest(t, pgtest.Clone(t, template))
+		return openPostgresTest(t, pgtest.Clone(t, template))
 	})
 }
 
 // TestReopen is a restart: what one process saved, the next one reads, and the
 // migrations already applied are not applied twice.
-func TestReopen(t *testing.T) {
+func TestPostgresReopen(t *testing.T) {
 	ctx := t.Context()
 	url := pgtest.DB(t)
-	db, err := Open(ctx, url)
+	db, err := OpenPostgres(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,14 +72,14 @@ func TestReopen(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db = openTest(t, url)
+	db = openPostgresTest(t, url)
 	got, err := db.NextDue(ctx)
 	if err != nil || !got.Equal(due) {
 		t.Errorf("NextDue after a restart = %v, %v; want %v", got, err, due)
 	}
 }
 
-func TestOpenRefuses(t *testing.T) {
+func TestPostgresOpenRefuses(t *testing.T) {
 	// Should "" reach libpq's defaults after all, they lead nowhere.
 	t.Setenv("PGHOST", "127.0.0.1")
 	t.Setenv("PGPORT", "1")
@@ -89,7 +89,7 @@ func TestOpenRefuses(t *testing.T) {
 		{"mysql://root@127.0.0.1/test", "postgres: open: cannot parse"},
 		{"postgres://127.0.0.1:5432/db?pool_max_conns=zero", "postgres: open: cannot parse"},
 	} {
-		db, err := Open(t.Context(), tt.url)
+		db, err := OpenPostgres(t.Context(), tt.url)
 		if err == nil {
 			db.Close()
 			t.Errorf("Open(%q) succeeded, want an error", tt.url)
@@ -106,14 +106,14 @@ func TestOpenRefuses(t *testing.T) {
 
 // TestMigrations runs every migration up, down to nothing, and up again: each Down
 // must undo its Up completely, or the second Up fails.
-func TestMigrations(t *testing.T) {
+func TestPostgresMigrations(t *testing.T) {
 	ctx := t.Context()
 	url := pgtest.DB(t)
-	if err := Migrate(ctx, url); err != nil {
+	if err := MigratePostgres(ctx, url); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
 	// Migrating an up-to-date database is a no-op.
-	if err := Migrate(ctx, url); err != nil {
+	if err := MigratePostgres(ctx, url); err != nil {
 		t.Fatalf("Migrate again: %v", err)
 	}
 	cfg, err := pgx.ParseConfig(url)
@@ -122,25 +122,25 @@ func TestMigrations(t *testing.T) {
 	}
 	sdb := stdlib.OpenDB(*cfg)
 	defer sdb.Close()
-	p, err := provider(sdb)
+	p, err := postgresProvider(sdb)
 	if err != nil {
 		t.Fatal(err)
 	}
 	conn := connect(t, url)
-	want := tables(t, conn)
+	want := pgTables(t, conn)
 	if diff := cmp.Diff([]string{"incidents", "models", "outbox", "timeline", "timers", "war_rooms"}, want); diff != "" {
 		t.Errorf("tables after up (-want +got):\n%s", diff)
 	}
 	if _, err := p.DownTo(ctx, 0); err != nil {
 		t.Fatalf("down: %v", err)
 	}
-	if got := tables(t, conn); len(got) != 0 {
+	if got := pgTables(t, conn); len(got) != 0 {
 		t.Errorf("tables left after down: %q", got)
 	}
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("up again: %v", err)
 	}
-	if diff := cmp.Diff(want, tables(t, conn)); diff != "" {
+	if diff := cmp.Diff(want, pgTables(t, conn)); diff != "" {
 		t.Errorf("tables after up, down, up (-first +second):\n%s", diff)
 	}
 }
@@ -177,8 +177,8 @@ func connect(t *testing.T, url string) *pgx.Conn {
 	return conn
 }
 
-// tables lists mimbot's tables (not goose's, not PostgreSQL's).
-func tables(t *testing.T, conn *pgx.Conn) []string {
+// pgTables lists mimbot's tables (not goose's, not PostgreSQL's).
+func pgTables(t *testing.T, conn *pgx.Conn) []string {
 	t.Helper()
 	rows, err := conn.Query(t.Context(), `
 		SELECT table_name FROM information_schema.tables

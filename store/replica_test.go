@@ -1,4 +1,4 @@
-package postgres
+package store
 
 import (
 	"errors"
@@ -22,7 +22,7 @@ func replicas(t *testing.T, n int) []*DB {
 	url := migrated(t)
 	var out []*DB
 	for range n {
-		out = append(out, openTest(t, url))
+		out = append(out, openPostgresTest(t, url))
 	}
 	return out
 }
@@ -35,7 +35,7 @@ func at(d time.Duration) time.Time {
 // declareOn declares an incident on db and fails the test unless it is created.
 func declareOn(t *testing.T, db *DB, edit func(*mim.Incident, *mim.Change)) *mim.Incident {
 	t.Helper()
-	inc, created, err := db.CreateIncident(t.Context(), "", func(inc *mim.Incident, ch *mim.Change) error {
+	inc, created, err := db.CreateIncident(t.Context(), "", func(inc *mim.Incident, _ map[string]int, ch *mim.Change) error {
 		inc.Title, inc.State, inc.Priority, inc.Major, inc.DeclaredAt = "Payments down", mim.Declared, mim.P1, true, at(0)
 		if edit != nil {
 			edit(inc, ch)
@@ -205,7 +205,7 @@ func TestReplicasDeliverInOrder(t *testing.T) {
 				<-start
 				idle := 0
 				for range 10 * incidents * perQueue {
-					ms, err := db.ClaimMessages(t.Context(), at(0), time.Hour, owner, 3)
+					ms, err := db.ClaimMessages(t.Context(), at(0), time.Hour, owner, platforms, 3)
 					if err != nil {
 						errs <- fmt.Errorf("%s: claim: %w", owner, err)
 						return
@@ -220,7 +220,8 @@ func TestReplicasDeliverInOrder(t *testing.T) {
 						continue
 					}
 					idle = 0
-					for _, m := range ms {
+					for _, d := range ms {
+						m := d.Message
 						mu.Lock()
 						if ids[m.ID] {
 							errs <- fmt.Errorf("message %d delivered twice", m.ID)
@@ -275,7 +276,7 @@ func TestReplicasDeclareSameRequest(t *testing.T) {
 		for r, db := range dbs {
 			wg.Go(func() {
 				entered := false
-				inc, c, err := db.CreateIncident(t.Context(), key, func(inc *mim.Incident, ch *mim.Change) error {
+				inc, c, err := db.CreateIncident(t.Context(), key, func(inc *mim.Incident, _ map[string]int, ch *mim.Change) error {
 					inc.Title, inc.State, inc.Priority, inc.DeclaredAt = "Payments down", mim.Declared, mim.P1, at(0)
 					ch.Log(at(0), mim.KindDeclared, "alice", "Declared")
 					// Both replicas are past their lookup before either inserts;
@@ -333,7 +334,7 @@ func TestReplicasMigrateTogether(t *testing.T) {
 	)
 	for i := range n {
 		wg.Go(func() {
-			db, err := Open(t.Context(), url)
+			db, err := OpenPostgres(t.Context(), url)
 			if err == nil {
 				err = db.Close()
 			}
@@ -354,7 +355,7 @@ func TestReplicasMigrateTogether(t *testing.T) {
 	if applied != 1 {
 		t.Errorf("migration 1 recorded %d times, want once", applied)
 	}
-	if diff := cmp.Diff([]string{"incidents", "models", "outbox", "timeline", "timers", "war_rooms"}, tables(t, conn)); diff != "" {
+	if diff := cmp.Diff([]string{"incidents", "models", "outbox", "timeline", "timers", "war_rooms"}, pgTables(t, conn)); diff != "" {
 		t.Errorf("tables (-want +got):\n%s", diff)
 	}
 }

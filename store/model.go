@@ -1,4 +1,4 @@
-package sqlite
+package store
 
 import (
 	"context"
@@ -14,56 +14,53 @@ import (
 func (db *DB) SaveModel(ctx context.Context, m mim.Model) error {
 	towers, err := jsonStrings(m.Towers)
 	if err != nil {
-		return fmt.Errorf("sqlite: save model %s: %w", m.Name, err)
+		return db.fail("save model "+m.Name, err)
 	}
 	tasks, err := jsonStrings(m.Tasks)
 	if err != nil {
-		return fmt.Errorf("sqlite: save model %s: %w", m.Name, err)
+		return db.fail("save model "+m.Name, err)
 	}
-	err = db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO models (name, impact, urgency, towers, tasks) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (name) DO UPDATE SET
-				impact = excluded.impact, urgency = excluded.urgency,
-				towers = excluded.towers, tasks = excluded.tasks`,
-			m.Name, m.Impact, m.Urgency, towers, tasks)
-		return err
-	})
+	_, err = db.exec(ctx, db.db, `
+		INSERT INTO models (name, impact, urgency, towers, tasks) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET
+			impact = excluded.impact, urgency = excluded.urgency,
+			towers = excluded.towers, tasks = excluded.tasks`,
+		m.Name, m.Impact, m.Urgency, towers, tasks)
 	if err != nil {
-		return fmt.Errorf("sqlite: save model %s: %w", m.Name, err)
+		return db.fail("save model "+m.Name, err)
 	}
 	return nil
 }
 
 // Model returns the saved model called name.
 func (db *DB) Model(ctx context.Context, name string) (mim.Model, error) {
-	m, err := scanModel(db.db.QueryRowContext(ctx, `SELECT `+modelColumns+` FROM models WHERE name = ?`, name))
+	m, err := scanModel(db.queryRow(ctx, db.db, `SELECT `+modelColumns+` FROM models WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = mim.Errorf(mim.ENOTFOUND, "There is no saved model %q.", name)
 	}
 	if err != nil {
-		return mim.Model{}, fmt.Errorf("sqlite: model %s: %w", name, err)
+		return mim.Model{}, db.fail("model "+name, err)
 	}
 	return m, nil
 }
 
 // Models returns the saved models by name.
 func (db *DB) Models(ctx context.Context) ([]mim.Model, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT `+modelColumns+` FROM models ORDER BY name`)
+	rows, err := db.query(ctx, db.db, `SELECT `+modelColumns+` FROM models ORDER BY name`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: models: %w", err)
+		return nil, db.fail("models", err)
 	}
 	defer rows.Close()
 	out := []mim.Model{}
 	for rows.Next() {
 		m, err := scanModel(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: models: %w", err)
+			return nil, db.fail("models", err)
 		}
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: models: %w", err)
+		return nil, db.fail("models", err)
 	}
 	return out, nil
 }

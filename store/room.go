@@ -1,11 +1,10 @@
-package postgres
+package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
-
-	"github.com/jackc/pgx/v5"
 
 	"mimbot/mim"
 )
@@ -14,16 +13,16 @@ import (
 // its timeline.
 func (db *DB) IncidentByRoom(ctx context.Context, platform, roomID string) (*mim.Incident, error) {
 	var inc *mim.Incident
-	err := db.read(ctx, func(tx pgx.Tx) error {
+	err := db.read(ctx, func(tx *sql.Tx) error {
 		var n int
-		err := tx.QueryRow(ctx, `SELECT incident FROM war_rooms WHERE platform = $1 AND room_id = $2`, platform, roomID).Scan(&n)
-		if errors.Is(err, pgx.ErrNoRows) {
+		err := db.queryRow(ctx, tx, `SELECT incident FROM war_rooms WHERE platform = ? AND room_id = ?`, platform, roomID).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
 			return mim.Errorf(mim.ENOTFOUND, "This %s channel is not the war room of any incident.", platform)
 		}
 		if err != nil {
 			return err
 		}
-		inc, err = loadIncident(ctx, tx, n, false)
+		inc, err = db.loadIncident(ctx, tx, n, false)
 		return err
 	})
 	if err != nil {
@@ -33,38 +32,37 @@ func (db *DB) IncidentByRoom(ctx context.Context, platform, roomID string) (*mim
 }
 
 // constraintRoom is the primary key of war_rooms, (platform, room_id), named in the
-// migration.
+// PostgreSQL migration.
 const constraintRoom = "war_rooms_room"
 
 // syncRooms makes the war_rooms index say what inc.WarRooms says. A room another
-// incident already has is refused: a channel serves one incident only. The
-// check-then-insert below is a race between two replicas recording the same channel
-// for two incidents; the primary key settles it, and the loser gets the same refusal.
-func syncRooms(ctx context.Context, tx pgx.Tx, inc *mim.Incident) error {
-	// Not nil: pgx sends a nil slice as NULL, and NOT (platform = ANY (NULL)) deletes
-	// nothing.
-	platforms := []string{}
+// incident already has is refused: a channel serves one incident only. Between two
+// PostgreSQL replicas recording the same channel for two incidents the
+// check-then-insert below is a race; the primary key settles it, and the loser gets
+// the same refusal.
+func (db *DB) syncRooms(ctx context.Context, tx *sql.Tx, inc *mim.Incident) error {
+	var platforms []any
 	for _, r := range inc.WarRooms {
 		if r.ID == "" {
 			continue // not created yet: nothing to find it by
 		}
 		platforms = append(platforms, r.Platform)
 		var owner int
-		err := tx.QueryRow(ctx, `SELECT incident FROM war_rooms WHERE platform = $1 AND room_id = $2`, r.Platform, r.ID).Scan(&owner)
+		err := db.queryRow(ctx, tx, `SELECT incident FROM war_rooms WHERE platform = ? AND room_id = ?`, r.Platform, r.ID).Scan(&owner)
 		switch {
 		case err == nil && owner == inc.Number:
 			continue
 		case err == nil:
 			return roomTaken(r, fmt.Sprintf("incident #%d", owner))
-		case !errors.Is(err, pgx.ErrNoRows):
+		case !errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("war room: %w", err)
 		}
 		// A new room replaces the incident's previous room on that platform, if any.
-		_, err = tx.Exec(ctx, `
-			INSERT INTO war_rooms (platform, room_id, incident) VALUES ($1, $2, $3)
+		_, err = db.exec(ctx, tx, `
+			INSERT INTO war_rooms (platform, room_id, incident) VALUES (?, ?, ?)
 			ON CONFLICT (incident, platform) DO UPDATE SET room_id = excluded.room_id`,
 			r.Platform, r.ID, inc.Number)
-		if violates(err, constraintRoom) {
+		if err != nil && db.d.unique(err, constraintRoom) {
 			return roomTaken(r, "another incident")
 		}
 		if err != nil {
@@ -72,8 +70,11 @@ func syncRooms(ctx context.Context, tx pgx.Tx, inc *mim.Incident) error {
 		}
 	}
 	// The rooms of platforms the incident no longer has a room on.
-	_, err := tx.Exec(ctx, `DELETE FROM war_rooms WHERE incident = $1 AND NOT (platform = ANY ($2))`, inc.Number, platforms)
-	if err != nil {
+	query := `DELETE FROM war_rooms WHERE incident = ?`
+	if len(platforms) > 0 {
+		query += ` AND platform NOT IN (` + placeholders(len(platforms)) + `)`
+	}
+	if _, err := db.exec(ctx, tx, query, append([]any{inc.Number}, platforms...)...); err != nil {
 		return fmt.Errorf("war rooms: %w", err)
 	}
 	return nil

@@ -1,0 +1,57 @@
+package store
+
+import (
+	"context"
+
+	"mimbot/mim"
+)
+
+// Queue returns the open incidents f selects, in queue order (priority, then the
+// resolve deadline with none last, then number), at most f.Limit of them, and how
+// many f selects in all, counted by the same statement. The open-state test is
+// written out literally, as in the incidents_queue partial index.
+func (db *DB) Queue(ctx context.Context, f mim.QueueFilter) ([]*mim.Incident, int, error) {
+	where := "state NOT IN ('resolved', 'closed', 'cancelled')"
+	var args []any
+	if f.Tower != "" {
+		where += " AND " + db.d.hasTower
+		args = append(args, f.Tower)
+	}
+	if f.Person != "" {
+		where += " AND (owner = ? OR incident_manager = ?)"
+		args = append(args, f.Person, f.Person)
+	}
+	var limit any = f.Limit
+	if f.Limit <= 0 {
+		limit = db.d.noLimit
+	}
+	rows, err := db.query(ctx, db.db, `
+		SELECT `+incidentColumns+`, count(*) OVER ()
+		FROM incidents
+		WHERE `+where+`
+		ORDER BY priority, resolve_due IS NULL, resolve_due, number
+		LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, 0, db.fail("queue", err)
+	}
+	defer rows.Close()
+	var (
+		out   []*mim.Incident
+		total int
+	)
+	for rows.Next() {
+		var r incidentRow
+		if err := rows.Scan(append(r.dest(), &total)...); err != nil {
+			return nil, 0, db.fail("queue", err)
+		}
+		inc, err := r.incident()
+		if err != nil {
+			return nil, 0, db.fail("queue", err)
+		}
+		out = append(out, inc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, db.fail("queue", err)
+	}
+	return out, total, nil
+}
