@@ -51,14 +51,14 @@ func (c *clock) advance(d time.Duration) {
 // fixture is a web server on a real service, over a fresh SQLite file and a clock
 // that starts at t0.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	clock *clock
 	svc   *mim.Service
 	mux   *http.ServeMux
 }
 
-func newFixture(t *testing.T, cfg web.Config) *fixture {
+func newFixture(t testing.TB, cfg web.Config) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
