@@ -17,15 +17,23 @@ import (
 // its body is still parsed as mediaType, and refusing it would refuse nothing unsafe.
 func ContentType(mediaType string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if ct := r.Header.Get("Content-Type"); ct != "" {
-			mt, _, err := mime.ParseMediaType(ct)
-			if err != nil || !strings.EqualFold(mt, mediaType) {
-				http.Error(w, "unsupported content type: send "+mediaType, http.StatusUnsupportedMediaType)
-				return
-			}
+		if !Accepts(r, mediaType) {
+			http.Error(w, "unsupported content type: send "+mediaType, http.StatusUnsupportedMediaType)
+			return
 		}
 		h(w, r)
 	}
+}
+
+// Accepts tells whether r's Content-Type is mediaType (parameters such as charset
+// aside) or unset; for a handler that answers 415 in its own format.
+func Accepts(r *http.Request, mediaType string) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && strings.EqualFold(mt, mediaType)
 }
 
 // ReplayGuard refuses a signed request sent again: one whose timestamp header and

@@ -10,7 +10,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"mimbot/internal/httpguard"
 	"mimbot/mim"
 	"mimbot/templates"
 )
@@ -77,7 +76,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	s.handle(mux, "GET /status/{incident}", s.incidentPage)
 	s.handle(mux, "GET /api/v1/incidents", s.authorized(s.listIncidents))
 	s.handle(mux, "GET /api/v1/incidents/{id}", s.authorized(s.showIncident))
-	s.handle(mux, "POST /api/v1/alerts", s.authorized(httpguard.ContentType("application/json", s.receiveAlerts)))
+	s.handle(mux, "POST /api/v1/alerts", s.authorized(s.receiveAlerts))
 	s.handle(mux, "GET /metrics", s.metrics)
 }
 

@@ -83,10 +83,18 @@ type response struct {
 // do sends a request; auth is the Authorization header, "" for none.
 func (f *fixture) do(method, path, auth, body string) response {
 	f.t.Helper()
-	req := httptest.NewRequestWithContext(f.ctx, method, path, strings.NewReader(body))
+	h := http.Header{}
 	if auth != "" {
-		req.Header.Set("Authorization", auth)
+		h.Set("Authorization", auth)
 	}
+	return f.doWith(method, path, h, body)
+}
+
+// doWith sends a request with the given headers.
+func (f *fixture) doWith(method, path string, header http.Header, body string) response {
+	f.t.Helper()
+	req := httptest.NewRequestWithContext(f.ctx, method, path, strings.NewReader(body))
+	req.Header = header
 	rec := httptest.NewRecorder()
 	f.mux.ServeHTTP(rec, req)
 	b, err := io.ReadAll(rec.Result().Body)
