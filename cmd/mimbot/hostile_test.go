@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -101,12 +102,24 @@ func (h *hostile) effects(t *testing.T) effects {
 // started goes on after its answer), and returns them.
 func (h *hostile) settled(t *testing.T) effects {
 	t.Helper()
+	return h.stillFor(t, 400*time.Millisecond)
+}
+
+// quiet is settled for work paced at one message a second per channel: what a
+// declare or a reply to a mention starts.
+func (h *hostile) quiet(t *testing.T) effects {
+	t.Helper()
+	return h.stillFor(t, 1500*time.Millisecond)
+}
+
+func (h *hostile) stillFor(t *testing.T, still time.Duration) effects {
+	t.Helper()
 	last, since := h.effects(t), time.Now()
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
 		time.Sleep(100 * time.Millisecond)
 		if now := h.effects(t); now != last {
 			last, since = now, time.Now()
-		} else if time.Since(since) > 400*time.Millisecond {
+		} else if time.Since(since) > still {
 			return last
 		}
 	}
@@ -265,6 +278,9 @@ func runHostile(t *testing.T, h *hostile, check bool) {
 	t.Helper()
 	n := 0
 	for _, r := range hostileRoutes {
+		if check {
+			h.quiet(t)
+		}
 		for _, c := range hostileCases {
 			want := c.want
 			if r.path == "/api/v1/alerts" && c.sign == stale {
@@ -278,6 +294,7 @@ func runHostile(t *testing.T, h *hostile, check bool) {
 			before := h.settled(t)
 			got := h.send(t, r, c.method, c.ctype(r), c.body(h, r, n), c.sign, time.Now())
 			after := h.settled(t)
+			t.Logf("%-22s %-22s %d", r.path, c.name, got)
 			if got != want {
 				t.Errorf("%s %s: status %d, want %d", r.path, c.name, got, want)
 			}
@@ -295,9 +312,13 @@ func runHostile(t *testing.T, h *hostile, check bool) {
 		}
 		before := h.settled(t)
 		first := h.send(t, r, http.MethodPost, r.contentType, body, signed, at)
-		once := h.settled(t)
+		if r.path == "/slack/commands" {
+			h.roomReady(t, fmt.Sprintf("mi-%d-replayed-declare-%d", before.incidents+1, n))
+		}
+		once := h.quiet(t)
 		second := h.send(t, r, http.MethodPost, r.contentType, body, signed, at)
-		twice := h.settled(t)
+		twice := h.quiet(t)
+		t.Logf("%-22s %-22s %d then %d", r.path, "replayed", first, second)
 		wantSecond := http.StatusConflict
 		if r.path == "/api/v1/alerts" {
 			wantSecond = http.StatusOK
