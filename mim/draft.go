@@ -66,9 +66,7 @@ func (d Draft) Validate(entries int) (Draft, int) {
 	clean := func(in []Statement) []Statement {
 		var out []Statement
 		for _, st := range in {
-			text := strings.TrimSpace(mentionish.ReplaceAllStringFunc(st.Text, func(m string) string {
-				return strings.NewReplacer("@", "", "<", "", ">", "", "!", "", "#", "", "&", "").Replace(m)
-			}))
+			text := strings.TrimSpace(unmention(st.Text))
 			ok := text != "" && len(st.Cites) > 0
 			var cites []int
 			for _, c := range st.Cites {
@@ -89,6 +87,17 @@ func (d Draft) Validate(entries int) (Draft, int) {
 		return out
 	}
 	return Draft{Narrative: clean(d.Narrative), Factors: clean(d.Factors), Questions: clean(d.Questions), Actions: clean(d.Actions), Model: d.Model}, dropped
+}
+
+// unmention strips every mention from text. Stripping one can join what surrounds it
+// into another (@@everyone, @<@U1>x), so it repeats until none is left; each pass
+// removes at least the @ or < that starts a match, so it ends.
+func unmention(text string) string {
+	strip := strings.NewReplacer("@", "", "<", "", ">", "", "!", "", "#", "", "&", "")
+	for mentionish.MatchString(text) {
+		text = mentionish.ReplaceAllStringFunc(text, strip.Replace)
+	}
+	return text
 }
 
 // Empty tells whether nothing is left to show.

@@ -26,7 +26,7 @@ const (
 // on mux. Every request must be signed with the application's key (Config.PublicKey)
 // within the last five minutes; anything else is answered 401 before any other work.
 func (a *Adapter) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /discord/interactions", a.serveInteraction)
+	mux.HandleFunc("POST /discord/interactions", guarded(a.serveInteraction))
 }
 
 func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {

@@ -94,7 +94,7 @@ func (l *logBuffer) String() string {
 // harness is the Discord adapter on a fake Discord, a service on a fresh SQLite file
 // with the demo configuration, and the adapter's HTTP endpoint on a test server.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	fake    *discordfake.Server
 	clock   *mimtest.Clock // the service's clock, moved by tests
@@ -125,7 +125,7 @@ func withFake(edit func(*discordfake.Options)) option {
 	return func(o *harnessOptions) { edit(&o.fake) }
 }
 
-func newHarness(t *testing.T, opts ...option) *harness {
+func newHarness(t testing.TB, opts ...option) *harness {
 	t.Helper()
 	cfg := config.Demo()
 	var o harnessOptions

@@ -22,9 +22,9 @@ const (
 // Routes registers Slack's HTTP endpoints on mux. Every request must carry a valid
 // signature made with Config.SigningSecret; without a secret, all are refused.
 func (a *Adapter) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /slack/commands", a.serveCommand)
-	mux.HandleFunc("POST /slack/interactions", a.serveInteraction)
-	mux.HandleFunc("POST /slack/events", a.serveEvent)
+	mux.HandleFunc("POST /slack/commands", guarded(formType, a.serveCommand))
+	mux.HandleFunc("POST /slack/interactions", guarded(formType, a.serveInteraction))
+	mux.HandleFunc("POST /slack/events", guarded(jsonType, a.serveEvent))
 }
 
 // verified reads a bounded body and checks Slack's v0 signature over it (HMAC-SHA256

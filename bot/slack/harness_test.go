@@ -93,7 +93,7 @@ func (l *logBuffer) String() string {
 // harness is the Slack adapter on a fake Slack, a service on a fresh SQLite file with
 // the demo configuration, and the adapter's HTTP endpoints on a test server.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	fake    *slackfake.Server
 	clock   *mimtest.Clock // the service's clock, moved by tests
@@ -127,7 +127,7 @@ func withAdapter(edit func(*slack.Config)) option {
 
 func withoutStart() option { return func(o *harnessOptions) { o.noStart = true } }
 
-func newHarness(t *testing.T, opts ...option) *harness {
+func newHarness(t testing.TB, opts ...option) *harness {
 	t.Helper()
 	cfg := config.Demo()
 	var o harnessOptions

@@ -209,6 +209,10 @@ func TestConfirmAndReopenButtons(t *testing.T) {
 	if len(asks) != 2 {
 		t.Fatalf("sam's DMs: %q", texts(h.fake.DMs(id(h, "sam"))))
 	}
+	// The two incidents' messages go out side by side: find each by its number.
+	if !strings.Contains(asks[0].Text, "confirm incident=1") {
+		asks[0], asks[1] = asks[1], asks[0]
+	}
 	for i, ask := range asks {
 		b := buttons(t, ask)
 		if len(b) != 2 || b[0].ActionID != "mimbot_confirm" || b[1].ActionID != "mimbot_reopen" {

@@ -90,6 +90,9 @@ func absent(n *yaml.Node) bool {
 }
 
 func join(path, key string) string {
+	if key == "" {
+		key = `""` // an empty or null key (a bare "?"), still named in a problem
+	}
 	if path == "" {
 		return key
 	}
@@ -156,6 +159,11 @@ func (r *reader) merged(v *yaml.Node, path, want string) []entry {
 			out = append(out, r.merged(item, path, want)...)
 		}
 		return out
+	}
+	if !absent(v) && v.Kind != yaml.MappingNode {
+		// Named after the merge key: the mapping it sits in may be the whole file.
+		r.addf(join(path, "<<"), "must be a mapping of %s, or a list of them", want)
+		return nil
 	}
 	es, _ := r.entries(v, path, want)
 	return es

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"mimbot/internal/httpguard"
 	"mimbot/mim"
 )
 
@@ -113,6 +114,10 @@ func nextKey(first string, n int) string { return fmt.Sprintf("%s:after-%d", fir
 
 // receiveAlerts answers POST /api/v1/alerts.
 func (s *Server) receiveAlerts(w http.ResponseWriter, r *http.Request) {
+	if !httpguard.Accepts(r, "application/json") {
+		s.fail(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q is not JSON: send Alertmanager's webhook payload as application/json.", r.Header.Get("Content-Type")))
+		return
+	}
 	var hook alertWebhook
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAlertBody))
 	if err := dec.Decode(&hook); err != nil {

@@ -233,6 +233,7 @@ func TestAlertRefused(t *testing.T) {
 		name  string
 		f     *fixture
 		auth  string
+		ctype string // Content-Type; "" sends none
 		body  string
 		code  int
 		error string
@@ -244,6 +245,7 @@ func TestAlertRefused(t *testing.T) {
 		{name: "bad status", auth: "Bearer " + token, body: `{"version": "4", "groupKey": "g", "status": "pending"}`, code: http.StatusBadRequest, error: `use "firing" or "resolved"`},
 		{name: "other version", auth: "Bearer " + token, body: `{"version": "3", "groupKey": "g", "status": "firing"}`, code: http.StatusBadRequest, error: "version 4"},
 		{name: "too big", auth: "Bearer " + token, body: `{"groupKey": "` + strings.Repeat("x", 1<<20) + `"}`, code: http.StatusRequestEntityTooLarge, error: "over 1 MiB"},
+		{name: "form content type", auth: "Bearer " + token, ctype: "application/x-www-form-urlencoded", body: good, code: http.StatusUnsupportedMediaType, error: "not JSON"},
 		{name: "webhook off without a token", f: off, auth: "Bearer " + token, body: good, code: http.StatusNotFound, error: "off"},
 	}
 	for _, tt := range tests {
@@ -252,7 +254,14 @@ func TestAlertRefused(t *testing.T) {
 			if tt.f != nil {
 				g = tt.f
 			}
-			got := g.do(http.MethodPost, "/api/v1/alerts", tt.auth, tt.body)
+			h := http.Header{}
+			if tt.auth != "" {
+				h.Set("Authorization", tt.auth)
+			}
+			if tt.ctype != "" {
+				h.Set("Content-Type", tt.ctype)
+			}
+			got := g.doWith(http.MethodPost, "/api/v1/alerts", h, tt.body)
 			var r reply
 			if err := json.Unmarshal([]byte(got.body), &r); err != nil || got.code != tt.code || !strings.Contains(r.Error, tt.error) {
 				t.Errorf("POST = %d %s, want %d with an error saying %q", got.code, got.body, tt.code, tt.error)

@@ -33,14 +33,14 @@ const token = "test-token-3f9a"
 // fixture is a web server on a real service, over a fresh SQLite file and a clock
 // that starts at t0.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	clock *mimtest.Clock
 	svc   *mim.Service
 	mux   *http.ServeMux
 }
 
-func newFixture(t *testing.T, cfg web.Config) *fixture {
+func newFixture(t testing.TB, cfg web.Config) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "m.db"))
@@ -65,10 +65,18 @@ type response struct {
 // do sends a request; auth is the Authorization header, "" for none.
 func (f *fixture) do(method, path, auth, body string) response {
 	f.t.Helper()
-	req := httptest.NewRequestWithContext(f.ctx, method, path, strings.NewReader(body))
+	h := http.Header{}
 	if auth != "" {
-		req.Header.Set("Authorization", auth)
+		h.Set("Authorization", auth)
 	}
+	return f.doWith(method, path, h, body)
+}
+
+// doWith sends a request with the given headers.
+func (f *fixture) doWith(method, path string, header http.Header, body string) response {
+	f.t.Helper()
+	req := httptest.NewRequestWithContext(f.ctx, method, path, strings.NewReader(body))
+	req.Header = header
 	rec := httptest.NewRecorder()
 	f.mux.ServeHTTP(rec, req)
 	b, err := io.ReadAll(rec.Result().Body)

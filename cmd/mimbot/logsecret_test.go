@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"mimbot/bot/slack/slackfake"
+	"mimbot/internal/pagerduty/pagerdutyfake"
+)
+
+// encodings are the forms a secret could take in a log line besides itself.
+func encodings(secret string) map[string]string {
+	js, _ := json.Marshal(secret)
+	return map[string]string{
+		"raw":         secret,
+		"lower case":  strings.ToLower(secret),
+		"query":       url.QueryEscape(secret),
+		"path":        url.PathEscape(secret),
+		"json":        strings.Trim(string(js), `"`),
+		"base64":      base64.StdEncoding.EncodeToString([]byte(secret)),
+		"base64 raw":  base64.RawStdEncoding.EncodeToString([]byte(secret)),
+		"base64 url":  base64.RawURLEncoding.EncodeToString([]byte(secret)),
+		"hex":         hex.EncodeToString([]byte(secret)),
+		"first half":  secret[:len(secret)/2+1], // a token cut short is still most of it
+		"second half": secret[len(secret)/2:],
+	}
+}
+
+// TestNoSecretInLogs runs `mimbot serve` at debug level with every secret set,
+// through declares (Slack over HTTP and Socket Mode, Alertmanager), the hostile
+// requests of every route and failures (Slack and PagerDuty answering 500, PagerDuty
+// refusing the routing key), and fails if any log line holds a secret or an obvious
+// encoding of one. mimbot logs only as text (slog's TextHandler); there is no JSON
+// format to check.
+func TestNoSecretInLogs(t *testing.T) {
+	h := newHostile(t, true)
+	h.connected(t)
+	secrets := map[string]string{
+		"SLACK_BOT_TOKEN":       h.vars["SLACK_BOT_TOKEN"],
+		"SLACK_APP_TOKEN":       h.vars["SLACK_APP_TOKEN"],
+		"SLACK_SIGNING_SECRET":  h.vars["SLACK_SIGNING_SECRET"],
+		"DISCORD_BOT_TOKEN":     h.vars["DISCORD_BOT_TOKEN"],
+		"MIMBOT_API_TOKEN":      h.vars["MIMBOT_API_TOKEN"],
+		"OPENAI_API_KEY":        h.vars["OPENAI_API_KEY"],
+		"pagerduty_routing_key": hostileRoutingKey,
+	}
+	for name, s := range secrets {
+		if len(s) < 12 {
+			t.Fatalf("%s=%q is too short to look for", name, s)
+		}
+	}
+
+	h.fake.InjectFault("chat.postMessage", slackfake.Fault{Status: http.StatusInternalServerError, Times: 2})
+	h.fake.InjectFault("conversations.create", slackfake.Fault{Error: "invalid_auth"})
+	h.pd.InjectFault(pagerdutyfake.Fault{Status: http.StatusInternalServerError})
+	ctx := context.Background()
+	if _, _, err := h.fake.PostSlashCommand(ctx, h.srv.url+"/slack/commands", slackSecret, slackfake.SlashCommand{Command: "/incident",
+		Text: "declare Card payments failing impact=high urgency=high towers=application", UserID: "U01SAM", ChannelID: h.general}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.fake.SendSlashCommand(ctx, slackfake.SlashCommand{Command: "/incident",
+		Text: "declare Checkout slow impact=high urgency=medium towers=application,database", UserID: "U01SAM", ChannelID: h.general}); err != nil {
+		t.Fatal(err)
+	}
+	runHostile(t, h, false)
+	eventually(t, "both declares posted to stakeholders through the failures", func() bool { return len(h.fake.Messages("C01STAKE")) >= 2 })
+	h.settled(t)
+	if code := h.srv.stop(); code != 0 {
+		t.Errorf("serve exited %d", code)
+	}
+
+	logs := h.srv.stderr.String()
+	if !strings.Contains(logs, "level=DEBUG") || !strings.Contains(logs, "request refused") || !strings.Contains(logs, "level=ERROR") && !strings.Contains(logs, "level=WARN") {
+		t.Fatalf("the run did not log what it should have (debug lines, refusals, failures):\n%s", logs)
+	}
+	lines := strings.Split(logs, "\n")
+	for name, s := range secrets {
+		for enc, v := range encodings(s) {
+			for _, l := range lines {
+				if strings.Contains(l, v) {
+					t.Errorf("%s (%s) in a log line: %s", name, enc, l)
+					break
+				}
+			}
+		}
+	}
+	t.Logf("%d log lines checked", len(lines))
+}
