@@ -23,6 +23,7 @@ type Server struct {
 
 	limiter *limiter
 	faults  *faultTable
+	chaos   *chaosTable
 	calls   *callLog
 	hub     *socketHub
 
@@ -63,6 +64,7 @@ func New(opts Options) *Server {
 		client:       &http.Client{},
 		limiter:      newLimiter(o.RateLimitScale, o.RateLimits),
 		faults:       newFaultTable(),
+		chaos:        &chaosTable{},
 		calls:        &callLog{},
 		users:        map[string]*user{},
 		channels:     map[string]*channel{},

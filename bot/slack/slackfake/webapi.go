@@ -288,7 +288,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call.EarlyRetry = s.limiter.early(key, arrived)
-	if f, hit := s.faults.take(method); hit {
+	f, hit := s.faults.take(method)
+	if !hit {
+		var spike time.Duration
+		f, hit, spike = s.chaos.roll()
+		latency += spike
+	}
+	if hit {
 		call.Fault = true
 		switch {
 		case f.Drop:
