@@ -35,8 +35,9 @@ const (
 	slackSecret = "8f742231b10e8888abcd99yyyzzz85a5"
 	// routingKey makes the application tower page on PagerDuty too.
 	routingKey = "0123456789abcdef0123456789abcdef"
-	// lease is MIMBOT_LEASE: how long a killed process's messages and timers wait.
-	lease = 10 * time.Second
+	// shortLease is MIMBOT_LEASE where processes are killed: how long a dead
+	// process's messages and timers wait before another takes them.
+	shortLease = 10 * time.Second
 )
 
 // discordKey signs the Discord interactions: a fixed test key, so that a failing run
@@ -80,6 +81,7 @@ type world struct {
 
 type incidentLister interface {
 	Incidents(ctx context.Context, f mim.Filter) ([]*mim.Incident, error)
+	Incident(ctx context.Context, n int) (*mim.Incident, error)
 	Close() error
 }
 
@@ -133,7 +135,7 @@ func newWorld(t *testing.T, d dialect, yaml func(string) string) *world {
 func (w *world) startFakes() {
 	t := w.t
 	cfg := config.Demo()
-	sopts := slackfake.Options{RateLimitScale: 60, Channels: []slackfake.ChannelSeed{{ID: cfg.Stakeholders["slack"], Name: "stakeholders", BotIsMember: true}}}
+	sopts := slackfake.Options{RateLimitScale: 60, InFlightGrace: 25 * time.Millisecond, Channels: []slackfake.ChannelSeed{{ID: cfg.Stakeholders["slack"], Name: "stakeholders", BotIsMember: true}}}
 	dopts := discordfake.Options{RateLimitScale: 0.1, PrivateKey: discordKey}
 	for _, k := range cfg.PersonKeys() {
 		p := cfg.People[k]
@@ -167,6 +169,8 @@ type serveOptions struct {
 	slack, discord bool
 	dbURL          string // PostgreSQL URL instead of the world's (a proxy)
 	name           string // prefix of its log lines
+	// lease is MIMBOT_LEASE; zero leaves mimbot's default (30 s).
+	lease time.Duration
 }
 
 // proc is one running `mimbot serve`.
@@ -186,7 +190,10 @@ func (w *world) start(o serveOptions) *proc {
 	addr := ln.Addr().String()
 	ln.Close()
 	env := []string{"HOME=" + w.dir, "PATH=" + os.Getenv("PATH"), "MIMBOT_CONFIG=" + w.cfgPath, "MIMBOT_ADDR=" + addr,
-		"MIMBOT_LEASE=" + lease.String(), "PAGERDUTY_EVENTS_URL=" + w.pd.EnqueueURL()}
+		"PAGERDUTY_EVENTS_URL=" + w.pd.EnqueueURL()}
+	if o.lease > 0 {
+		env = append(env, "MIMBOT_LEASE="+o.lease.String())
+	}
 	switch {
 	case o.dbURL != "":
 		env = append(env, "DATABASE_URL="+o.dbURL)
@@ -260,14 +267,22 @@ func (p *proc) stop(t *testing.T) {
 
 func (p *proc) pid() int { return p.cmd.Process.Pid }
 
-// incidents reads every incident from the database.
+// incidents reads every incident from the database, timelines included.
 func (w *world) incidents() []*mim.Incident {
 	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	incs, err := w.store.Incidents(ctx, mim.Filter{})
+	list, err := w.store.Incidents(ctx, mim.Filter{})
 	if err != nil {
 		w.t.Fatalf("incidents: %v", err)
+	}
+	incs := make([]*mim.Incident, 0, len(list))
+	for _, inc := range list {
+		full, err := w.store.Incident(ctx, inc.Number)
+		if err != nil {
+			w.t.Fatalf("incident %d: %v", inc.Number, err)
+		}
+		incs = append(incs, full)
 	}
 	return incs
 }
@@ -366,6 +381,22 @@ func eventually(t *testing.T, limit time.Duration, what string, cond func() bool
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %s waiting for %s", limit, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// eventually is eventually with the bot's answers and logs in the failure.
+func (w *world) eventually(limit time.Duration, what string, cond func() bool) {
+	w.t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			var answers []string
+			for _, r := range w.slack.ResponseURLPosts() {
+				answers = append(answers, r.UserID+": "+r.Text)
+			}
+			w.t.Fatalf("timed out after %s waiting for %s; Slack answers:\n%s\nlogs: %s", limit, what, strings.Join(answers, "\n"), w.dumpLogs())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

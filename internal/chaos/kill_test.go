@@ -35,7 +35,7 @@ func TestKill(t *testing.T) {
 		rng := rand.New(rand.NewSource(sd))
 		t.Logf("seed %d (MIMBOT_CHAOS_SEED=%d replays the kill plan)", sd, sd)
 		w := newWorld(t, d, nil)
-		serve := serveOptions{slack: true, discord: true}
+		serve := serveOptions{slack: true, discord: true, lease: shortLease}
 		p := w.start(serve)
 		ctx := context.Background()
 

@@ -62,7 +62,7 @@ func New(opts Options) *Server {
 		now:          o.Clock,
 		log:          o.Logger,
 		client:       &http.Client{},
-		limiter:      newLimiter(o.RateLimitScale, o.RateLimits),
+		limiter:      newLimiter(o.RateLimitScale, o.RateLimits, o.InFlightGrace),
 		faults:       newFaultTable(),
 		chaos:        &chaosTable{},
 		calls:        &callLog{},
