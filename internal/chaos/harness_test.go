@@ -57,8 +57,12 @@ func eachDialect(t *testing.T, fn func(t *testing.T, d dialect)) {
 	if testing.Short() {
 		t.Skip("runs the binary on the wall clock; skipped with -short")
 	}
+	t.Parallel() // the scenarios mostly wait (leases, Retry-After, settling): side by side they fit the budget
 	for _, d := range []dialect{onSQLite, onPostgres} {
-		t.Run(string(d), func(t *testing.T) { fn(t, d) })
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			fn(t, d)
+		})
 	}
 }
 

@@ -27,6 +27,7 @@ func TestDatabaseOutage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary on the wall clock; skipped with -short")
 	}
+	t.Parallel()
 	const incidents, down = 2, 8 * time.Second
 	w := newWorld(t, onPostgres, func(y string) string {
 		return strings.NewReplacer("update_every: 15m", "update_every: "+cadence.String(), "update_every: 30m", "update_every: "+cadence.String()).Replace(y)

@@ -15,6 +15,7 @@ func TestReplicasSplitPlatforms(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary on the wall clock; skipped with -short")
 	}
+	t.Parallel()
 	const perPlatform = 3
 	w := newWorld(t, onPostgres, bothPlatforms)
 	slackOnly := w.start(serveOptions{slack: true, name: "[slack-only]"})

@@ -141,16 +141,17 @@ func TestRetryStorms(t *testing.T) {
 			"slack stakeholder posts of the update":   countContaining(w.texts(slackPlatform, stakeholders(slackPlatform)), "Step 1 for Storm slack"),
 			"discord stakeholder posts of the update": countContaining(w.texts(discordPlatform, stakeholders(discordPlatform)), "Step 1 for Storm discord"),
 		}
-		extra := 0
+		extra := map[string]int{}
 		for what, n := range effects {
 			if n != 1 {
 				t.Errorf("%s: %d effects of %d deliveries, want 1", what, n, redeliveries+1)
 			}
 			if n > 1 {
-				extra += n - 1
+				extra[strings.Fields(what)[1]] += n - 1
 			}
 		}
-		t.Logf("chaos: retries %s deliveries=%d requests=%d redeliveries_each=%d duplicate_effects=%d", d, sent, len(effects)-2, redeliveries, extra)
+		t.Logf("chaos: retries %s deliveries=%d requests=5 redeliveries_each=%d extra_incidents=%d extra_updates=%d extra_update_posts=%d extra_pins=%d",
+			d, sent, redeliveries, extra["declare"], extra["update"], extra["stakeholder"], extra["pin"])
 		if t.Failed() {
 			t.Logf("logs: %s", w.dumpLogs())
 		}
