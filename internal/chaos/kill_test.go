@@ -17,9 +17,9 @@ import (
 type killMoment int
 
 const (
-	noKill      killMoment = iota
-	killAtAck              // the instant its HTTP 200 arrives
-	killInFlight           // a random few milliseconds after it was sent
+	noKill       killMoment = iota
+	killAtAck               // the instant its HTTP 200 arrives
+	killInFlight            // a random few milliseconds after it was sent
 )
 
 // TestKill declares 50 incidents over Slack and Discord HTTP while SIGKILLing the
