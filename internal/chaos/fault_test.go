@@ -71,8 +71,8 @@ func TestFaultyPlatforms(t *testing.T) {
 				return true
 			})
 		}
-		if !w.settle(120 * time.Second) {
-			t.Errorf("the outbox still had %d messages to send after 120 s", w.count(`SELECT count(*) FROM outbox WHERE done_at IS NULL`))
+		if !w.settle(90 * time.Second) {
+			t.Errorf("the outbox still had %d messages to send after 90 s", w.count(`SELECT count(*) FROM outbox WHERE done_at IS NULL`))
 		}
 		w.slack.SetChaos(slackfake.Chaos{})
 		w.discord.SetChaos(discordfake.Chaos{})
