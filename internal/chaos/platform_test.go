@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"mimbot/bot/discord/discordfake"
 	"mimbot/bot/slack/slackfake"
@@ -90,7 +89,7 @@ func interaction(user, channel, sub string, opts map[string]string) discordfake.
 		list = append(list, map[string]any{"type": 3, "name": k, "value": v})
 	}
 	data := map[string]any{"name": "incident", "type": 1, "options": []any{map[string]any{"type": 1, "name": sub, "options": list}}}
-	id := strconv.FormatInt(1400000000000000000+time.Now().UnixNano()%1e12*1000+interactionIDs.Add(1)%1000, 10)
+	id := strconv.FormatInt(1400000000000000000+interactionIDs.Add(1), 10)
 	return discordfake.Interaction{ID: id, Type: discordfake.InteractionApplicationCommand, UserID: user, ChannelID: channel, Data: data}
 }
 
