@@ -38,6 +38,8 @@ const (
 	// shortLease is MIMBOT_LEASE where processes are killed: how long a dead
 	// process's messages and timers wait before another takes them.
 	shortLease = 10 * time.Second
+	// inFlightGrace is slackfake's Options.InFlightGrace in every scenario.
+	inFlightGrace = 100 * time.Millisecond
 )
 
 // discordKey signs the Discord interactions: a fixed test key, so that a failing run
@@ -139,7 +141,10 @@ func newWorld(t *testing.T, d dialect, yaml func(string) string) *world {
 func (w *world) startFakes() {
 	t := w.t
 	cfg := config.Demo()
-	sopts := slackfake.Options{RateLimitScale: 60, InFlightGrace: 25 * time.Millisecond, Channels: []slackfake.ChannelSeed{{ID: cfg.Stakeholders["slack"], Name: "stakeholders", BotIsMember: true}}}
+	// inFlightGrace: a call the bot had already sent when a 429 of its method came
+	// back is not an early retry; on a loaded 2-core machine such a call can take
+	// tens of milliseconds to arrive.
+	sopts := slackfake.Options{RateLimitScale: 60, InFlightGrace: inFlightGrace, Channels: []slackfake.ChannelSeed{{ID: cfg.Stakeholders["slack"], Name: "stakeholders", BotIsMember: true}}}
 	dopts := discordfake.Options{RateLimitScale: 0.1, PrivateKey: discordKey}
 	for _, k := range cfg.PersonKeys() {
 		p := cfg.People[k]
