@@ -87,6 +87,9 @@
 //     X-RateLimit-Scope (and X-RateLimit-Global) and the JSON body with
 //     retry_after and global. Requests that come before a given retry_after
 //     has elapsed are counted by EarlyRetries.
+//   - Faults: InjectFault queues failures for matching routes, SetLatency
+//     holds answers back, and SetChaos answers a seeded share of every call
+//     with a 429 on its bucket, a 502, a reset connection or a slow answer.
 //   - Gateway: op 10 Hello, op 2 Identify (token, intents: unknown bits 4013,
 //     privileged intents not in Options.AllowedPrivilegedIntents 4014,
 //     shards 4010), READY then GUILD_CREATE (with the GUILDS intent), op 1 ->

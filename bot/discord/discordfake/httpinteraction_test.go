@@ -124,3 +124,35 @@ func TestPostInteractionSignatures(t *testing.T) {
 		t.Fatal("VerifyEndpoint accepted a bot that does not check signatures")
 	}
 }
+
+func TestRedelivery(t *testing.T) {
+	t.Parallel()
+	f := startFake(t, baseOptions())
+	s := newSession(t, f)
+	s.Client = f.Client()
+	if _, err := s.ApplicationCommandBulkOverwrite(f.ApplicationID(), testGuild, incidentCommands()); err != nil {
+		t.Fatal(err)
+	}
+	var got atomic.Int32
+	bot := signedBot(t, f.PublicKeyHex(), time.Now, func() { got.Add(1) })
+	ix := Interaction{ID: "920000000000000001", Data: map[string]any{"name": "incident"}}
+	tests := []struct {
+		name       string
+		redelivery bool
+		wantErr    bool
+		wantSeen   int32
+	}{
+		{name: "first delivery", wantSeen: 1},
+		{name: "same id again", wantErr: true, wantSeen: 1},
+		{name: "same id as a re-delivery", redelivery: true, wantSeen: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ix.Redelivery = tc.redelivery
+			status, _, _, err := f.PostInteraction(context.Background(), bot.URL, ix)
+			if (err != nil) != tc.wantErr || got.Load() != tc.wantSeen {
+				t.Fatalf("status %d err %v, bot saw %d; want error %v and %d", status, err, got.Load(), tc.wantErr, tc.wantSeen)
+			}
+		})
+	}
+}

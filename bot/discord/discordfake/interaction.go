@@ -78,6 +78,10 @@ type Interaction struct {
 	MessageID string
 	// Locale defaults to "en-US".
 	Locale string
+	// Redelivery sends an interaction whose ID was sent before, as a
+	// platform re-delivering one it is unsure arrived: the fake keeps the
+	// latest delivery's result under the ID.
+	Redelivery bool
 }
 
 // RejectedCallback is a callback attempt the fake refused.
@@ -248,7 +252,7 @@ func (s *Server) prepareInteraction(i Interaction, transport string) (*interacti
 	if ix.token == "" {
 		ix.token = "aW50ZXJhY3Rpb246" + randomToken(48)
 	}
-	if _, dup := s.interactions[ix.id]; dup {
+	if _, dup := s.interactions[ix.id]; dup && !i.Redelivery {
 		return nil, nil, fmt.Errorf("discordfake: interaction %s already exists", ix.id)
 	}
 	var data json.RawMessage

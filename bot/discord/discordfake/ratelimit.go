@@ -185,6 +185,12 @@ func (l *rateLimiter) admit(rule, major string, exemptGlobal bool, now time.Time
 		gw.count++
 	}
 
+	if until, ok := l.blocked[key]; ok && now.Before(until.Add(-earlyTolerance)) {
+		// Still inside a retry_after that was not the window's (a 429 injected by
+		// Chaos): refused like any call that comes too soon.
+		d.retryAfter = ceilMS(until.Sub(now))
+		return d
+	}
 	if w.count >= rl.Limit {
 		d.retryAfter = ceilMS(w.resetAt.Sub(now))
 		l.blocked[key] = now.Add(d.retryAfter)

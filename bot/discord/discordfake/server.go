@@ -30,6 +30,7 @@ type Server struct {
 	table   []*route
 	limiter *rateLimiter
 	faults  *faultTable
+	chaos   *chaosTable
 	calls   *callLog
 	gw      *gateway
 	client  *http.Client
@@ -66,6 +67,7 @@ func New(opts Options) *Server {
 		priv:         opts.PrivateKey,
 		limiter:      newRateLimiter(opts.RateLimitScale, opts.RouteLimits, opts.GlobalLimit),
 		faults:       &faultTable{},
+		chaos:        &chaosTable{},
 		calls:        &callLog{},
 		client:       &http.Client{Timeout: 30 * time.Second},
 		users:        map[string]User{},
@@ -281,7 +283,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			t.Stop()
 		}
 	}
-	if f, ok := s.faults.take(r.Method, path, rt.pattern); ok {
+	f, ok := s.faults.take(r.Method, path, rt.pattern)
+	if !ok && rt.bucket != BucketGateway {
+		fate := s.chaos.roll()
+		latency += fate.spike
+		if fate.rateLimited {
+			dec := s.limiter.block(rt.bucket, rt.majorKey(params), start, fate.retryAfter)
+			dec.setHeaders(w.Header())
+			call.Fault, call.RateLimited = true, true
+			wait()
+			done(jsonReply(http.StatusTooManyRequests, dec.body()))
+			return
+		}
+		if fate.fault != nil {
+			f, ok = *fate.fault, true
+		}
+	}
+	if ok {
 		call.Fault = true
 		wait()
 		if f.Drop {

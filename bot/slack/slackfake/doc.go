@@ -91,8 +91,9 @@
 //     WithStaleTimestamp, WithTimestamp, WithoutSignature).
 //
 // Tests can inject latency (SetLatency) and faults (InjectFault: an HTTP
-// status such as 500/503/429, a Slack error code, or a dropped connection)
-// and inspect the state: Channels, Messages, Ephemerals, Pins, Bookmarks,
+// status such as 500/503/429, a Slack error code, or a dropped connection),
+// or let a seeded Chaos answer a share of all calls with 429s, 503s, resets
+// and slow answers (SetChaos, ChaosCounts), and inspect the state: Channels, Messages, Ephemerals, Pins, Bookmarks,
 // OpenedViews, DMs, Files, ResponseURLPosts, Calls, Acks.
 //
 // All time comes from Options.Clock (rate limits, trigger expiry, ts values,

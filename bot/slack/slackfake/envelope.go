@@ -37,6 +37,9 @@ type SlashCommand struct {
 	Text      string
 	UserID    string
 	ChannelID string
+	// TriggerID, when set, is sent instead of a fresh trigger id: the same
+	// command delivered again. It must be one the fake issued.
+	TriggerID string
 }
 
 // Acks returns every delivery record, in send order. Records of deliveries
@@ -79,6 +82,10 @@ func (s *Server) slashPayload(base string, cmd SlashCommand) (map[string]string,
 	if c == nil {
 		return nil, errString("channel_not_found")
 	}
+	trigger := cmd.TriggerID
+	if trigger == "" {
+		trigger = s.issueTriggerLocked(u.id)
+	}
 	chName := c.name
 	switch {
 	case c.im:
@@ -91,7 +98,7 @@ func (s *Server) slashPayload(base string, cmd SlashCommand) (map[string]string,
 		"channel_id": c.id, "channel_name": chName, "user_id": u.id, "user_name": u.name,
 		"command": cmd.Command, "text": cmd.Text, "api_app_id": s.opts.AppID,
 		"response_url": s.issueResponseURLLocked(base, "commands", c.id, u.id, ""),
-		"trigger_id":   s.issueTriggerLocked(u.id),
+		"trigger_id":   trigger,
 	}, nil
 }
 

@@ -51,6 +51,12 @@ type Options struct {
 	// name. A RateLimit with PerMinute 0 disables limiting for that method.
 	RateLimits map[string]RateLimit
 
+	// InFlightGrace, when positive, forgives calls that arrive within it after
+	// a 429 was answered: a client running calls of one method side by side
+	// had them on the wire before it could read the 429. Zero counts every
+	// call inside a Retry-After as an early retry.
+	InFlightGrace time.Duration
+
 	// Clock returns the current time. Rate limits, trigger-id expiry,
 	// message timestamps and ack latencies all read it. Default time.Now.
 	Clock func() time.Time

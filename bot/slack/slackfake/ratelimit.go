@@ -78,14 +78,16 @@ type limiter struct {
 	overrides map[string]RateLimit
 	buckets   map[string]*bucket
 	blocked   map[string]time.Time // bucket key -> end of the last Retry-After
+	told      map[string]time.Time // bucket key -> when that Retry-After was answered
+	grace     time.Duration        // Options.InFlightGrace
 }
 
-func newLimiter(scale float64, overrides map[string]RateLimit) *limiter {
+func newLimiter(scale float64, overrides map[string]RateLimit, grace time.Duration) *limiter {
 	ov := make(map[string]RateLimit, len(overrides))
 	for k, v := range overrides {
 		ov[k] = v
 	}
-	return &limiter{scale: scale, overrides: ov, buckets: map[string]*bucket{}, blocked: map[string]time.Time{}}
+	return &limiter{scale: scale, overrides: ov, buckets: map[string]*bucket{}, blocked: map[string]time.Time{}, told: map[string]time.Time{}, grace: grace}
 }
 
 // lookup returns the bucket key for a call (the method, plus the channel for
@@ -113,16 +115,38 @@ func (l *limiter) lookup(method, channel string) (key string, lim RateLimit, lim
 func (l *limiter) early(key string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return now.Before(l.blocked[key])
+	if l.grace <= 0 {
+		return now.Before(l.blocked[key])
+	}
+	told, ok := l.told[key]
+	return now.Before(l.blocked[key]) && ok && !now.Before(told.Add(l.grace))
 }
 
-// block makes key refuse calls until until (used by injected 429s).
-func (l *limiter) block(key string, until time.Time) {
+// answered records when a 429 for key went out: from then on the client knows.
+func (l *limiter) answered(key string, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if _, ok := l.told[key]; !ok {
+		l.told[key] = at
+	}
+}
+
+// blockLocked extends key's Retry-After to until; a new one (the last has ended) is
+// not known to the client until it is answered.
+func (l *limiter) blockLocked(key string, now, until time.Time) {
+	if !now.Before(l.blocked[key]) {
+		delete(l.told, key)
+	}
 	if until.After(l.blocked[key]) {
 		l.blocked[key] = until
 	}
+}
+
+// block makes key refuse calls until until (used by injected 429s).
+func (l *limiter) block(key string, now, until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.blockLocked(key, now, until)
 }
 
 // admit takes a token for key. When none is available it returns the exact
@@ -151,6 +175,6 @@ func (l *limiter) admit(key string, lim RateLimit, now time.Time) (allowed bool,
 	if wait < time.Millisecond {
 		wait = time.Millisecond
 	}
-	l.blocked[key] = now.Add(wait)
+	l.blockLocked(key, now, now.Add(wait))
 	return false, wait
 }

@@ -23,6 +23,7 @@ type Server struct {
 
 	limiter *limiter
 	faults  *faultTable
+	chaos   *chaosTable
 	calls   *callLog
 	hub     *socketHub
 
@@ -61,8 +62,9 @@ func New(opts Options) *Server {
 		now:          o.Clock,
 		log:          o.Logger,
 		client:       &http.Client{},
-		limiter:      newLimiter(o.RateLimitScale, o.RateLimits),
+		limiter:      newLimiter(o.RateLimitScale, o.RateLimits, o.InFlightGrace),
 		faults:       newFaultTable(),
+		chaos:        &chaosTable{},
 		calls:        &callLog{},
 		users:        map[string]*user{},
 		channels:     map[string]*channel{},

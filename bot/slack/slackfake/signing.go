@@ -27,6 +27,21 @@ type signConfig struct {
 	at       *time.Time
 	stale    bool
 	unsigned bool
+	retry    int
+	eventID  string
+}
+
+// WithRetry sends the request as Slack's retry number n (X-Slack-Retry-Num,
+// with X-Slack-Retry-Reason http_timeout), as Slack does when an earlier
+// delivery was not acknowledged in time.
+func WithRetry(n int) SignOption {
+	return func(c *signConfig) { c.retry = n }
+}
+
+// WithEventID gives an event (PostEvent) this event_id instead of a fresh one,
+// so that a test can deliver the same event again.
+func WithEventID(id string) SignOption {
+	return func(c *signConfig) { c.eventID = id }
 }
 
 // WithSigningSecret signs with secret instead of the bot's real one.
@@ -109,6 +124,13 @@ func (s *Server) PostEvent(ctx context.Context, botURL, signingSecret string, ev
 	if err != nil {
 		return nil, 0, err
 	}
+	var cfg signConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.eventID != "" {
+		cb["event_id"] = cfg.eventID
+	}
 	js, err := json.Marshal(cb)
 	if err != nil {
 		return nil, 0, err
@@ -137,6 +159,10 @@ func (s *Server) postSigned(ctx context.Context, botURL, secret, contentType str
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
+	if cfg.retry > 0 {
+		req.Header.Set("X-Slack-Retry-Num", strconv.Itoa(cfg.retry))
+		req.Header.Set("X-Slack-Retry-Reason", "http_timeout")
+	}
 	if !cfg.unsigned {
 		req.Header.Set("X-Slack-Request-Timestamp", strconv.FormatInt(at.Unix(), 10))
 		req.Header.Set("X-Slack-Signature", Sign(secret, at.Unix(), body))

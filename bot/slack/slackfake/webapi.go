@@ -266,6 +266,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.calls.add(call)
+		if status == http.StatusTooManyRequests {
+			s.limiter.answered(key, s.now())
+		}
 		s.log.Debug("slackfake: api call", "method", method, "channel", call.Channel,
 			"status", call.Status, "error", call.Error, "early_retry", call.EarlyRetry)
 		for k, v := range hdr {
@@ -288,7 +291,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call.EarlyRetry = s.limiter.early(key, arrived)
-	if f, hit := s.faults.take(method); hit {
+	f, hit := s.faults.take(method)
+	if !hit {
+		var spike time.Duration
+		f, hit, spike = s.chaos.roll()
+		latency += spike
+	}
+	if hit {
 		call.Fault = true
 		switch {
 		case f.Drop:
@@ -301,7 +310,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			if ra <= 0 {
 				ra = time.Second
 			}
-			s.limiter.block(key, arrived.Add(ra))
+			s.limiter.block(key, arrived, arrived.Add(ra))
 			call.RetryAfter = ra
 			finish(http.StatusTooManyRequests, fail("ratelimited"), retryHeaders(ra))
 			return

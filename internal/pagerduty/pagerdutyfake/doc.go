@@ -30,7 +30,9 @@
 // With Options.RateLimitPerMinute set, valid events beyond that many per
 // routing key in any 60-second window answer 429 and are not accepted.
 // Faults queued with InjectFault make the next requests wait and/or fail
-// with a chosen status (such as 500 or 502) before any validation.
+// with a chosen status (such as 500 or 502) before any validation; SetChaos
+// fails a seeded share of all requests (429, 500, reset connections) and
+// answers some late.
 //
 // Events returns the accepted events in order; Incidents groups them per
 // routing key and dedup_key into incidents that move from triggered to

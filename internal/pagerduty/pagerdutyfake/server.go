@@ -42,6 +42,7 @@ type Server struct {
 	http      *httptest.Server
 	limiter   *limiter
 	faults    []Fault
+	chaos     chaosState
 	events    []Event
 	incidents []*Incident
 	attempts  int
@@ -163,7 +164,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, response{Status: "method not allowed", Message: "Method Not Allowed"})
 		return
 	}
-	fault, faulted := s.takeFault()
+	fault, faulted, fate := s.takeFault()
+	if fate.reset {
+		panic(http.ErrAbortHandler)
+	}
+	if fate.status != 0 {
+		writeJSON(w, fate.status, response{Status: "chaos", Message: http.StatusText(fate.status)})
+		return
+	}
+	if fate.delay > 0 {
+		defer s.wait(r.Context(), fate.delay)
+	}
 	if fault.Delay > 0 && !s.wait(r.Context(), fault.Delay) {
 		// The client left or the server is closing: drop the connection
 		// without an answer.
@@ -197,17 +208,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, response{Status: "success", Message: "Event processed", DedupKey: ev.DedupKey})
 }
 
-// takeFault counts the attempt and pops the next fault, if any.
-func (s *Server) takeFault() (Fault, bool) {
+// takeFault counts the attempt and pops the next fault, if any, or else draws
+// what Chaos does to the request.
+func (s *Server) takeFault() (Fault, bool, chaosFate) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.attempts++
 	if len(s.faults) == 0 {
-		return Fault{}, false
+		return Fault{}, false, s.rollLocked()
 	}
 	f := s.faults[0]
 	s.faults = s.faults[1:]
-	return f, true
+	return f, true, chaosFate{}
 }
 
 // accept records a valid event unless its routing key is over the limit.
