@@ -17,7 +17,7 @@ type Request struct {
 	User      string // the platform's user id (the person key on the shell)
 	Room      string // the platform's channel id where it was typed; "" in a DM
 	Text      string // after `/incident`
-	RequestID string // the platform's identity of the request, for idempotent declares
+	RequestID string // the platform's identity of the request: delivered twice, it takes effect once
 }
 
 // Reply is the answer to the person who typed the command. What the room and the
@@ -36,6 +36,8 @@ type Router struct {
 // Handle parses and runs one command. It never panics on user input and always
 // answers: a refusal says what is wrong and what would work.
 func (r *Router) Handle(ctx context.Context, req Request) Reply {
+	// A request delivered twice takes effect once (declarations by their own key).
+	ctx = mim.WithRequest(ctx, req.RequestID)
 	rep, err := r.handle(ctx, req)
 	if err != nil {
 		if mim.ErrorCode(err) == mim.EINTERNAL {

@@ -243,3 +243,27 @@ func TestReporterReopens(t *testing.T) {
 		t.Errorf("a reopened incident closed without confirmation")
 	}
 }
+
+// A command delivered twice by its platform (the same request) takes effect once,
+// and the second delivery is answered as the first.
+func TestRequestTakesEffectOnce(t *testing.T) {
+	h := newHarness(t, nil)
+	inc := h.declare("Payments down", mim.High, mim.High, "database")
+	ctx := mim.WithRequest(h.ctx, "slack:trigger-1")
+	if _, err := h.svc.Update(ctx, inc.Number, inc.IM, "Failing over"); err != nil {
+		t.Fatal(err)
+	}
+	again, err := h.svc.Update(mim.WithRequest(h.ctx, "slack:trigger-1"), inc.Number, inc.IM, "Failing over")
+	if err != nil || again == nil {
+		t.Fatalf("the same request again: %v", err)
+	}
+	if n := count(h.kinds(inc.Number), mim.KindUpdate); n != 1 {
+		t.Errorf("%d updates on the timeline, want 1", n)
+	}
+	if _, err := h.svc.Update(mim.WithRequest(h.ctx, "slack:trigger-2"), inc.Number, inc.IM, "Failed over"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(h.kinds(inc.Number), mim.KindUpdate); n != 2 {
+		t.Errorf("%d updates after a second request, want 2", n)
+	}
+}

@@ -2,6 +2,7 @@ package mim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -52,7 +53,16 @@ func (s *Service) kick() {
 // update is UpdateIncident with the service's conventions: refusals come back as they
 // are, and the engine is woken after a successful write.
 func (s *Service) update(ctx context.Context, number int, fn func(*Incident, *Change) error) (*Incident, error) {
-	inc, err := s.Store.UpdateIncident(ctx, number, fn)
+	key := requestKey(ctx)
+	inc, err := s.Store.UpdateIncident(ctx, number, func(inc *Incident, ch *Change) error {
+		ch.Request = key
+		return fn(inc, ch)
+	})
+	if errors.Is(err, ErrSeen) {
+		// Delivered again: it took effect the first time; answer as then.
+		s.Log.Info("request delivered again; carried out once", "incident", number, "request", key)
+		return s.Store.Incident(ctx, number)
+	}
 	if err != nil {
 		return nil, err
 	}

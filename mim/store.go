@@ -14,6 +14,9 @@ type Change struct {
 	CancelAll bool       // cancel every timer of the incident
 	Messages  []Outgoing // queued in the outbox
 	Fired     *Timer     // the claimed timer this change completes; stale -> ErrStale
+	// Request is the platform request the change carries out (see WithRequest): a
+	// request recorded before -> ErrSeen, and nothing is saved.
+	Request string
 }
 
 // Log appends a timeline entry.

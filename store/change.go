@@ -18,7 +18,20 @@ import (
 // then schedule afresh" works, as when an incident is reopened), then Schedule, then
 // the timeline entries and the messages. Timers and messages that name no incident
 // (0) belong to inc.
+// constraintRequest is the primary key of requests, named in the PostgreSQL
+// migration.
+const constraintRequest = "requests_pkey"
+
 func (db *DB) save(ctx context.Context, tx *sql.Tx, inc *mim.Incident, ch mim.Change) ([]mim.Entry, error) {
+	if ch.Request != "" {
+		_, err := db.exec(ctx, tx, `INSERT INTO requests (key, incident, at) VALUES (?, ?, ?)`, ch.Request, inc.Number, db.doneAt())
+		if db.d.unique(err, constraintRequest) {
+			return nil, mim.ErrSeen
+		}
+		if err != nil {
+			return nil, fmt.Errorf("record request: %w", err)
+		}
+	}
 	if err := db.syncRooms(ctx, tx, inc); err != nil {
 		return nil, err
 	}

@@ -27,8 +27,7 @@ import (
 	"mimbot/internal/pagerduty/pagerdutyfake"
 	"mimbot/internal/pgtest"
 	"mimbot/mim"
-	"mimbot/store/postgres"
-	"mimbot/store/sqlite"
+	"mimbot/store"
 )
 
 const (
@@ -114,7 +113,7 @@ func newWorld(t *testing.T, d dialect, yaml func(string) string) *world {
 	switch d {
 	case onSQLite:
 		w.dbPath = filepath.Join(w.dir, "mimbot.db")
-		db, err := sqlite.Open(ctx, w.dbPath)
+		db, err := store.OpenSQLite(ctx, w.dbPath)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +123,7 @@ func newWorld(t *testing.T, d dialect, yaml func(string) string) *world {
 		}
 	case onPostgres:
 		w.dbURL = pgtest.DB(t)
-		db, err := postgres.Open(ctx, w.dbURL)
+		db, err := store.OpenPostgres(ctx, w.dbURL)
 		if err != nil {
 			t.Fatal(err)
 		}

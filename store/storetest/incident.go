@@ -29,6 +29,7 @@ func incidentTests() []test {
 		{"HeldByIncidentManager", testHeld},
 		{"CreateGetsHeld", testCreateGetsHeld},
 		{"ByRequestKey", testByRequestKey},
+		{"RequestTakesEffectOnce", testRequestOnce},
 	}
 }
 
@@ -528,5 +529,41 @@ func testByRequestKey(t *testing.T, s mim.Store) {
 	}
 	if _, err := s.IncidentByRequestKey(t.Context(), "alertmanager:nope"); mim.ErrorCode(err) != mim.ENOTFOUND {
 		t.Errorf("unknown key: %v, want not found", err)
+	}
+}
+
+// A change that carries a request key recorded before saves nothing: ErrSeen.
+func testRequestOnce(t *testing.T, s mim.Store) {
+	n := declare(t, s, "", nil).Number
+	note := func(key, text string) error {
+		_, err := s.UpdateIncident(t.Context(), n, func(inc *mim.Incident, ch *mim.Change) error {
+			ch.Request = key
+			inc.Diagnosis = text
+			ch.Log(at(time.Minute), mim.KindNote, "alice", text)
+			return nil
+		})
+		return err
+	}
+	if err := note("slack:T1", "first"); err != nil {
+		t.Fatal(err)
+	}
+	if err := note("slack:T1", "again"); !errors.Is(err, mim.ErrSeen) {
+		t.Fatalf("the same request again = %v, want mim.ErrSeen", err)
+	}
+	if err := note("slack:T2", "second"); err != nil {
+		t.Fatal(err)
+	}
+	inc, err := s.Incident(t.Context(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	for _, e := range inc.Timeline {
+		if e.Kind == mim.KindNote {
+			notes = append(notes, e.Text)
+		}
+	}
+	if diff := cmp.Diff([]string{"first", "second"}, notes); diff != "" || inc.Diagnosis != "second" {
+		t.Errorf("diagnosis %q; notes (-want +got):\n%s", inc.Diagnosis, diff)
 	}
 }
