@@ -118,17 +118,13 @@ func (s *Service) Declare(ctx context.Context, in DeclareInput) (inc *Incident, 
 }
 
 // roomPlatforms chooses where the incident's rooms and posts go: the configured
-// war-room platforms that are running, else the platform it was declared from.
+// war-room platforms, all of them, whether or not this process serves them (another
+// replica may; until one does, their messages wait in the outbox and are counted),
+// else the platform it was declared from.
 func (s *Service) roomPlatforms(from string) []string {
-	var out []string
-	for _, p := range s.Config.WarRoomPlatforms {
-		if slices.Contains(s.Platforms, p) {
-			out = append(out, p)
-		}
-	}
 	switch {
-	case len(out) > 0:
-		return out
+	case len(s.Config.WarRoomPlatforms) > 0:
+		return slices.Clone(s.Config.WarRoomPlatforms)
 	case slices.Contains(s.Platforms, from):
 		return []string{from}
 	case len(s.Platforms) > 0:
