@@ -148,7 +148,7 @@ func TestFaultyPlatforms(t *testing.T) {
 			t.Errorf("given up: %d outbox failures %v; log:\n%s", len(failed), failed, strings.Join(gaveUp, "\n"))
 		}
 		sc, dc, pc := w.slack.ChaosCounts(), w.discord.ChaosCounts(), w.pd.ChaosCounts()
-		t.Logf("chaos: faults %s seed=%d calls=%d rate_limited=%d server_errors=%d resets=%d spikes=%d early_retries=%d updates_delivered=%d missing=%d out_of_order=%d duplicates=%d given_up=%d",
+		figure(t, "chaos: faults %s seed=%d calls=%d rate_limited=%d server_errors=%d resets=%d spikes=%d early_retries=%d updates_delivered=%d missing=%d out_of_order=%d duplicates=%d given_up=%d",
 			d, sd, sc.Calls+dc.Calls+pc.Calls, sc.RateLimited+dc.RateLimited+pc.RateLimited, sc.ServerError+dc.ServerError+pc.ServerError,
 			sc.Reset+dc.Reset+pc.Reset, sc.Spike+dc.Spike+pc.Spike, early, delivered, len(missing), len(disorder), dups, len(failed))
 		if t.Failed() {

@@ -203,7 +203,7 @@ func TestKill(t *testing.T) {
 		if len(failed) > 0 || len(gaveUp) > 0 {
 			t.Errorf("given up: %d outbox failures %v; log:\n%s", len(failed), failed, strings.Join(gaveUp, "\n"))
 		}
-		t.Logf("chaos: kill %s seed=%d ack_to_commit_max=%dms declares=%d acked=%d kills=%d kills_at_ack=%d kills_in_flight=%d unknown_outcome=%d lost=%d dup_incidents=%d cut_calls=%d dup_messages=%d undelivered=%d orphan_channels=%d given_up=%d",
+		figure(t, "chaos: kill %s seed=%d ack_to_commit_max=%dms declares=%d acked=%d kills=%d kills_at_ack=%d kills_in_flight=%d unknown_outcome=%d lost=%d dup_incidents=%d cut_calls=%d dup_messages=%d undelivered=%d orphan_channels=%d given_up=%d",
 			d, sd, window.Milliseconds(), declares, len(acked), kills, atAck, inFlight, unknown, len(lost), dupIncidents, cut, dupMessages, len(undelivered), len(orphans), len(failed))
 		if t.Failed() {
 			t.Logf("logs: %s", w.dumpLogs())

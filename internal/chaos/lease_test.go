@@ -46,7 +46,7 @@ func TestDeliveryOutlivesLease(t *testing.T) {
 			t.Errorf("%d slow incidents gave %d channels, %d cards, %d opening messages, %d stakeholder posts, %d pages; want %d each (%d deliveries found their lease taken)",
 				incidents, rooms, cards, opening, posts, pages, incidents, stale)
 		}
-		t.Logf("chaos: lease %s lease=%s slack_latency=%s incidents=%d channels=%d cards=%d openings=%d stakeholder_posts=%d pages=%d stale_deliveries=%d", d, leaseFor, latency, incidents, rooms, cards, opening, posts, pages, stale)
+		figure(t, "chaos: lease %s lease=%s slack_latency=%s incidents=%d channels=%d cards=%d openings=%d stakeholder_posts=%d pages=%d stale_deliveries=%d", d, leaseFor, latency, incidents, rooms, cards, opening, posts, pages, stale)
 		if t.Failed() {
 			t.Logf("logs: %s", w.dumpLogs())
 		}

@@ -152,7 +152,7 @@ func TestDatabaseOutage(t *testing.T) {
 	if len(failed) > 0 || len(gaveUp) > 0 {
 		t.Errorf("given up: %v; log:\n%s", failed, strings.Join(gaveUp, "\n"))
 	}
-	t.Logf("chaos: outage %s down_for=%s commands_during=%d acked_during=%d try_again=%d readyz_during=%d lost=%d reminders=%d duplicate_reminders=%d given_up=%d",
+	figure(t, "chaos: outage %s down_for=%s commands_during=%d acked_during=%d try_again=%d readyz_during=%d lost=%d reminders=%d duplicate_reminders=%d given_up=%d",
 		onPostgres, down, commands, acked, tryAgain, readyz, lost, reminders, dupReminders, len(failed))
 	if t.Failed() {
 		t.Logf("logs: %s", w.dumpLogs())

@@ -73,7 +73,7 @@ func TestReplicasSplitPlatforms(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("not delivered: %s", strings.Join(missing, "; "))
 	}
-	t.Logf("chaos: replicas %s incidents=%d messages=%d given_up=%d given_up_slack=%d given_up_discord=%d missing=%d",
+	figure(t, "chaos: replicas %s incidents=%d messages=%d given_up=%d given_up_slack=%d given_up_discord=%d missing=%d",
 		onPostgres, len(titles), total, len(failed), byPlatform[slackPlatform], byPlatform[discordPlatform], len(missing))
 	if t.Failed() {
 		t.Logf("logs: %s", w.dumpLogs())

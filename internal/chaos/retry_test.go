@@ -150,7 +150,7 @@ func TestRetryStorms(t *testing.T) {
 				extra[strings.Fields(what)[1]] += n - 1
 			}
 		}
-		t.Logf("chaos: retries %s deliveries=%d requests=5 redeliveries_each=%d extra_incidents=%d extra_updates=%d extra_update_posts=%d extra_pins=%d",
+		figure(t, "chaos: retries %s deliveries=%d requests=5 redeliveries_each=%d extra_incidents=%d extra_updates=%d extra_update_posts=%d extra_pins=%d",
 			d, sent, redeliveries, extra["declare"], extra["update"], extra["stakeholder"], extra["pin"])
 		if t.Failed() {
 			t.Logf("logs: %s", w.dumpLogs())
