@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,13 @@ type DB struct {
 	// PostgreSQL): a request that races the shutdown is worth trying again on another
 	// replica.
 	closed atomic.Bool
+	// writers, on SQLite, lets this process's writes take turns in Go before they
+	// take the file's one write lock. Without it they meet at the lock itself, and
+	// SQLite's busy handler makes a waiting writer sleep (1, 2, 5 ... up to 100 ms at a
+	// time) instead of waking it when the lock is free: 200 declarations at once then
+	// took 1.7 s to commit at p99 instead of the sum of their work. nil on PostgreSQL,
+	// whose writers lock rows, not the database.
+	writers *sync.Mutex
 }
 
 var _ mim.Store = (*DB)(nil)
@@ -72,7 +80,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		sdb.Close()
 		return nil, err
 	}
-	return &DB{db: sdb, d: sqliteDialect()}, nil
+	return &DB{db: sdb, d: sqliteDialect(), writers: new(sync.Mutex)}, nil
 }
 
 // MigrateSQLite applies the pending migrations to the SQLite file at path, creating
@@ -247,6 +255,7 @@ func postgresProvider(sdb *sql.DB) (*goose.Provider, error) {
 // begins IMMEDIATE (sqliteParams): writers take turns on the one write lock. On
 // PostgreSQL it is read committed, and what must not interleave is locked by row.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	defer db.turn()()
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -256,6 +265,17 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// turn waits for this process's turn to write (SQLite; see DB.writers) and returns
+// what ends it. A write outside a transaction (a claim, a message marked done) takes
+// its turn too.
+func (db *DB) turn() (done func()) {
+	if db.writers == nil {
+		return func() {}
+	}
+	db.writers.Lock()
+	return db.writers.Unlock
 }
 
 // read runs fn in a read-only transaction: one snapshot for several queries, without

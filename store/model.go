@@ -12,6 +12,7 @@ import (
 
 // SaveModel saves m under m.Name, replacing the model saved under that name before.
 func (db *DB) SaveModel(ctx context.Context, m mim.Model) error {
+	defer db.turn()()
 	towers, err := jsonStrings(m.Towers)
 	if err != nil {
 		return db.fail("save model "+m.Name, err)

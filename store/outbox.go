@@ -34,6 +34,7 @@ func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Durat
 	if limit <= 0 || len(platforms) == 0 {
 		return nil, nil
 	}
+	defer db.turn()()
 	// The incident's columns, one scalar subquery each: RETURNING may not join.
 	var incident []string
 	for _, c := range strings.Split(incidentColumns, ", ") {
@@ -131,6 +132,7 @@ func (db *DB) PendingMessages(ctx context.Context) (map[string]int, error) {
 // MessageDone marks message id delivered, or given up on when failure is not empty;
 // the next message of its queue can go. mim.ErrStale when it is already done.
 func (db *DB) MessageDone(ctx context.Context, id int64, failure string) error {
+	defer db.turn()()
 	res, err := db.exec(ctx, db.db, `
 		UPDATE outbox SET done_at = ?, failure = ?
 		WHERE id = ? AND done_at IS NULL`,
@@ -145,6 +147,7 @@ func (db *DB) MessageDone(ctx context.Context, id int64, failure string) error {
 // retryAt is zero); until then its queue waits behind it. failure says why the
 // attempt failed. mim.ErrStale when it is already done.
 func (db *DB) MessageRetry(ctx context.Context, id int64, retryAt time.Time, failure string) error {
+	defer db.turn()()
 	res, err := db.exec(ctx, db.db, `
 		UPDATE outbox SET lease_owner = NULL, lease_until = NULL, next_at = ?, failure = ?
 		WHERE id = ? AND done_at IS NULL`,
@@ -160,6 +163,7 @@ func (db *DB) MessageRetry(ctx context.Context, id int64, retryAt time.Time, fai
 // another claim send the message a second time. mim.ErrStale when owner no longer
 // holds it.
 func (db *DB) ExtendLease(ctx context.Context, id int64, owner string, until time.Time) error {
+	defer db.turn()()
 	res, err := db.exec(ctx, db.db, `
 		UPDATE outbox SET lease_until = ?
 		WHERE id = ? AND done_at IS NULL AND lease_owner = ?`,

@@ -25,6 +25,7 @@ func (db *DB) ClaimTimers(ctx context.Context, now time.Time, lease time.Duratio
 	if limit <= 0 {
 		return nil, nil
 	}
+	defer db.turn()()
 	rows, err := db.query(ctx, db.db, `
 		UPDATE timers SET lease_owner = ?, lease_until = ?
 		WHERE id IN (
@@ -99,6 +100,7 @@ func (db *DB) CompleteTimer(ctx context.Context, t mim.Timer, next *mim.Timer, m
 // and ON CONFLICT settles replicas starting at once. A timer that is done is
 // re-armed at t.Due.
 func (db *DB) EnsureTimer(ctx context.Context, t mim.Timer) error {
+	defer db.turn()()
 	_, err := db.exec(ctx, db.db, `
 		INSERT INTO timers (incident, key, due) VALUES (?, ?, ?)
 		ON CONFLICT (incident, key) DO UPDATE SET
