@@ -3,6 +3,7 @@ package mim
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -12,6 +13,22 @@ type Rotation struct {
 	Members []string
 	Start   time.Time
 	Handoff Schedule // evaluated in the configured time zone
+	// walked remembers the latest handoff OnCall reached, so that the next call walks
+	// on from there instead of from Start (a daily rotation started years ago is a
+	// thousand handoffs per declaration otherwise); nil: walk from Start each time.
+	walked *walk
+}
+
+// walk is a handoff reached, and how many handoffs came before it.
+type walk struct {
+	mu sync.Mutex
+	at time.Time
+	n  int
+}
+
+// NewRotation returns a rotation that remembers how far it walked.
+func NewRotation(members []string, start time.Time, handoff Schedule) Rotation {
+	return Rotation{Members: members, Start: start, Handoff: handoff, walked: &walk{}}
 }
 
 // maxHandoffs bounds the walk from Start to t, so that a per-minute handoff started
@@ -37,20 +54,36 @@ func (r Rotation) OnCall(t time.Time) Shift {
 		}
 		return Shift{Member: r.Members[0], End: end}
 	}
-	start := r.Start
-	n := 0
+	start, n := r.Start, 0
+	if r.walked != nil {
+		r.walked.mu.Lock()
+		if !r.walked.at.IsZero() && !r.walked.at.After(t) {
+			start, n = r.walked.at, r.walked.n
+		}
+		r.walked.mu.Unlock()
+	}
+	shift := func(end time.Time) Shift {
+		if r.walked != nil {
+			r.walked.mu.Lock()
+			if start.After(r.walked.at) {
+				r.walked.at, r.walked.n = start, n
+			}
+			r.walked.mu.Unlock()
+		}
+		return Shift{Member: r.Members[n%len(r.Members)], Start: start, End: end}
+	}
 	for i := 0; i < maxHandoffs; i++ {
 		next := r.Handoff.Next(start)
 		if next.IsZero() {
-			return Shift{Member: r.Members[n%len(r.Members)], Start: start}
+			return shift(time.Time{})
 		}
 		if next.After(t) {
-			return Shift{Member: r.Members[n%len(r.Members)], Start: start, End: next}
+			return shift(next)
 		}
 		start = next
 		n++
 	}
-	return Shift{Member: r.Members[n%len(r.Members)], Start: start}
+	return shift(time.Time{})
 }
 
 // Order returns the members in the order they should be asked at t: the one on call,

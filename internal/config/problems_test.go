@@ -159,6 +159,16 @@ func TestProblems(t *testing.T) {
 			want:  []Problem{{"smo.rotation.handoff", `"0 9 30 2 *" never fires`}},
 		},
 		{
+			name:  "handoff every minute",
+			pairs: []string{`handoff: "0 9 * * MON"`, `handoff: "* * * * *"`},
+			want:  []Problem{{"smo.rotation.handoff", `hands over 1m after the previous handoff: a shift must last at least an hour (such as "0 9 * * MON", weekly)`}},
+		},
+		{
+			name:  "start in the last century",
+			pairs: []string{`start: 2026-01-05T09:00:00Z`, `start: 1901-01-07T09:00:00Z`},
+			want:  []Problem{{"smo.rotation.start", `1901-01-07T09:00:00Z is before 2000: use the start of a recent shift of the first member, such as 2026-01-05T09:00:00Z`}},
+		},
+		{
 			name:  "handoff with its own time zone",
 			pairs: []string{`handoff: "0 9 * * MON"`, `handoff: "CRON_TZ=Asia/Tokyo 0 9 * * MON"`},
 			want:  []Problem{{"smo.rotation.handoff", `"CRON_TZ=Asia/Tokyo 0 9 * * MON" names its own time zone: schedules run in timezone (UTC); drop the prefix`}},

@@ -54,14 +54,42 @@ func (r *reader) rotation(n *yaml.Node, path string, cfg *mim.Config) mim.Rotati
 		}
 	default:
 		t, err := time.Parse(time.RFC3339, start)
-		if err != nil {
+		switch {
+		case err != nil:
 			r.addf(startPath, "%q is not an RFC 3339 time (such as 2026-01-05T09:00:00Z)", start)
+		case t.Year() < 2000:
+			// Who is on call is counted in handoffs from the start: a start decades ago
+			// makes every declaration count them all.
+			r.addf(startPath, "%s is before 2000: use the start of a recent shift of the first member, such as 2026-01-05T09:00:00Z", start)
 		}
 		rot.Start = t
 	}
 
-	rot.Handoff, _ = r.schedule(f["handoff"], join(path, "handoff"), cfg.Location, true)
+	rot = mim.NewRotation(rot.Members, rot.Start, nil)
+	handoffPath := join(path, "handoff")
+	rot.Handoff, _ = r.schedule(f["handoff"], handoffPath, cfg.Location, true)
+	if rot.Handoff != nil && !rot.Start.IsZero() && !r.reported(handoffPath) {
+		if gap := shortestGap(rot.Handoff, rot.Start, 64); gap < time.Hour {
+			r.addf(handoffPath, "hands over %s after the previous handoff: a shift must last at least an hour (such as \"0 9 * * MON\", weekly)", duration(gap))
+		}
+	}
 	return rot
+}
+
+// shortestGap is the shortest time between two of the first n activations of s after
+// from.
+func shortestGap(s mim.Schedule, from time.Time, n int) time.Duration {
+	shortest := time.Duration(1<<63 - 1)
+	prev := s.Next(from)
+	for range n {
+		next := s.Next(prev)
+		if next.IsZero() || prev.IsZero() {
+			break
+		}
+		shortest = min(shortest, next.Sub(prev))
+		prev = next
+	}
+	return shortest
 }
 
 // reported tells whether a problem was already recorded at path or under it, so that a
