@@ -182,9 +182,15 @@ func (sh *Shell) builtin(ctx context.Context, line string) bool {
 	case "/rooms":
 		sh.rooms(ctx)
 	case "/sleep":
+		// On the wall clock a sleep is real, so it is kept short; on a simulated
+		// clock (Sleep set) days pass at once, as SLA and closure drills need.
+		limit, say := time.Hour, "1h"
+		if sh.Sleep != nil {
+			limit, say = 30*24*time.Hour, "720h"
+		}
 		d, err := time.ParseDuration(arg)
-		if err != nil || d < 0 || d > time.Hour {
-			sh.printf("/sleep takes a duration up to 1h, such as 5s or 1m30s.\n")
+		if err != nil || d < 0 || d > limit {
+			sh.printf("/sleep takes a duration up to %s, such as 5s or 1m30s.\n", say)
 			return false
 		}
 		if sh.Sleep != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -293,4 +294,78 @@ func TestMigrate(t *testing.T) {
 			t.Errorf("after migrate, list: exit %d %s", code, out)
 		}
 	}
+}
+
+// TestShellServiceDesk is the service desk's day in the terminal: ten printer P4s and
+// then a P0; the queue puts the P0 first; a network member takes a P4 and its respond
+// clock stops; an unowned P3 tells its tower's leads at 75% of its respond target and
+// the head at the breach; a resolved incident closes when its reporter confirms, and
+// one whose reporter never answers closes after confirm_within.
+func TestShellServiceDesk(t *testing.T) {
+	e := newEnv(t)
+	var script strings.Builder
+	for i := 1; i <= 10; i++ {
+		fmt.Fprintf(&script, "declare Printer %d jams impact=low urgency=low towers=network\n", i)
+	}
+	script.WriteString(`declare Payments down impact=high urgency=high towers=application,database
+/join
+queue
+/as omar
+take incident=3
+/as sam
+declare Invoices slow impact=medium urgency=low towers=database
+/sleep 6h1m
+/sleep 2h
+/as omar
+resolve Toner replaced incident=3
+/as sam
+confirm incident=3
+/as omar
+take incident=4
+resolve Paper tray fixed incident=4
+/sleep 72h1m
+`)
+	code, out, errOut := e.run(script.String(), "shell")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	queue := out[strings.Index(out, "sam> queue"):]
+	if lines := strings.Split(queue, "\n"); len(lines) < 3 || !strings.Contains(lines[2], "#11 P0") {
+		t.Errorf("the P0 is not first in the queue:\n%s", queue)
+	}
+	three := e.show("3")
+	if three.Owner != "omar" || three.RespondedAt == nil || three.State != "closed" || three.ConfirmedAt == nil {
+		t.Errorf("#3: owner %q, responded %v, state %s, confirmed %v", three.Owner, three.RespondedAt, three.State, three.ConfirmedAt)
+	}
+	p3 := e.show("12")
+	kinds := map[string]int{}
+	for _, en := range p3.Timeline {
+		kinds[en.Kind]++
+	}
+	// 80 hours in all: the respond clock (8h) warns its leads at 75% and breaches; the
+	// resolve clock (72h) warns at 75% and breaches too. Each breach goes to the head.
+	if p3.Priority != "P3" || kinds["escalated"] != 3 || kinds["sla_breach"] != 2 || kinds["sla_warning"] != 1 {
+		t.Errorf("#12 (%s) timeline kinds %v, want a functional escalation (respond at 75%%), two breaches each escalated to the head, one resolve warning", p3.Priority, kinds)
+	}
+	for _, who := range []string{"frank", "grace"} {
+		if !strings.Contains(out, "[dm @"+who+"] Nobody owns #12") {
+			t.Errorf("%s (a database lead) was not told that #12 is unowned", who)
+		}
+	}
+	if !strings.Contains(out, "[dm @hana] Escalation on #12") {
+		t.Errorf("hana was not told of #12's breach")
+	}
+	four := e.show("4")
+	last := four.Timeline[len(four.Timeline)-1]
+	if four.State != "closed" || four.ConfirmedAt != nil || !strings.Contains(strings.Join(timelineTexts(four), "\n"), "Closed without confirmation") {
+		t.Errorf("#4 after confirm_within: %s, last entry %+v", four.State, last)
+	}
+}
+
+func timelineTexts(inc api.Incident) []string {
+	var out []string
+	for _, en := range inc.Timeline {
+		out = append(out, en.Text)
+	}
+	return out
 }
