@@ -8,7 +8,7 @@ import (
 
 // Queue returns the open incidents f selects, in queue order (priority, then the
 // resolve deadline with none last, then number), at most f.Limit of them, and how
-// many f selects in all, counted by the same statement. The open-state test is
+// many f selects in all. The open-state test is
 // written out literally, as in the incidents_queue partial index.
 func (db *DB) Queue(ctx context.Context, f mim.QueueFilter) ([]*mim.Incident, int, error) {
 	where := "state NOT IN ('resolved', 'closed', 'cancelled')"
@@ -25,26 +25,25 @@ func (db *DB) Queue(ctx context.Context, f mim.QueueFilter) ([]*mim.Incident, in
 	if f.Limit <= 0 {
 		limit = db.d.noLimit
 	}
+	var total int
+	if err := db.queryRow(ctx, db.db, `SELECT count(*) FROM incidents WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, db.fail("queue", err)
+	}
+	// NULLS LAST is the order of PostgreSQL's index, which then hands out the first
+	// rows without sorting the whole queue.
 	rows, err := db.query(ctx, db.db, `
-		SELECT `+incidentColumns+`, count(*) OVER ()
+		SELECT `+incidentColumns+`
 		FROM incidents
 		WHERE `+where+`
-		ORDER BY priority, resolve_due IS NULL, resolve_due, number
+		ORDER BY priority, resolve_due NULLS LAST, number
 		LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, 0, db.fail("queue", err)
 	}
 	defer rows.Close()
-	var (
-		out   []*mim.Incident
-		total int
-	)
+	var out []*mim.Incident
 	for rows.Next() {
-		var r incidentRow
-		if err := rows.Scan(append(r.dest(), &total)...); err != nil {
-			return nil, 0, db.fail("queue", err)
-		}
-		inc, err := r.incident()
+		inc, err := scanIncident(rows)
 		if err != nil {
 			return nil, 0, db.fail("queue", err)
 		}
