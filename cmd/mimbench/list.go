@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"mimbot/mim"
@@ -32,39 +30,19 @@ func list(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	start := time.Now()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var firstErr atomic.Value
 	total := *closed + *active
-	for w := 0; w < 16; w++ {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1))
-				if i > total {
-					return
-				}
-				_, _, err := st.CreateIncident(ctx, "", func(inc *mim.Incident, _ map[string]int, ch *mim.Change) error {
-					inc.Title, inc.Priority, inc.Major, inc.Impact, inc.Urgency = fmt.Sprintf("Incident %d", i), mim.P1, true, mim.High, mim.Medium
-					inc.DeclaredAt = start.Add(-time.Duration(total-i) * time.Minute)
-					inc.State = mim.Closed
-					if i > *closed {
-						inc.State = mim.Investigating
-					}
-					ch.Log(inc.DeclaredAt, mim.KindDeclared, "sam", "declared")
-					return nil
-				})
-				if err != nil {
-					firstErr.CompareAndSwap(nil, err)
-					return
-				}
-			}
-		})
+	err = seed(ctx, st, total, func(i int, inc *mim.Incident, ch *mim.Change) {
+		inc.Title, inc.Priority, inc.Major, inc.Impact, inc.Urgency = fmt.Sprintf("Incident %d", i), mim.P1, true, mim.High, mim.Medium
+		inc.DeclaredAt = start.Add(-time.Duration(total-i) * time.Minute)
+		inc.State = mim.Closed
+		if i > *closed {
+			inc.State = mim.Investigating
+		}
+		ch.Log(inc.DeclaredAt, mim.KindDeclared, "sam", "declared")
+	})
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	if err, _ := firstErr.Load().(error); err != nil {
-		return fmt.Errorf("seed: %w", err)
-	}
-	fmt.Printf("seeded %d incidents in %s\n", total, time.Since(start).Round(time.Millisecond))
 	var took []time.Duration
 	for i := 0; i < *calls; i++ {
 		t0 := time.Now()

@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"mimbot/mim"
@@ -35,43 +33,23 @@ func queue(ctx context.Context, args []string) error {
 	start := time.Now()
 	towers := []string{"application", "database", "network", "cloud"}
 	owners := []string{"", "lee", "noor", "omar", "sam"}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var firstErr atomic.Value
 	total := *closed + *open
-	for w := 0; w < 16; w++ {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1))
-				if i > total {
-					return
-				}
-				_, _, err := st.CreateIncident(ctx, "", func(inc *mim.Incident, _ map[string]int, ch *mim.Change) error {
-					inc.Title, inc.Impact, inc.Urgency = fmt.Sprintf("Incident %d", i), mim.Low, mim.Low
-					inc.Priority = mim.Priority(2 + i%3) // P2..P4
-					inc.Towers = []string{towers[i%len(towers)]}
-					inc.Owner = owners[i%len(owners)]
-					inc.DeclaredAt = start.Add(-time.Duration(total-i) * time.Minute)
-					inc.ResolveDue = inc.DeclaredAt.Add(time.Duration(24*(1+i%5)) * time.Hour)
-					inc.State = mim.Closed
-					if i > *closed {
-						inc.State = mim.Investigating
-					}
-					ch.Log(inc.DeclaredAt, mim.KindDeclared, "sam", "declared")
-					return nil
-				})
-				if err != nil {
-					firstErr.CompareAndSwap(nil, err)
-					return
-				}
-			}
-		})
+	err = seed(ctx, st, total, func(i int, inc *mim.Incident, ch *mim.Change) {
+		inc.Title, inc.Impact, inc.Urgency = fmt.Sprintf("Incident %d", i), mim.Low, mim.Low
+		inc.Priority = mim.Priority(2 + i%3) // P2..P4
+		inc.Towers = []string{towers[i%len(towers)]}
+		inc.Owner = owners[i%len(owners)]
+		inc.DeclaredAt = start.Add(-time.Duration(total-i) * time.Minute)
+		inc.ResolveDue = inc.DeclaredAt.Add(time.Duration(24*(1+i%5)) * time.Hour)
+		inc.State = mim.Closed
+		if i > *closed {
+			inc.State = mim.Investigating
+		}
+		ch.Log(inc.DeclaredAt, mim.KindDeclared, "sam", "declared")
+	})
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	if err, _ := firstErr.Load().(error); err != nil {
-		return fmt.Errorf("seed: %w", err)
-	}
-	fmt.Printf("seeded %d incidents in %s\n", total, time.Since(start).Round(time.Millisecond))
 	fmt.Printf("\n| queue (first 20 and the total), %s, %d open non-major, %d closed | p50 | p99 | max |\n|---|---|---|---|\n", *kind, *open, *closed)
 	for _, c := range []struct {
 		name string
