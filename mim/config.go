@@ -1,7 +1,6 @@
 package mim
 
 import (
-	"net/mail"
 	"slices"
 	"sort"
 	"strings"
@@ -101,14 +100,28 @@ func (c *Config) Reporter(s string) (string, bool) {
 	if _, ok := c.People[s]; ok {
 		return s, true
 	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || !strings.Contains(a.Address, "@") {
+	addr, ok := address(s)
+	if !ok {
 		return "", false
 	}
-	if k, ok := c.PersonByEmail(a.Address); ok {
+	if k, ok := c.PersonByEmail(addr); ok {
 		return k, true
 	}
-	return strings.ToLower(a.Address), true
+	return strings.ToLower(addr), true
+}
+
+// address is the address of "local@domain" or "Name <local@domain>": one @ with text
+// on both sides and no space, quote or bracket in it. (net/mail would parse the same
+// forms, but it brings package net into the domain.)
+func address(s string) (string, bool) {
+	if i := strings.LastIndexByte(s, '<'); i >= 0 && strings.HasSuffix(s, ">") {
+		s = s[i+1 : len(s)-1]
+	}
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || domain == "" || strings.ContainsAny(s, " \t\"<>,;()[]\\") || strings.Contains(domain, "@") {
+		return "", false
+	}
+	return s, true
 }
 
 // PersonByEmail returns the key of the person whose email is addr, compared without

@@ -21,6 +21,10 @@ func TestReporter(t *testing.T) {
 		{in: "Pat@Partner.example.org", want: "pat@partner.example.org", ok: true},
 		{in: "zed", ok: false},
 		{in: "", ok: false},
+		{in: "a@b@c", ok: false},
+		{in: "@example.com", ok: false},
+		{in: "pat @example.com", ok: false},
+		{in: "Pat <pat@example.com", ok: false},
 	}
 	for _, tt := range tests {
 		got, ok := cfg.Reporter(tt.in)
