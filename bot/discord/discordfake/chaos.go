@@ -106,6 +106,7 @@ func (l *rateLimiter) block(rule, major string, now time.Time, retry time.Durati
 	retry = ceilMS(retry)
 	if until := now.Add(retry); until.After(l.blocked[key]) {
 		l.blocked[key] = until
+		l.injected[key] = now
 	}
 	rl := l.scaled(l.rules[rule])
 	return limitDecision{hash: bucketHash(rule), limit: rl.Limit, resetAt: now.Add(retry), resetAfter: retry, retryAfter: retry}

@@ -24,6 +24,11 @@ func TestChaos(t *testing.T) {
 		t.Fatalf("with RateLimited 1: %d %s %v", resp.StatusCode, body, resp.Header)
 	}
 	f.SetChaos(Chaos{})
+	// A call right after the 429 was on the wire already: refused, not counted early.
+	if resp, _ := post(); resp.StatusCode != http.StatusTooManyRequests || f.EarlyRetries() != 0 {
+		t.Fatalf("just after the 429: %d, early %d; want 429 and 0", resp.StatusCode, f.EarlyRetries())
+	}
+	time.Sleep(injectedGrace) // well inside the 2 s retry_after
 	if resp, _ := post(); resp.StatusCode != http.StatusTooManyRequests || f.EarlyRetries() != 1 {
 		t.Fatalf("inside the retry_after: %d, early %d; want 429 and 1", resp.StatusCode, f.EarlyRetries())
 	}

@@ -63,16 +63,25 @@ func DefaultRouteLimits() map[string]RouteLimit {
 // retry_after: clients round Discord's millisecond value.
 const earlyTolerance = 2 * time.Millisecond
 
+// injectedGrace forgives calls of a bucket that arrive just after Chaos answered
+// one of them 429: sent side by side before the bot could read that answer (its
+// bucket's allowance not yet known), they were on the wire already. slackfake's
+// InFlightGrace does the same.
+const injectedGrace = 100 * time.Millisecond
+
 // rateLimiter keeps fixed-window counters per bucket and for the global
 // limit, using real (monotonic) time.
 type rateLimiter struct {
-	mu            sync.Mutex
-	scale         float64
-	rules         map[string]RouteLimit
-	global        RouteLimit
-	buckets       map[string]*window
-	globalWindow  window
-	blocked       map[string]time.Time
+	mu           sync.Mutex
+	scale        float64
+	rules        map[string]RouteLimit
+	global       RouteLimit
+	buckets      map[string]*window
+	globalWindow window
+	blocked      map[string]time.Time
+	// injected is when Chaos answered a bucket 429: a call that arrives within
+	// injectedGrace of it was already on the wire and is not counted early.
+	injected      map[string]time.Time
 	globalBlocked time.Time
 	early         int
 }
@@ -101,11 +110,12 @@ func newRateLimiter(scale float64, overrides map[string]RouteLimit, global Route
 		rules[k] = v
 	}
 	return &rateLimiter{
-		scale:   scale,
-		rules:   rules,
-		global:  global,
-		buckets: map[string]*window{},
-		blocked: map[string]time.Time{},
+		scale:    scale,
+		rules:    rules,
+		global:   global,
+		buckets:  map[string]*window{},
+		blocked:  map[string]time.Time{},
+		injected: map[string]time.Time{},
 	}
 }
 
@@ -141,7 +151,8 @@ func (l *rateLimiter) admit(rule, major string, exemptGlobal bool, now time.Time
 	defer l.mu.Unlock()
 	key := rule + "|" + major
 	d := limitDecision{hash: bucketHash(rule)}
-	if until, ok := l.blocked[key]; ok && now.Before(until.Add(-earlyTolerance)) {
+	if until, ok := l.blocked[key]; ok && now.Before(until.Add(-earlyTolerance)) &&
+		!now.Before(l.injected[key].Add(injectedGrace)) {
 		d.early = true
 	}
 	if !exemptGlobal && now.Before(l.globalBlocked.Add(-earlyTolerance)) {
