@@ -252,7 +252,7 @@ func (db *DB) Incidents(ctx context.Context, f mim.Filter) ([]*mim.Incident, err
 	defer rows.Close()
 	out := []*mim.Incident{}
 	for rows.Next() {
-		inc, err := scanIncident(rows)
+		inc, err := nextIncident(rows)
 		if err != nil {
 			return nil, db.fail("list incidents", err)
 		}
@@ -377,11 +377,26 @@ func (r *incidentRow) incident() (*mim.Incident, error) {
 	return inc, nil
 }
 
-func scanIncident(row interface{ Scan(...any) error }) (*mim.Incident, error) {
+func scanIncident(row *sql.Row) (*mim.Incident, error) {
 	var r incidentRow
 	if err := row.Scan(r.dest()...); err != nil {
 		return nil, err
 	}
+	return r.incident()
+}
+
+// nextIncident scans the current row of a list. The document is read in place
+// (sql.RawBytes, valid until the next row) and decoded at once: a list of many
+// incidents copies none of their documents.
+func nextIncident(rows *sql.Rows) (*mim.Incident, error) {
+	var r incidentRow
+	var data sql.RawBytes
+	dest := r.dest()
+	dest[len(dest)-1] = &data
+	if err := rows.Scan(dest...); err != nil {
+		return nil, err
+	}
+	r.data = data
 	return r.incident()
 }
 
