@@ -18,15 +18,12 @@ import (
 	"mimbot/internal/config"
 	"mimbot/internal/email"
 	"mimbot/mim"
+	"mimbot/mim/mimtest"
 	"mimbot/store"
 	"mimbot/templates"
 )
 
 // clock stands still: nothing here depends on time passing.
-type clock struct{ t time.Time }
-
-func (c clock) Now() time.Time { return c.t }
-
 // fixture is the SMTP intake on 127.0.0.1:0 over a real service and a fresh SQLite
 // file, with the demo configuration: mail to incidents@example.com from example.com.
 type fixture struct {
@@ -44,7 +41,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	svc := mim.NewService(db, config.Demo(), templates.Must(), clock{time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}, nil, "shell")
+	svc := mim.NewService(db, config.Demo(), templates.Must(), mimtest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)), nil, "shell")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
