@@ -16,7 +16,7 @@ const (
 	slaRowY            = 36 // baseline of the first SLA label; the second sits a row below when they would touch
 	bandY, bandH       = 58, 34
 	laneY, laneH       = 114, 16 // one lane of marks per kind present, so marks never hide each other
-	charW              = 6.4      // average advance of an 11px sans-serif character, to keep labels inside the chart
+	charW              = 6.4     // average advance of an 11px sans-serif character, to keep labels inside the chart
 	legendRowH         = 18
 )
 
