@@ -398,6 +398,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, tmpl s
 	h.Set("X-Content-Type-Options", "nosniff")
 	// No script runs on these pages, whatever an incident's title says.
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:")
+	// A link followed from a page must not carry the page's address elsewhere.
+	h.Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(code)
 	w.Write(b.Bytes())
 }
