@@ -155,8 +155,8 @@ func (s *Service) Chart(inc *Incident, now time.Time) string {
 
 	// SLA targets. A label reads rightwards from its line unless that would run past
 	// the chart, then leftwards; the second label drops a row when the two would touch.
-	type span1 struct{ from, to float64 }
-	var placed []span1
+	type extent struct{ from, to float64 }
+	var placed []extent
 	for _, l := range []struct {
 		name string
 		d    time.Duration
@@ -172,10 +172,10 @@ func (s *Service) Chart(inc *Incident, now time.Time) string {
 			lx, anchor, from = x(at)-3, "end", x(at)-3-w
 		}
 		y := slaRowY
-		if slices.ContainsFunc(placed, func(p span1) bool { return from < p.to+8 && from+w > p.from-8 }) {
+		if slices.ContainsFunc(placed, func(p extent) bool { return from < p.to+8 && from+w > p.from-8 }) {
 			y += 12
 		}
-		placed = append(placed, span1{from, from + w})
+		placed = append(placed, extent{from, from + w})
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#cc0000" stroke-dasharray="4 3"/>`+"\n", x(at), y+2, x(at), axisY)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" fill="#b00020" text-anchor="%s">%s</text>`+"\n", lx, y, anchor, label)
 	}

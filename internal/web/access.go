@@ -35,6 +35,8 @@ func sameSecret(a, b string) bool {
 // stakeholder guards a stakeholder page with the status access of the configuration:
 // public pages pass; otherwise the right ?token= sets the cookie and redirects, the
 // right cookie passes, and anything else gets 401 with a page saying what to ask for.
+// Every page for stakeholders goes through it: /status and all under it, and /reports
+// when it is served (the same access, by contract).
 func (s *Server) stakeholder(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		access := s.svc.Config.Status
