@@ -74,6 +74,18 @@ type Config struct {
 	// ConfirmWithin is how long the reporter has to confirm a resolved incident
 	// before it closes without confirmation; 0: DefaultConfirmWithin.
 	ConfirmWithin time.Duration
+	// Status is who may read the stakeholder pages (/status).
+	Status StatusAccess
+}
+
+// StatusAccess says who may read the stakeholder pages. They show what is broken and
+// who works on it, which some organisations keep to those given the link.
+type StatusAccess struct {
+	// Public: anyone who reaches the server reads them, with no check.
+	Public bool
+	// Token is asked of every reader when the pages are not public: in the link once
+	// (?token=), then in a cookie. Empty when Public.
+	Token string
 }
 
 // Intake configures the ways in besides chat, the API and the alert webhook.

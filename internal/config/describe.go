@@ -39,6 +39,8 @@ func Describe(cfg *mim.Config, now time.Time) string {
 	}
 	fmt.Fprintf(&b, "Closure: the reporter confirms within %s, else it closes without confirmation\n", duration(cfg.ConfirmDeadline()))
 
+	describeStatus(&b, cfg)
+
 	describeRotation(&b, cfg, now)
 	describeTowers(&b, cfg)
 	describePriorities(&b, cfg)
@@ -238,4 +240,13 @@ func duration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// describeStatus says who may read the stakeholder pages, never the token itself.
+func describeStatus(b *strings.Builder, cfg *mim.Config) {
+	if cfg.Status.Public {
+		b.WriteString("Status pages (/status): public, anyone who reaches the server reads them (status.public)\n")
+		return
+	}
+	b.WriteString("Status pages (/status): readers need the link with ?token= (status.token), then a cookie keeps them in\n")
 }

@@ -15,8 +15,9 @@ import (
 	"mimbot/mim"
 )
 
-// The pages stakeholders read: refreshed every refreshSeconds, listing what ended in
-// the last recentWindow, looked for among the recentScan newest incidents.
+// The pages stakeholders read: refreshed every refreshSeconds when the reader asks
+// for it, listing what ended in the last recentWindow, looked for among the recentScan
+// newest incidents.
 const (
 	refreshSeconds = 60
 	recentWindow   = 24 * time.Hour
@@ -24,19 +25,35 @@ const (
 )
 
 // StatusPage is the data of status.html.tmpl. Like every page type here it carries
-// display names only, never person keys or timeline internals: stakeholders read it.
+// display names only, never person keys, platform ids, e-mail addresses or timeline
+// internals: stakeholders read it.
 type StatusPage struct {
 	Now     string    // when the page was made, in the configured time zone
-	Refresh int       // seconds between reloads
+	Refresh int       // seconds between reloads; 0: the reader has not asked for them
+	Frame   Frame     // what every page shows around its content
 	Active  []Listing // open incidents: major first, then by priority, newest first
 	Recent  []Listing // resolved, closed or cancelled in the last 24 hours, newest first
+}
+
+// Frame is what every stakeholder page shows around its content: the time, the way
+// home, and the switch for the refresh. A page reloads only when its reader turned
+// that on (?refresh=on): a reload that cannot be paused takes the page from someone
+// still reading it.
+type Frame struct {
+	Now        string
+	Home       string // /status, keeping the reader's refresh choice
+	CanRefresh bool   // the page changes by itself (an ended incident does not)
+	Refresh    bool   // the reader asked for reloads
+	RefreshOn  string // this page with reloads
+	RefreshOff string // this page without
+	Seconds    int    // between reloads
 }
 
 // Listing is one incident as stakeholders see it.
 type Listing struct {
 	Number          int
 	Ref             string // "#12"
-	Link            string // its page: /status/12
+	Link            string // its page: /status/12, keeping the reader's refresh choice
 	Title           string
 	Priority        string // "P0".."P4"
 	Class           string // "p0".."p4", for styling
@@ -44,12 +61,13 @@ type Listing struct {
 	State           string
 	IM              string // display name; "" while none is assigned
 	Comms           string // display name; "" when none
+	Owner           string // display name of who works a non-major incident; "" while unassigned
 	Impact, Urgency string
 	Towers          string // "application, database"; "" when none
 	Declared        string
 	LastUpdate      *Update // nil: no status update yet
 	NextDue         string  // "" when no update is scheduled (not major, or ended)
-	NextDueIn       string  // "in 12m", "overdue by 3m"
+	NextDueIn       string  // "in 12m", "overdue by 25s"
 	Overdue         bool
 	Ended           string // when it was resolved, closed or cancelled; "" while open
 }
@@ -59,25 +77,43 @@ type Update struct {
 	At   string
 	Ago  string // "12m ago"
 	By   string // display name
-	Text string
+	Text string // with mentions and addresses shown as names
 }
 
 // IncidentPage is the data of incident.html.tmpl.
 type IncidentPage struct {
 	Now        string
-	Refresh    int
+	Refresh    int // seconds between reloads; 0: none
+	Frame      Frame
 	Incident   Listing
 	Updates    []Update // newest first
 	Workaround string
 	Resolution string
+	// Phases is the incident's progress from declared to resolved, which a phone shows
+	// instead of the chart.
+	Phases []Step
 	// Chart is the SVG timeline (mim.Service.Chart) without the tooltips of its event
 	// marks, which name people by key; "" when there is none to show.
 	Chart htmltemplate.HTML
 }
 
-// NotFound is the data of the "not-found" page, defined in incident.html.tmpl.
+// Step is one phase of an incident's progress.
+type Step struct {
+	Name  string // "Investigating"
+	At    string // when it began; "skipped" or "not yet" when it has not
+	Class string // done, current, skipped, next
+}
+
+// NotFound is the data of the "not-found" page (page.html.tmpl).
 type NotFound struct {
 	Now     string
+	Frame   Frame
+	Message string
+}
+
+// Denied is the data of the "denied" page (page.html.tmpl): a reader without the link
+// of a status page that is not public.
+type Denied struct {
 	Message string
 }
 
@@ -90,7 +126,8 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
 		s.failPage(w, r, 0, err)
 		return
 	}
-	page := StatusPage{Now: s.when(now), Refresh: refreshSeconds, Active: []Listing{}, Recent: []Listing{}}
+	frame := s.frame(r, now, true)
+	page := StatusPage{Now: frame.Now, Refresh: frame.seconds(), Frame: frame, Active: []Listing{}, Recent: []Listing{}}
 	for _, brief := range open {
 		// A list carries no timeline, and the last update's text is in it; the open
 		// incidents are few.
@@ -99,7 +136,7 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
 			s.failPage(w, r, brief.Number, err)
 			return
 		}
-		page.Active = append(page.Active, s.listing(inc, now))
+		page.Active = append(page.Active, s.listing(inc, now, frame))
 	}
 	slices.SortStableFunc(page.Active, func(a, b Listing) int {
 		if a.Major != b.Major {
@@ -117,7 +154,7 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, inc := range all {
 		if end := ended(inc); !inc.State.Open() && !end.IsZero() && now.Sub(end) <= recentWindow {
-			page.Recent = append(page.Recent, s.listing(inc, now))
+			page.Recent = append(page.Recent, s.listing(inc, now, frame))
 		}
 	}
 	s.render(w, r, http.StatusOK, "status.html.tmpl", page)
@@ -129,21 +166,21 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 	raw := r.PathValue("incident")
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < 1 {
-		s.render(w, r, http.StatusNotFound, "not-found", NotFound{Now: s.when(now),
-			Message: fmt.Sprintf("%q is not an incident number: incident pages are numbered, such as /status/12.", raw)})
+		s.notFound(w, r, fmt.Sprintf("%q is not an incident number: incident pages are numbered, such as /status/12.", raw))
 		return
 	}
 	inc, err := s.svc.Incident(r.Context(), n)
 	if mim.ErrorCode(err) == mim.ENOTFOUND {
-		s.render(w, r, http.StatusNotFound, "not-found", NotFound{Now: s.when(now), Message: fmt.Sprintf("There is no incident #%d.", n)})
+		s.notFound(w, r, fmt.Sprintf("There is no incident #%d.", n))
 		return
 	}
 	if err != nil {
 		s.failPage(w, r, n, err)
 		return
 	}
-	page := IncidentPage{Now: s.when(now), Refresh: refreshSeconds, Incident: s.listing(inc, now), Updates: []Update{},
-		Workaround: inc.Workaround, Resolution: inc.Resolution}
+	frame := s.frame(r, now, inc.State.Open())
+	page := IncidentPage{Now: frame.Now, Refresh: frame.seconds(), Frame: frame, Incident: s.listing(inc, now, frame), Updates: []Update{},
+		Workaround: s.readable(inc.Workaround), Resolution: s.readable(inc.Resolution), Phases: s.steps(inc)}
 	for _, e := range slices.Backward(inc.Timeline) {
 		if e.Kind == mim.KindUpdate {
 			page.Updates = append(page.Updates, s.update(e, now))
@@ -157,14 +194,48 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "incident.html.tmpl", page)
 }
 
+// missingPage answers a path under /status that names no page: /status/, or one
+// with more after the number.
+func (s *Server) missingPage(w http.ResponseWriter, r *http.Request) {
+	s.notFound(w, r, "There is no page at this address: the status page is /status, and each incident's page is numbered, such as /status/12.")
+}
+
+// notFound answers 404 with a page in the site's layout.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, msg string) {
+	frame := s.frame(r, s.svc.Clock.Now(), false)
+	s.render(w, r, http.StatusNotFound, "not-found", NotFound{Now: frame.Now, Frame: frame, Message: msg})
+}
+
+// frame is what page r shows around its content; changing tells whether the page
+// changes by itself, so that reloading it can help.
+func (s *Server) frame(r *http.Request, now time.Time, changing bool) Frame {
+	on := r.URL.Query().Get("refresh") == "on"
+	f := Frame{Now: s.when(now), Home: "/status", CanRefresh: changing, Refresh: on, Seconds: refreshSeconds,
+		RefreshOn: r.URL.Path + "?refresh=on", RefreshOff: r.URL.Path}
+	if on {
+		f.Home += "?refresh=on"
+	}
+	return f
+}
+
+// seconds is the refresh of the page's data: 0 unless the reader asked for it.
+func (f Frame) seconds() int {
+	if f.CanRefresh && f.Refresh {
+		return f.Seconds
+	}
+	return 0
+}
+
 // listing shows inc for stakeholders at now; the last update needs its timeline.
-func (s *Server) listing(inc *mim.Incident, now time.Time) Listing {
-	cfg := s.svc.Config
+func (s *Server) listing(inc *mim.Incident, now time.Time, f Frame) Listing {
 	l := Listing{
-		Number: inc.Number, Ref: inc.Ref(), Link: "/status/" + strconv.Itoa(inc.Number), Title: inc.Title,
+		Number: inc.Number, Ref: inc.Ref(), Link: "/status/" + strconv.Itoa(inc.Number), Title: s.readable(inc.Title),
 		Priority: inc.Priority.String(), Class: strings.ToLower(inc.Priority.String()), Major: inc.Major, State: string(inc.State),
-		IM: cfg.Display(inc.IM), Comms: cfg.Display(inc.Comms), Impact: string(inc.Impact), Urgency: string(inc.Urgency),
+		IM: s.name(inc.IM), Comms: s.name(inc.Comms), Owner: s.name(inc.Owner), Impact: string(inc.Impact), Urgency: string(inc.Urgency),
 		Towers: strings.Join(inc.Towers, ", "), Declared: s.when(inc.DeclaredAt),
+	}
+	if f.Refresh {
+		l.Link += "?refresh=on"
 	}
 	for _, e := range slices.Backward(inc.Timeline) {
 		if e.Kind == mim.KindUpdate {
@@ -178,7 +249,7 @@ func (s *Server) listing(inc *mim.Incident, now time.Time) Listing {
 		switch d := inc.NextUpdateDue.Sub(now); {
 		case d < 0:
 			l.Overdue, l.NextDueIn = true, "overdue by "+span(-d)
-		case d < time.Minute:
+		case d == 0:
 			l.NextDueIn = "due now"
 		default:
 			l.NextDueIn = "in " + span(d)
@@ -192,10 +263,57 @@ func (s *Server) listing(inc *mim.Incident, now time.Time) Listing {
 
 func (s *Server) update(e mim.Entry, now time.Time) Update {
 	ago := "just now"
-	if d := now.Sub(e.At); d >= time.Minute {
+	if d := now.Sub(e.At); d >= time.Second {
 		ago = span(d) + " ago"
 	}
-	return Update{At: s.when(e.At), Ago: ago, By: s.svc.Config.Display(e.Actor), Text: e.Text}
+	return Update{At: s.when(e.At), Ago: ago, By: s.name(e.Actor), Text: s.readable(e.Text)}
+}
+
+// progress is the path of an incident that goes well; a phone shows it, with when
+// each step was reached, instead of the chart.
+var progress = []mim.State{mim.Declared, mim.Investigating, mim.Identified, mim.Mitigated, mim.Resolved}
+
+// steps shows inc's progress along progress: when each state was last entered, the
+// states it went past without entering as skipped, those ahead as not yet. A closed or
+// cancelled incident has that end as a last step.
+func (s *Server) steps(inc *mim.Incident) []Step {
+	entered := map[mim.State]time.Time{}
+	for _, p := range mim.Phases(inc) {
+		entered[p.State] = p.From
+	}
+	reached := slices.Index(progress, inc.State) // -1 when closed or cancelled
+	if inc.State == mim.Closed {
+		reached = len(progress) // past the end: what it never entered, it skipped
+	}
+	var out []Step
+	for i, st := range progress {
+		step := Step{Name: stateName(st), Class: "next", At: "not yet"}
+		at, ok := entered[st]
+		switch {
+		case st == inc.State:
+			step.Class, step.At = "current", "since "+s.clock(at)
+		case ok && (i <= reached || reached < 0):
+			step.Class, step.At = "done", s.clock(at)
+		case i < reached:
+			step.Class, step.At = "skipped", "skipped"
+		case inc.State == mim.Cancelled:
+			step.At = "not reached"
+		}
+		out = append(out, step)
+	}
+	if inc.State == mim.Closed || inc.State == mim.Cancelled {
+		out = append(out, Step{Name: stateName(inc.State), Class: "current", At: "since " + s.clock(entered[inc.State])})
+	}
+	return out
+}
+
+// stateName is a state as a step's title: "Investigating".
+func stateName(st mim.State) string {
+	name := string(st)
+	if name == "" {
+		return ""
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
 }
 
 // ended is when an incident stopped being worked on: closed (or cancelled), else
@@ -215,8 +333,32 @@ func (s *Server) when(t time.Time) string {
 	return t.In(s.svc.Config.Location).Format("Mon 2 Jan 15:04 MST")
 }
 
-// span shows a duration to the minute for people: 5m, 1h20m, 26h.
+// clock shows t as a time of day in the configured zone, with the day when it is not
+// today's: "10:04", "Sun 1 Mar 23:50".
+func (s *Server) clock(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	loc := s.svc.Config.Location
+	t = t.In(loc)
+	if y, m, d := t.Date(); !sameDay(s.svc.Clock.Now().In(loc), y, m, d) {
+		return t.Format("Mon 2 Jan 15:04")
+	}
+	return t.Format("15:04")
+}
+
+func sameDay(t time.Time, y int, m time.Month, d int) bool {
+	ty, tm, td := t.Date()
+	return ty == y && tm == m && td == d
+}
+
+// span shows a duration for people, as precisely as it matters at its size: 25s,
+// 4m, 1h20m, 26h. Under a minute it counts seconds, so that 25 seconds late never
+// reads as 0 minutes.
 func span(d time.Duration) string {
+	if d = d.Round(time.Second); d < time.Minute {
+		return fmt.Sprintf("%ds", max(int(d/time.Second), 1))
+	}
 	d = d.Round(time.Minute)
 	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
 	switch {
@@ -256,6 +398,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, tmpl s
 	h.Set("X-Content-Type-Options", "nosniff")
 	// No script runs on these pages, whatever an incident's title says.
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:")
+	// A link followed from a page must not carry the page's address elsewhere.
+	h.Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(code)
 	w.Write(b.Bytes())
 }

@@ -14,8 +14,8 @@ import (
 )
 
 // stakeholderDay sets up what stakeholders see twenty minutes after t0: #1 (P2, VPN)
-// resolved, #2 (P0, payments) major with two updates, #3 (P3) whose title tries to
-// run a script.
+// resolved, #2 (P0, payments) major with two updates, #3 (P3, owned by Sam) whose
+// title tries to run a script.
 func stakeholderDay(t *testing.T) *fixture {
 	t.Helper()
 	f := newFixture(t, web.Config{})
@@ -36,6 +36,9 @@ func stakeholderDay(t *testing.T) *fixture {
 	}
 	f.clock.Advance(2 * time.Minute)
 	f.declare(`<script>alert("owned")</script> Checkout & basket slow`, mim.Medium, mim.Low)
+	if _, err := f.svc.Take(ctx, 3, "sam"); err != nil {
+		t.Fatal(err)
+	}
 	f.clock.Advance(6 * time.Minute)
 	if _, err := f.svc.Workaround(ctx, 2, im, "Traffic failed over to the secondary provider"); err != nil {
 		t.Fatal(err)
@@ -64,15 +67,24 @@ func TestPages(t *testing.T) {
 			name: "status lists the major incident first, with its last update and next due",
 			path: "/status", code: http.StatusOK, noKeys: true, golden: "status.html",
 			want: []string{
-				`<meta http-equiv="refresh" content="60">`,
-				`<a href="/status/2">#2 Payments down</a>`, "Major incident", "mitigated",
+				`<a href="/status?refresh=on">Refresh every minute</a>`,
+				`<a href="/status/2">#2 Payments down</a>`, "Major incident", "mitigated", "Impact: high · Urgency: high",
+				"<dt>Incident manager</dt><dd>Carol Diaz</dd>",
 				"Last update", "Mon 2 Mar 10:18 GMT (2m ago)", "Payments recovering on the secondary provider",
 				"Next update due", "Mon 2 Mar 10:33 GMT (in 13m)",
-				`#3 &lt;script&gt;alert(&#34;owned&#34;)&lt;/script&gt; Checkout &amp; basket slow`, "P3", "none yet",
-				"no scheduled updates",
+				`#3 &lt;script&gt;alert(&#34;owned&#34;)&lt;/script&gt; Checkout &amp; basket slow`, "P3", "Impact: medium · Urgency: low",
+				"<dt>Owner</dt><dd>Sam Rivera</dd>", "none yet", "no scheduled updates",
 				"Ended in the last 24 hours", "#1 VPN drops for remote staff", "resolved", "Mon 2 Mar 10:03 GMT",
 			},
-			not: []string{"<script>", "Card payments failing"},
+			not: []string{"<script>", "Card payments failing", `http-equiv="refresh"`, "being assigned", "high impact"},
+		},
+		{
+			name: "refresh=on reloads the page, keeps the choice in its links, and offers to stop",
+			path: "/status?refresh=on", code: http.StatusOK,
+			want: []string{
+				`<meta http-equiv="refresh" content="60">`, `refreshes every minute · <a href="/status">Stop refreshing</a>`,
+				`<a href="/status/2?refresh=on">#2 Payments down</a>`,
+			},
 		},
 		{
 			name: "status without incidents says so",
@@ -83,18 +95,22 @@ func TestPages(t *testing.T) {
 			name: "incident page shows every update newest first, the workaround and the chart",
 			path: "/status/2", code: http.StatusOK, noKeys: true, golden: "incident.html",
 			want: []string{
+				`<a href="/status/2?refresh=on">Refresh every minute</a>`,
 				"<h1>#2 Payments down</h1>", "Next update due",
 				"Workaround", "Traffic failed over to the secondary provider",
+				`<li class="done">Declared <span class="at">10:05</span></li>`, `<li class="skipped">Identified <span class="at">skipped</span></li>`,
+				`<li class="current" aria-current="step">Mitigated <span class="at">since 10:18</span></li>`, `<li class="next">Resolved <span class="at">not yet</span></li>`,
+				`<figure class="chart"><svg xmlns="http://www.w3.org/2000/svg"`, "Workaround in place", "</svg>",
 				"Status updates", "Payments recovering on the secondary provider", "Card payments failing; investigating the gateway",
-				`<figure class="chart"><svg xmlns="http://www.w3.org/2000/svg"`, "</svg>",
 			},
-			not: []string{"Paged ", "acknowledge within"},
+			not: []string{"Paged ", "acknowledge within", `http-equiv="refresh"`, "page_acked", "overflow-x"},
 		},
 		{
 			name: "a resolved incident shows its resolution and does not refresh",
-			path: "/status/1", code: http.StatusOK, noKeys: true,
-			want: []string{"<h1>#1 VPN drops for remote staff</h1>", "Ended", "Mon 2 Mar 10:03 GMT (resolved)", "Resolution", "The ISP fixed the route", "No status update yet."},
-			not:  []string{`http-equiv="refresh"`},
+			path: "/status/1?refresh=on", code: http.StatusOK, noKeys: true,
+			want: []string{"<h1>#1 VPN drops for remote staff</h1>", "Ended", "Mon 2 Mar 10:03 GMT (resolved)", "Resolution", "The ISP fixed the route",
+				`<li class="current" aria-current="step">Resolved <span class="at">since 10:03</span></li>`, "No status update yet."},
+			not: []string{`http-equiv="refresh"`, "Refresh every minute", "Stop refreshing"},
 		},
 		{
 			name: "incident page escapes the title, in the page and in the chart",
@@ -111,6 +127,16 @@ func TestPages(t *testing.T) {
 			name: "not a number",
 			path: "/status/abc", code: http.StatusNotFound,
 			want: []string{"<h1>Not found</h1>", "&#34;abc&#34; is not an incident number"},
+		},
+		{
+			name: "the status folder itself is a page in the site's layout",
+			path: "/status/", code: http.StatusNotFound,
+			want: []string{"<title>Not found · Service status</title>", `<header class="top">`, "<h1>Not found</h1>", "There is no page at this address", `<a href="/status">See all incidents</a>`},
+		},
+		{
+			name: "more after the number",
+			path: "/status/2/updates", code: http.StatusNotFound,
+			want: []string{"<h1>Not found</h1>", "There is no page at this address"},
 		},
 	}
 	for _, tt := range tests {
@@ -173,11 +199,31 @@ func TestOperatorPages(t *testing.T) {
 	}
 }
 
-// A late update is what stakeholders most need to see: the page says it is overdue.
-func TestStatusOverdue(t *testing.T) {
-	f := newFixture(t, web.Config{})
-	f.declare("Payments down", mim.High, mim.High)
-	f.clock.Advance(20 * time.Minute) // a P0 owes an update every 15m
-	got := f.do(http.MethodGet, "/status", "", "")
-	contains(t, got.body, "Next update due", `<span class="overdue">Mon 2 Mar 10:15 GMT (overdue by 5m)</span>`)
+// A late update is what stakeholders most need to see: the page says by how much, in
+// the unit that shows it (25 seconds late is not "0m").
+func TestStatusNextDue(t *testing.T) {
+	tests := []struct {
+		name  string
+		after time.Duration // a P0 owes an update every 15m
+		want  string
+	}{
+		{"four minutes ahead", 11 * time.Minute, `<span>Mon 2 Mar 10:15 GMT (in 4m)</span>`},
+		{"forty seconds ahead", 14*time.Minute + 20*time.Second, `<span>Mon 2 Mar 10:15 GMT (in 40s)</span>`},
+		{"due this second", 15 * time.Minute, `<span>Mon 2 Mar 10:15 GMT (due now)</span>`},
+		{"twenty-five seconds late", 15*time.Minute + 25*time.Second, `<span class="overdue">Mon 2 Mar 10:15 GMT (overdue by 25s)</span>`},
+		{"five minutes late", 20 * time.Minute, `<span class="overdue">Mon 2 Mar 10:15 GMT (overdue by 5m)</span>`},
+		{"hours late", 2*time.Hour + 5*time.Minute, `<span class="overdue">Mon 2 Mar 10:15 GMT (overdue by 1h50m)</span>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, web.Config{})
+			f.declare("Payments down", mim.High, mim.High)
+			f.clock.Advance(tt.after)
+			got := f.do(http.MethodGet, "/status", "", "")
+			contains(t, got.body, "Next update due", tt.want)
+			if strings.Contains(got.body, " 0m)") {
+				t.Errorf("the page says 0m:\n%s", got.body)
+			}
+		})
+	}
 }

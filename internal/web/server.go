@@ -72,8 +72,9 @@ func New(cfg Config) *Server {
 // Routes registers the contract's routes on mux, except /healthz and /readyz which
 // the program serves itself.
 func (s *Server) Routes(mux *http.ServeMux) {
-	s.handle(mux, "GET /status", s.statusPage)
-	s.handle(mux, "GET /status/{incident}", s.incidentPage)
+	s.handle(mux, "GET /status", s.stakeholder(s.statusPage))
+	s.handle(mux, "GET /status/{incident}", s.stakeholder(s.incidentPage))
+	s.handle(mux, "GET /status/{rest...}", s.stakeholder(s.missingPage))
 	s.handle(mux, "GET /api/v1/incidents", s.authorized(s.listIncidents))
 	s.handle(mux, "GET /api/v1/incidents/{id}", s.authorized(s.showIncident))
 	s.handle(mux, "POST /api/v1/incidents", s.authorized(s.declareIncident))
