@@ -404,7 +404,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, tmpl s
 	w.Write(b.Bytes())
 }
 
-// failPage answers a page that could not be read from the store.
+// failPage answers a page that could not be read from the store, with a page in the
+// site's layout.
 func (s *Server) failPage(w http.ResponseWriter, r *http.Request, incident int, err error) {
 	code, retry := statusOf(err)
 	if code < 500 {
@@ -414,5 +415,6 @@ func (s *Server) failPage(w http.ResponseWriter, r *http.Request, incident int, 
 	if retry {
 		w.Header().Set("Retry-After", "5")
 	}
-	http.Error(w, "The status page is unavailable right now; please try again in a minute.", code)
+	frame := s.frame(r, s.svc.Clock.Now(), false)
+	s.render(w, r, code, "unavailable", NotFound{Now: frame.Now, Frame: frame, Message: "The status page is unavailable right now; please try again in a minute."})
 }

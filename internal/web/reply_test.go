@@ -61,6 +61,9 @@ func TestStoreDown(t *testing.T) {
 			if got.code != tt.code || !strings.Contains(got.body, tt.want) {
 				t.Errorf("%s %s = %d %q, want %d with %q", tt.method, tt.path, got.code, got.body, tt.code, tt.want)
 			}
+			if ct := got.header.Get("Content-Type"); strings.HasPrefix(tt.path, "/status") && ct != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type %q, want the page in the site's layout", ct)
+			}
 			if (got.header.Get("Retry-After") == "5") != tt.retry {
 				t.Errorf("Retry-After %q, want a retry: %v", got.header.Get("Retry-After"), tt.retry)
 			}
