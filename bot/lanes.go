@@ -77,3 +77,14 @@ func (l *Lanes) leaveLocked(channel string, ln *lane) {
 		delete(l.m, channel)
 	}
 }
+
+// Len is how many callers hold or wait for channel's turn. Tests read it to start the
+// next caller only once the previous one has its place in line.
+func (l *Lanes) Len(channel string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ln := l.m[channel]; ln != nil {
+		return ln.users
+	}
+	return 0
+}

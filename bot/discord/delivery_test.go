@@ -211,7 +211,10 @@ func TestChannelOrderWithinRateLimits(t *testing.T) {
 				t.Errorf("send %d: %v", n, err)
 			}
 		})
-		time.Sleep(5 * time.Millisecond)
+		// Update n is in line (or already sent) before update n+1 is sent.
+		h.eventually(fmt.Sprintf("update %02d in line", n), func() bool {
+			return h.adapter.InLine(h.stake)+len(h.botMessages(h.stake)) >= n
+		})
 	}
 	wg.Wait()
 	var got []string

@@ -133,7 +133,10 @@ func TestChannelOrder(t *testing.T) {
 				t.Errorf("send %d: %v", i, err)
 			}
 		})
-		time.Sleep(30 * time.Millisecond)
+		// Update i is in line (or already posted) before update i+1 is sent.
+		h.eventually(fmt.Sprintf("update %d in line", i), func() bool {
+			return h.adapter.InLine("C01STAKE")+len(containing(h.fake.Messages("C01STAKE"), "Update")) >= i
+		})
 	}
 	wg.Wait()
 	got := texts(containing(h.fake.Messages("C01STAKE"), "Update"))
