@@ -74,6 +74,8 @@ type Config struct {
 	// ConfirmWithin is how long the reporter has to confirm a resolved incident
 	// before it closes without confirmation; 0: DefaultConfirmWithin.
 	ConfirmWithin time.Duration
+	// Webhooks are told of incident events (declared, update, resolved...).
+	Webhooks []Webhook
 }
 
 // Intake configures the ways in besides chat, the API and the alert webhook.
