@@ -18,7 +18,7 @@ type Relay struct {
 	// Hooks delivers outbound webhooks (platform Webhooks); nil: this process leaves
 	// them to one that has webhooks configured.
 	Hooks Hook
-	Owner   string           // this worker's name in leases
+	Owner string // this worker's name in leases
 	// Lease is how long a claimed message is ours; default 30s. A process that dies
 	// holding it delays its queue by that much; the message is then sent again.
 	Lease time.Duration
