@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"mimbot/internal/httpguard"
 	"mimbot/internal/pagerduty"
 	"mimbot/mim"
 )
@@ -38,6 +39,10 @@ type pagerDutyReply struct {
 func (s *Server) receivePagerDuty(w http.ResponseWriter, r *http.Request) {
 	if s.pdSecret == "" {
 		s.fail(w, r, http.StatusNotFound, "Not found: the PagerDuty webhook is off on this mimbot (no PAGERDUTY_WEBHOOK_SECRET).")
+		return
+	}
+	if !httpguard.Accepts(r, "application/json") {
+		s.fail(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q is not JSON: PagerDuty sends its webhooks as application/json.", r.Header.Get("Content-Type")))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPagerDutyBody))

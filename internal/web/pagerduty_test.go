@@ -26,8 +26,13 @@ func pdEvent(id, eventType, incidentKey string, at time.Time) string {
 
 func (f *fixture) pd(body, signature string) response {
 	f.t.Helper()
+	return f.pdAs("application/json; charset=utf-8", body, signature)
+}
+
+func (f *fixture) pdAs(contentType, body, signature string) response {
+	f.t.Helper()
 	h := http.Header{}
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", contentType)
 	if signature != "" {
 		h.Set(pagerduty.SignatureHeader, signature)
 	}
@@ -137,6 +142,18 @@ func TestPagerDutyWebhookSameEventTwiceAcknowledgesOnce(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"dave acked=true", "erin acked=false"}, got); diff != "" {
 		t.Errorf("pages (-want +got):\n%s", diff)
+	}
+}
+
+func TestPagerDutyWebhookRefusesOtherContent(t *testing.T) {
+	f := newFixture(t, web.Config{PagerDutySecret: pdSecret})
+	f.declare("Payments down", mim.High, mim.High, "application")
+	body := pdEvent("E1", "incident.acknowledged", pagerduty.DedupKey(1, "application"), f.clock.Now())
+	if got := f.pdAs("text/plain", body, pagerduty.Signature(pdSecret, []byte(body))); got.code != http.StatusUnsupportedMediaType {
+		t.Errorf("got %d %s, want 415", got.code, got.body)
+	}
+	if f.incident(1).Pages[0].Acked() {
+		t.Error("a refused request acknowledged the page")
 	}
 }
 
