@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"mimbot/internal/config"
+	"mimbot/internal/pgtest"
 	"mimbot/internal/webhook"
 	"mimbot/mim"
 	"mimbot/mim/mimtest"
@@ -109,12 +110,42 @@ type fixture struct {
 
 func newFixture(t *testing.T, url string, events ...mim.HookEvent) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "hooks.db"))
+	return newFixtureOn(t, openSQLite, url, events...)
+}
+
+// opener opens a fresh store of t's own.
+type opener func(t *testing.T) *store.DB
+
+func openSQLite(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "hooks.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func openPostgres(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.OpenPostgres(t.Context(), pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// dialects are the stores the delivery tests run on.
+var dialects = []struct {
+	name string
+	open opener
+}{{"sqlite", openSQLite}, {"postgres", openPostgres}}
+
+func newFixtureOn(t *testing.T, open opener, url string, events ...mim.HookEvent) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db := open(t)
 	cfg := config.Demo()
 	cfg.Webhooks = []mim.Webhook{{URL: url, Secret: secret, Events: events}}
 	clock := mimtest.NewClock(t0)
@@ -143,10 +174,16 @@ func (f *fixture) must(_ *mim.Incident, err error) {
 // fails three times (500, a dropped connection, 429) before it takes anything gets
 // every event of an incident once, in order, each signed.
 func TestReceiverThatFailsGetsEveryEventOnceInOrder(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) { testReceiverThatFails(t, d.open) })
+	}
+}
+
+func testReceiverThatFails(t *testing.T, open opener) {
 	rcv := &receiver{t: t, fails: []int{http.StatusInternalServerError, 0, http.StatusTooManyRequests}}
 	srv := httptest.NewServer(rcv)
 	defer srv.Close()
-	f := newFixture(t, srv.URL+"/mimbot", mim.HookEvents()...)
+	f := newFixtureOn(t, open, srv.URL+"/mimbot", mim.HookEvents()...)
 	rcv.clock = f.clock
 
 	inc, _, err := f.svc.Declare(f.ctx, mim.DeclareInput{Title: "Payments down", Impact: mim.High, Urgency: mim.High, Towers: []string{"application"}, By: "sam", Platform: "shell"})
