@@ -1,7 +1,9 @@
 package config
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -75,5 +77,20 @@ func TestWebhookProblems(t *testing.T) {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestDescribeWebhooks(t *testing.T) {
+	cfg := mustParse(t, base+"webhooks:\n  - {url: https://itsm.example.com/mimbot, secret: do-not-print, events: [declared, closed]}\n")
+	got := Describe(cfg, time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	want := "\nWebhooks (signed with their secret):\n  https://itsm.example.com/mimbot: declared, closed\n"
+	if !strings.HasSuffix(got, want) {
+		t.Errorf("config check ends:\n%s\nwant it to end:\n%s", got[max(0, len(got)-300):], want)
+	}
+	if strings.Contains(got, "do-not-print") {
+		t.Error("config check prints a webhook's secret")
+	}
+	if strings.Contains(Describe(mustParse(t, base), time.Now()), "Webhooks") {
+		t.Error("a configuration without webhooks speaks of them")
 	}
 }
