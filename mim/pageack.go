@@ -18,6 +18,9 @@ func (s *Service) AckPage(ctx context.Context, number int, tower, by string) (*I
 		return nil, Errorf(ENOTFOUND, "There is no %q tower to acknowledge the page of on #%d (towers: %s).", tower, number, strings.Join(s.Config.TowerNames(), ", "))
 	}
 	return s.update(ctx, number, func(inc *Incident, ch *Change) error {
+		if err := mustOpen(inc, "acknowledge a page"); err != nil {
+			return err
+		}
 		now := s.Clock.Now()
 		ack := s.Config.Towers[tower].AckWithin
 		var first string

@@ -153,19 +153,26 @@ func TestAckPageStopsTheOLAClock(t *testing.T) {
 		t.Errorf("database was not acknowledged and must escalate: %s", describe(posts))
 	}
 
+	// Incident 2 is resolved with its application page never acknowledged.
+	h.declare("Checkout down", mim.High, mim.High, "application")
+	_, err = h.svc.Resolve(h.ctx, 2, h.incident(2).IM, "fixed")
+	must(t, err)
 	tests := []struct {
-		name  string
-		tower string
-		code  string
+		name     string
+		incident int
+		tower    string
+		code     string
 	}{
-		{"again", "application", mim.ECONFLICT},
-		{"a tower not paged", "network", mim.ENOTFOUND},
-		{"no such tower", "kitchen", mim.ENOTFOUND},
+		{"again", 1, "application", mim.ECONFLICT},
+		{"a tower not paged", 1, "network", mim.ENOTFOUND},
+		{"no such tower", 1, "kitchen", mim.ENOTFOUND},
+		{"no such incident", 99, "application", mim.ENOTFOUND},
+		{"a resolved incident", 2, "application", mim.ECONFLICT},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(h.incident(1).Timeline)
-			_, err := h.svc.AckPage(h.ctx, 1, tt.tower, "pagerduty")
+			_, err := h.svc.AckPage(h.ctx, tt.incident, tt.tower, "pagerduty")
 			if mim.ErrorCode(err) != tt.code {
 				t.Errorf("err %v: want code %s", err, tt.code)
 			}
