@@ -15,7 +15,7 @@ type Relay struct {
 	Service *Service
 	Chats   map[string]Chat
 	Pagers  map[string]Pager // where ToPager messages go, by platform
-	// Hooks delivers outbound webhooks (platform Webhooks); nil: this process leaves
+	// Hooks delivers outbound webhooks (platform WebhookPlatform); nil: this process leaves
 	// them to one that has webhooks configured.
 	Hooks Hook
 	Owner string // this worker's name in leases
@@ -106,7 +106,7 @@ func (r *Relay) platforms() []string {
 		ps = append(ps, p)
 	}
 	if r.Hooks != nil {
-		ps = append(ps, Webhooks)
+		ps = append(ps, WebhookPlatform)
 	}
 	slices.Sort(ps)
 	return slices.Compact(ps)
@@ -190,9 +190,9 @@ var errNoRoomYet = errors.New("the war room is not open yet")
 
 func (r *Relay) send(ctx context.Context, d Delivery) error {
 	m, inc := d.Message, d.Incident
-	if m.Platform == Webhooks {
+	if m.Platform == WebhookPlatform {
 		if r.Hooks == nil || m.To != ToWebhook {
-			return Errorf(EINVALID, "%s messages go to a webhook (audience %s), by a process with webhooks configured; got audience %q", Webhooks, ToWebhook, m.To)
+			return Errorf(EINVALID, "%s messages go to a webhook (audience %s), by a process with webhooks configured; got audience %q", WebhookPlatform, ToWebhook, m.To)
 		}
 		return r.Hooks.Post(ctx, m)
 	}

@@ -63,9 +63,9 @@ type Webhook struct {
 // Wants tells whether the webhook subscribes to ev.
 func (w Webhook) Wants(ev HookEvent) bool { return slices.Contains(w.Events, ev) }
 
-// Webhooks is the platform of outbound webhook messages: a process with webhooks
+// WebhookPlatform is the platform of outbound webhook messages: a process with webhooks
 // configured serves it.
-const Webhooks = "webhook"
+const WebhookPlatform = "webhook"
 
 // ToWebhook is a message for an outbound webhook: Person holds the webhook's URL, Kind
 // the timeline kind of the event and Text the JSON body, rendered when the event
@@ -104,7 +104,7 @@ func (s *Service) queueWebhooks(inc *Incident, ch *Change) {
 			if body == "" {
 				body = s.Hooks.HookBody(ev, e.At, inc)
 			}
-			ch.Messages = append(ch.Messages, Outgoing{Platform: Webhooks, Incident: inc.Number, To: ToWebhook, Person: w.URL, Kind: e.Kind, Text: body, Created: e.At})
+			ch.Messages = append(ch.Messages, Outgoing{Platform: WebhookPlatform, Incident: inc.Number, To: ToWebhook, Person: w.URL, Kind: e.Kind, Text: body, Created: e.At})
 		}
 	}
 }

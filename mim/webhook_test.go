@@ -104,7 +104,7 @@ func TestWebhooksWaitForAProcessThatServesThem(t *testing.T) {
 	h.flush() // this relay has no Hooks
 	pending, err := h.svc.Store.PendingMessages(h.ctx)
 	must(t, err)
-	if pending[mim.Webhooks] != 1 {
+	if pending[mim.WebhookPlatform] != 1 {
 		t.Fatalf("pending %v: want the declared event waiting", pending)
 	}
 	rec := &hookRecorder{}

@@ -273,7 +273,7 @@ func (m *Main) serve(ctx context.Context) error {
 		for _, p := range slices.Sorted(maps.Keys(pending)) {
 			_, chat := a.relay.Chats[p]
 			_, pager := a.relay.Pagers[p]
-			hook := p == mim.Webhooks && a.relay.Hooks != nil
+			hook := p == mim.WebhookPlatform && a.relay.Hooks != nil
 			if !chat && !pager && !hook {
 				log.Warn("outbox: messages wait for a platform this process does not serve", "platform", p, "pending", pending[p])
 			}

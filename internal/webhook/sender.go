@@ -104,7 +104,7 @@ func (s *Sender) Post(ctx context.Context, m mim.Outgoing) error {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // so the connection is reused
 	code := resp.StatusCode
-	log := s.log.With("platform", mim.Webhooks, "incident", m.Incident, "webhook", where, "code", code)
+	log := s.log.With("platform", mim.WebhookPlatform, "incident", m.Incident, "webhook", where, "code", code)
 	switch {
 	case code >= 200 && code < 300:
 		log.Debug("webhook: delivered", "kind", m.Kind)

@@ -47,7 +47,7 @@ func TestPostSaysWhatTheRelayDoesNext(t *testing.T) {
 			if tt.url != "" {
 				to = tt.url
 			}
-			err := s.Post(context.Background(), mim.Outgoing{Platform: mim.Webhooks, Incident: 12, To: mim.ToWebhook, Person: to, Kind: mim.KindUpdate, Text: `{}`, Attempts: tt.attempts})
+			err := s.Post(context.Background(), mim.Outgoing{Platform: mim.WebhookPlatform, Incident: 12, To: mim.ToWebhook, Person: to, Kind: mim.KindUpdate, Text: `{}`, Attempts: tt.attempts})
 			if got := mim.ErrorCode(err); (err == nil && tt.want != "") || (err != nil && got != tt.want) {
 				t.Fatalf("err %v (code %q): want code %q", err, got, tt.want)
 			}
