@@ -37,6 +37,7 @@ type received struct {
 	Event    string
 	State    string
 	Verified bool // the signature matched, computed here from the secret
+	Delivery string
 	Body     []byte
 }
 
@@ -48,7 +49,9 @@ type receiver struct {
 	mu    sync.Mutex
 	fails []int
 	calls int
-	got   []received
+	// failed are the X-Mimbot-Delivery ids of the requests failed on purpose.
+	failed []string
+	got    []received
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -58,6 +61,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if len(r.fails) > 0 {
 		code := r.fails[0]
 		r.fails = r.fails[1:]
+		r.failed = append(r.failed, req.Header.Get("X-Mimbot-Delivery"))
 		if code == 0 {
 			panic(http.ErrAbortHandler) // the connection drops: a network error
 		}
@@ -89,7 +93,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.t.Errorf("body is not JSON: %v", err)
 	}
 	r.got = append(r.got, received{Event: m.Event, State: m.Incident.State, Body: body,
-		Verified: hmac.Equal([]byte(want), []byte(req.Header.Get("X-Mimbot-Signature")))})
+		Verified: hmac.Equal([]byte(want), []byte(req.Header.Get("X-Mimbot-Signature"))), Delivery: req.Header.Get("X-Mimbot-Delivery")})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -222,6 +226,19 @@ func testReceiverThatFails(t *testing.T, open opener) {
 	}
 	if rcv.calls != 8 {
 		t.Errorf("%d requests: want 3 failed and 5 taken", rcv.calls)
+	}
+	seen := map[string]bool{}
+	for _, r := range rcv.taken() {
+		if r.Delivery == "" || seen[r.Delivery] {
+			t.Errorf("%s: X-Mimbot-Delivery %q is missing or was used before", r.Event, r.Delivery)
+		}
+		seen[r.Delivery] = true
+	}
+	if taken := rcv.taken(); len(taken) > 0 {
+		first := taken[0].Delivery
+		if !cmp.Equal(rcv.failed, []string{first, first, first}) {
+			t.Errorf("X-Mimbot-Delivery of the failed tries %q, want the declared event's %q each time", rcv.failed, first)
+		}
 	}
 	root := loadSchema(t)
 	for _, r := range rcv.taken() {

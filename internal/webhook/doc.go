@@ -13,6 +13,7 @@
 //
 //	X-Mimbot-Timestamp: <Unix seconds when sent>
 //	X-Mimbot-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">
+//	X-Mimbot-Delivery: <the delivery's id, the same on its retries>
 //
 // The outbox retries with backoff and keeps the order per webhook and incident: a
 // network error, 408, 429 or 5xx is tried again; any other 4xx says the receiver will

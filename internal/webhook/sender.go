@@ -22,6 +22,10 @@ import (
 const (
 	TimestampHeader = "X-Mimbot-Timestamp"
 	SignatureHeader = "X-Mimbot-Signature"
+	// DeliveryHeader names the delivery, the same on every retry of it: a receiver
+	// whose 2xx was lost (it answered after the 10-second timeout) sees the id again
+	// and can drop the copy.
+	DeliveryHeader = "X-Mimbot-Delivery"
 )
 
 // GiveUpAfter is how many times a body a receiver refuses with a 4xx (other than 408
@@ -93,6 +97,7 @@ func (s *Sender) Post(ctx context.Context, m mim.Outgoing) error {
 	req.Header.Set("User-Agent", "mimbot")
 	req.Header.Set(TimestampHeader, strconv.FormatInt(ts, 10))
 	req.Header.Set(SignatureHeader, Signature(secret, ts, body))
+	req.Header.Set(DeliveryHeader, strconv.FormatInt(m.ID, 10))
 	resp, err := s.client.Do(req)
 	if err != nil {
 		var uerr *url.Error
