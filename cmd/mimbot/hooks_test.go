@@ -150,7 +150,8 @@ func TestPagerDutyAcknowledgementStopsTheEscalation(t *testing.T) {
 }
 
 // TestServeSendsWebhooks: serve with webhooks configured delivers the events of an
-// incident to the receiver, signed.
+// incident to the receiver, signed. (It also warns that PAGERDUTY_WEBHOOK_SECRET is
+// of no use when no tower pages PagerDuty.)
 func TestServeSendsWebhooks(t *testing.T) {
 	var mu sync.Mutex
 	var events []string
@@ -185,7 +186,11 @@ func TestServeSendsWebhooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.vars["MIMBOT_API_TOKEN"] = "api-token"
+	e.vars["PAGERDUTY_WEBHOOK_SECRET"] = pdHookSecret // with no routing key: warned
 	srv := e.serveOn(t, e.clock)
+	if !strings.Contains(srv.stderr.String(), "no tower has a pagerduty_routing_key") {
+		t.Errorf("serve does not warn that no acknowledgement can come from PagerDuty:\n%s", srv.stderr.String())
+	}
 	req, _ := http.NewRequest(http.MethodPost, srv.url+"/api/v1/incidents", strings.NewReader(`{"title": "Checkout slow", "impact": "low", "urgency": "low"}`))
 	req.Header.Set("Authorization", "Bearer api-token")
 	req.Header.Set("Content-Type", "application/json")

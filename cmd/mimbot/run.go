@@ -264,7 +264,13 @@ func (m *Main) serve(ctx context.Context) error {
 	wg.Go(func() { a.engine.Run(ctx) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("mimbot serving", "addr", ln.Addr().String(), "store", a.where, "platforms", platforms)
+	log.Info("mimbot serving", "addr", ln.Addr().String(), "store", a.where, "platforms", platforms,
+		"webhooks", len(a.service.Config.Webhooks), "pagerduty_webhook", m.Getenv("PAGERDUTY_WEBHOOK_SECRET") != "")
+	if m.Getenv("PAGERDUTY_WEBHOOK_SECRET") != "" && !slices.ContainsFunc(a.service.Config.TowerNames(), func(t string) bool {
+		return a.service.Config.Towers[t].PagerDutyRoutingKey != ""
+	}) {
+		log.Warn("PAGERDUTY_WEBHOOK_SECRET is set but no tower has a pagerduty_routing_key: no page goes to PagerDuty, so no acknowledgement can come back")
+	}
 	// Messages for a platform this process does not serve wait for one that does; say
 	// so, or they wait unnoticed.
 	if pending, err := a.store.PendingMessages(ctx); err != nil {
