@@ -46,7 +46,8 @@ type Outgoing struct {
 
 // Queue names the FIFO the message waits in, within its platform and incident:
 // everything about the war room (its opening first), the stakeholders, one
-// person's direct messages, the pager, or one outbound webhook. Different queues go out side by side.
+// person's direct messages, the pager, or one outbound webhook. Different queues go
+// out side by side.
 func (m Outgoing) Queue() string {
 	switch m.To {
 	case ToStakeholders:
