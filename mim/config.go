@@ -76,6 +76,8 @@ type Config struct {
 	ConfirmWithin time.Duration
 	// Status is who may read the stakeholder pages (/status).
 	Status StatusAccess
+	// Webhooks are told of incident events (declared, update, resolved...).
+	Webhooks []Webhook
 }
 
 // StatusAccess says who may read the stakeholder pages. They show what is broken and

@@ -105,9 +105,13 @@ func (s *Service) Declare(ctx context.Context, in DeclareInput) (inc *Incident, 
 		}
 		s.scheduleSLA(inc, ch)
 		if s.Config.Policy.IsMajor(inc.Priority) {
-			return s.startMajor(inc, ch, now, func(k string) int { return held[k] })
+			if err := s.startMajor(inc, ch, now, func(k string) int { return held[k] }); err != nil {
+				return err
+			}
+		} else {
+			s.tellLeads(inc, ch, now)
 		}
-		s.tellLeads(inc, ch, now)
+		s.queueWebhooks(inc, ch)
 		return nil
 	})
 	if err != nil {

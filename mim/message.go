@@ -45,8 +45,9 @@ type Outgoing struct {
 }
 
 // Queue names the FIFO the message waits in, within its platform and incident:
-// everything about the war room (its opening first), the stakeholders, or one
-// person's direct messages. Different queues go out side by side.
+// everything about the war room (its opening first), the stakeholders, one
+// person's direct messages, the pager, or one outbound webhook. Different queues go
+// out side by side.
 func (m Outgoing) Queue() string {
 	switch m.To {
 	case ToStakeholders:
@@ -55,6 +56,9 @@ func (m Outgoing) Queue() string {
 		return "dm:" + m.Person
 	case ToPager:
 		return "pager"
+	case ToWebhook:
+		// One queue per webhook: a receiver that is down holds up only its own events.
+		return "hook:" + m.Person
 	}
 	return "room"
 }

@@ -15,7 +15,10 @@ type Relay struct {
 	Service *Service
 	Chats   map[string]Chat
 	Pagers  map[string]Pager // where ToPager messages go, by platform
-	Owner   string           // this worker's name in leases
+	// Hooks delivers outbound webhooks (platform WebhookPlatform); nil: this process leaves
+	// them to one that has webhooks configured.
+	Hooks Hook
+	Owner string // this worker's name in leases
 	// Lease is how long a claimed message is ours; default 30s. A process that dies
 	// holding it delays its queue by that much; the message is then sent again.
 	Lease time.Duration
@@ -102,6 +105,9 @@ func (r *Relay) platforms() []string {
 	for p := range r.Pagers {
 		ps = append(ps, p)
 	}
+	if r.Hooks != nil {
+		ps = append(ps, WebhookPlatform)
+	}
 	slices.Sort(ps)
 	return slices.Compact(ps)
 }
@@ -184,6 +190,12 @@ var errNoRoomYet = errors.New("the war room is not open yet")
 
 func (r *Relay) send(ctx context.Context, d Delivery) error {
 	m, inc := d.Message, d.Incident
+	if m.Platform == WebhookPlatform {
+		if r.Hooks == nil || m.To != ToWebhook {
+			return Errorf(EINVALID, "%s messages go to a webhook (audience %s), by a process with webhooks configured; got audience %q", WebhookPlatform, ToWebhook, m.To)
+		}
+		return r.Hooks.Post(ctx, m)
+	}
 	chat, ok := r.Chats[m.Platform]
 	pager, isPager := r.Pagers[m.Platform]
 	if !ok && !isPager {

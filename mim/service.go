@@ -25,6 +25,9 @@ type Service struct {
 	DraftTimeout time.Duration
 	// Platforms are the chat platforms this process serves (shell, slack, discord).
 	Platforms []string
+	// Hooks renders the bodies of outbound webhooks (Config.Webhooks); nil: none is
+	// queued.
+	Hooks HookBody
 
 	wakeTimers, wakeRelay chan struct{} // a write happened: timers or outbox may have work
 }
@@ -56,7 +59,11 @@ func (s *Service) update(ctx context.Context, number int, fn func(*Incident, *Ch
 	key := requestKey(ctx)
 	inc, err := s.Store.UpdateIncident(ctx, number, func(inc *Incident, ch *Change) error {
 		ch.Request = key
-		return fn(inc, ch)
+		if err := fn(inc, ch); err != nil {
+			return err
+		}
+		s.queueWebhooks(inc, ch)
+		return nil
 	})
 	if errors.Is(err, ErrSeen) {
 		// Delivered again: it took effect the first time; answer as then.

@@ -25,6 +25,7 @@ const (
 	hostileAPIToken   = "mimbot-api-tok-Q7ZK4WX2"
 	hostileRoutingKey = "pd-routing-key-R0UT1NGK3Y9"
 	hostileOpenAIKey  = "sk-openai-test-K3Y-5UP3R53CR3T"
+	hostilePDSecret   = "pd-hook-S3CR3T-never-logged-01"
 )
 
 // hostile is `mimbot serve` with Slack over HTTP, Discord over HTTP interactions (the
@@ -52,6 +53,7 @@ func newHostile(t *testing.T, socket bool) *hostile {
 	e.vars["MIMBOT_API_TOKEN"] = hostileAPIToken
 	e.vars["PAGERDUTY_EVENTS_URL"] = pd.EnqueueURL()
 	e.vars["OPENAI_API_KEY"] = hostileOpenAIKey
+	e.vars["PAGERDUTY_WEBHOOK_SECRET"] = hostilePDSecret
 	e.vars["OPENAI_BASE_URL"] = "http://127.0.0.1:1/v1"
 	e.vars["MIMBOT_LLM_MODEL"] = "gpt-test"
 	e.vars["MIMBOT_LOG"] = "debug"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -9,8 +10,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"mimbot/bot/slack/slackfake"
+	mimpd "mimbot/internal/pagerduty"
 	"mimbot/internal/pagerduty/pagerdutyfake"
 )
 
@@ -42,13 +45,14 @@ func TestNoSecretInLogs(t *testing.T) {
 	h := newHostile(t, true)
 	h.connected(t)
 	secrets := map[string]string{
-		"SLACK_BOT_TOKEN":       h.vars["SLACK_BOT_TOKEN"],
-		"SLACK_APP_TOKEN":       h.vars["SLACK_APP_TOKEN"],
-		"SLACK_SIGNING_SECRET":  h.vars["SLACK_SIGNING_SECRET"],
-		"DISCORD_BOT_TOKEN":     h.vars["DISCORD_BOT_TOKEN"],
-		"MIMBOT_API_TOKEN":      h.vars["MIMBOT_API_TOKEN"],
-		"OPENAI_API_KEY":        h.vars["OPENAI_API_KEY"],
-		"pagerduty_routing_key": hostileRoutingKey,
+		"SLACK_BOT_TOKEN":          h.vars["SLACK_BOT_TOKEN"],
+		"SLACK_APP_TOKEN":          h.vars["SLACK_APP_TOKEN"],
+		"SLACK_SIGNING_SECRET":     h.vars["SLACK_SIGNING_SECRET"],
+		"DISCORD_BOT_TOKEN":        h.vars["DISCORD_BOT_TOKEN"],
+		"MIMBOT_API_TOKEN":         h.vars["MIMBOT_API_TOKEN"],
+		"OPENAI_API_KEY":           h.vars["OPENAI_API_KEY"],
+		"pagerduty_routing_key":    hostileRoutingKey,
+		"PAGERDUTY_WEBHOOK_SECRET": h.vars["PAGERDUTY_WEBHOOK_SECRET"],
 	}
 	for name, s := range secrets {
 		if len(s) < 12 {
@@ -69,6 +73,14 @@ func TestNoSecretInLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	runHostile(t, h, false)
+	forged := []byte(`{"event":{"id":"E1","event_type":"incident.acknowledged","occurred_at":"` + time.Now().UTC().Format(time.RFC3339) + `","data":{"incident_key":"mimbot-1-application"}}}`)
+	for _, secret := range []string{"not-the-secret", hostilePDSecret} {
+		req, _ := http.NewRequest(http.MethodPost, h.srv.url+"/webhooks/pagerduty", bytes.NewReader(forged))
+		req.Header.Set(mimpd.SignatureHeader, mimpd.Signature(secret, forged))
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}
 	eventually(t, "both declares posted to stakeholders through the failures", func() bool { return len(h.fake.Messages("C01STAKE")) >= 2 })
 	h.settled(t)
 	if code := h.srv.stop(); code != 0 {

@@ -22,6 +22,7 @@ import (
 	"mimbot/internal/llm"
 	"mimbot/internal/pagerduty"
 	"mimbot/internal/web"
+	"mimbot/internal/webhook"
 	"mimbot/mim"
 	"mimbot/templates"
 )
@@ -91,6 +92,12 @@ func (m *Main) wire(ctx context.Context, platforms ...string) (*app, error) {
 		return nil, usagef("PAGERDUTY_EVENTS_URL: %v", err)
 	}
 	relay.Pagers = map[string]mim.Pager{mim.PagerDuty: pd}
+	// Every process renders webhook bodies when their events happen; one with
+	// webhooks configured also delivers them.
+	s.Hooks = webhook.Body{}
+	if len(cfg.Webhooks) > 0 {
+		relay.Hooks = webhook.New(webhook.Config{Webhooks: cfg.Webhooks, Clock: s.Clock, Log: log})
+	}
 	a := &app{store: st, where: where, service: s, relay: relay, router: &bot.Router{Service: s},
 		engine: &mim.Engine{Service: s, Relay: relay, Owner: own, Lease: lease}}
 	if err := a.engine.Start(ctx); err != nil {
@@ -184,7 +191,7 @@ func (m *Main) serve(ctx context.Context) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	web.New(web.Config{Service: a.service, Token: m.Getenv("MIMBOT_API_TOKEN"), HTML: html, Log: log}).Routes(mux)
+	web.New(web.Config{Service: a.service, Token: m.Getenv("MIMBOT_API_TOKEN"), PagerDutySecret: m.Getenv("PAGERDUTY_WEBHOOK_SECRET"), HTML: html, Log: log}).Routes(mux)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -257,14 +264,23 @@ func (m *Main) serve(ctx context.Context) error {
 	wg.Go(func() { a.engine.Run(ctx) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("mimbot serving", "addr", ln.Addr().String(), "store", a.where, "platforms", platforms)
+	log.Info("mimbot serving", "addr", ln.Addr().String(), "store", a.where, "platforms", platforms,
+		"webhooks", len(a.service.Config.Webhooks), "pagerduty_webhook", m.Getenv("PAGERDUTY_WEBHOOK_SECRET") != "")
+	if m.Getenv("PAGERDUTY_WEBHOOK_SECRET") != "" && !slices.ContainsFunc(a.service.Config.TowerNames(), func(t string) bool {
+		return a.service.Config.Towers[t].PagerDutyRoutingKey != ""
+	}) {
+		log.Warn("PAGERDUTY_WEBHOOK_SECRET is set but no tower has a pagerduty_routing_key: no page goes to PagerDuty, so no acknowledgement can come back")
+	}
 	// Messages for a platform this process does not serve wait for one that does; say
 	// so, or they wait unnoticed.
 	if pending, err := a.store.PendingMessages(ctx); err != nil {
 		log.Warn("outbox: count pending messages", "err", err)
 	} else {
 		for _, p := range slices.Sorted(maps.Keys(pending)) {
-			if _, ok := a.relay.Chats[p]; !ok {
+			_, chat := a.relay.Chats[p]
+			_, pager := a.relay.Pagers[p]
+			hook := p == mim.WebhookPlatform && a.relay.Hooks != nil
+			if !chat && !pager && !hook {
 				log.Warn("outbox: messages wait for a platform this process does not serve", "platform", p, "pending", pending[p])
 			}
 		}

@@ -40,7 +40,7 @@ func (r *reader) config(root *yaml.Node) *mim.Config {
 		r.addf("", "the configuration must be a YAML mapping with keys such as timezone, people, smo, towers, priorities, channels")
 		return nil
 	}
-	f := r.fields(root, "", "timezone", "declarers", "people", "smo", "towers", "priorities", "channels", "bridge", "models", "intake", "service_desk", "closure", "status")
+	f := r.fields(root, "", "timezone", "declarers", "people", "smo", "towers", "priorities", "channels", "bridge", "models", "intake", "service_desk", "closure", "status", "webhooks")
 	cfg := &mim.Config{}
 	cfg.Location = r.location(f["timezone"], "timezone")
 	cfg.People = r.people(f["people"], "people")
@@ -55,6 +55,7 @@ func (r *reader) config(root *yaml.Node) *mim.Config {
 	cfg.Intake = r.intake(f["intake"], "intake")
 	r.closure(f["closure"], "closure", cfg)
 	cfg.Status = r.status(f["status"], "status")
+	cfg.Webhooks = r.webhooks(f["webhooks"], "webhooks")
 	return cfg
 }
 

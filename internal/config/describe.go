@@ -47,7 +47,24 @@ func Describe(cfg *mim.Config, now time.Time) string {
 	describeChannels(&b, cfg, now)
 	describeModels(&b, cfg)
 	describeIntake(&b, cfg)
+	describeWebhooks(&b, cfg)
 	return b.String()
+}
+
+// describeWebhooks lists where incident events go, and which; never the secrets.
+// Nothing is said without webhooks, which most configurations have none of.
+func describeWebhooks(b *strings.Builder, cfg *mim.Config) {
+	if len(cfg.Webhooks) == 0 {
+		return
+	}
+	b.WriteString("\nWebhooks (signed with their secret):\n")
+	for _, w := range cfg.Webhooks {
+		evs := make([]string, len(w.Events))
+		for i, ev := range w.Events {
+			evs[i] = string(ev)
+		}
+		fmt.Fprintf(b, "  %s: %s\n", w.URL, strings.Join(evs, ", "))
+	}
 }
 
 // describeIntake says what the e-mail intake accepts once MIMBOT_SMTP_ADDR is set.

@@ -16,5 +16,10 @@
 // 429, 5xx) is retried later with backoff; EINVALID (a 400 listing what PagerDuty
 // refused, a tower with no routing key) is given up on and logged.
 //
+// The other way, a v3 webhook subscription tells mimbot when a lead acknowledged the
+// page in PagerDuty (incident.acknowledged): webhook.go verifies its signature
+// (X-PagerDuty-Signature, PAGERDUTY_WEBHOOK_SECRET), reads the event and finds the
+// page again from the incident's incident_key, which is the dedup key above.
+//
 // The routing key is a secret: it is never logged and never part of an error.
 package pagerduty

@@ -12,9 +12,14 @@
 //     A firing group declares one incident, found again by a key made from its
 //     groupKey when Alertmanager re-sends; a resolved group is only noted on the
 //     timeline, since a person decides when an incident is resolved;
+//   - POST /webhooks/pagerduty: PagerDuty's webhooks v3, signed with
+//     PAGERDUTY_WEBHOOK_SECRET; incident.acknowledged for one of mimbot's pages
+//     acknowledges it (mim.Service.AckPage), a forged or stale event is refused (401)
+//     and anything else is taken and ignored;
 //   - GET /metrics: Prometheus metrics, the incident gauges read from the store at
 //     each scrape.
 //
-// Without a token the API and the webhook answer 404. Business rules stay in mim: this
+// Without a token the API and the alert webhook answer 404; without its secret, the
+// PagerDuty webhook does. Business rules stay in mim: this
 // package translates HTTP to mim.Service calls and back.
 package web

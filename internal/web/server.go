@@ -27,6 +27,9 @@ type Config struct {
 	// Registry receives the HTTP metrics, the process and Go collectors, and is what
 	// /metrics serves; nil: New makes one.
 	Registry *prometheus.Registry
+	// PagerDutySecret is PAGERDUTY_WEBHOOK_SECRET, which signs PagerDuty's v3
+	// webhooks. Empty: POST /webhooks/pagerduty is off and answers 404.
+	PagerDutySecret string
 	// Timeout bounds the work of one request, store and service calls included;
 	// default 10s.
 	Timeout time.Duration
@@ -35,15 +38,17 @@ type Config struct {
 // Server serves the stakeholder pages, the JSON API, the Alertmanager webhook and
 // the metrics of one mim.Service. It holds no state of its own besides its metrics.
 type Server struct {
-	svc     *mim.Service
-	token   [sha256.Size]byte // hashed, so that comparing it reveals nothing, not even its length
-	api     bool              // a token is configured
-	html    *htmltemplate.Template
-	log     *slog.Logger
-	reg     *prometheus.Registry
-	timeout time.Duration
-	http    *httpMetrics
-	gauges  *storeGauges
+	svc   *mim.Service
+	token [sha256.Size]byte // hashed, so that comparing it reveals nothing, not even its length
+	api   bool              // a token is configured
+	// pdSecret verifies PagerDuty's webhooks; "" turns the route off.
+	pdSecret string
+	html     *htmltemplate.Template
+	log      *slog.Logger
+	reg      *prometheus.Registry
+	timeout  time.Duration
+	http     *httpMetrics
+	gauges   *storeGauges
 }
 
 // New returns a Server for cfg. It panics when cfg.Registry already holds a
@@ -51,7 +56,7 @@ type Server struct {
 // prometheus.MustRegister).
 func New(cfg Config) *Server {
 	s := &Server{svc: cfg.Service, api: cfg.Token != "", token: sha256.Sum256([]byte(cfg.Token)),
-		html: cfg.HTML, log: cfg.Log, reg: cfg.Registry, timeout: cfg.Timeout}
+		pdSecret: cfg.PagerDutySecret, html: cfg.HTML, log: cfg.Log, reg: cfg.Registry, timeout: cfg.Timeout}
 	if s.html == nil {
 		s.html = templates.MustHTML()
 	}
@@ -79,6 +84,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v1/incidents/{id}", s.authorized(s.showIncident))
 	s.handle(mux, "POST /api/v1/incidents", s.authorized(s.declareIncident))
 	s.handle(mux, "POST /api/v1/alerts", s.authorized(s.receiveAlerts))
+	s.handle(mux, "POST /webhooks/pagerduty", s.receivePagerDuty)
 	s.handle(mux, "GET /metrics", s.metrics)
 }
 

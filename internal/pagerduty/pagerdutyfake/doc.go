@@ -40,5 +40,12 @@
 // opens a new incident; acknowledge or resolve for an unknown dedup_key is
 // accepted (as PagerDuty does) but changes nothing.
 //
+// Webhooks v3 go the other way: Subscribe registers a subscriber's URL and secret,
+// and Acknowledge(ctx, dedupKey) acknowledges the open incident as a responder does
+// in the app and POSTs a real-shaped, signed incident.acknowledged event
+// ({"event": {"id", "event_type", "resource_type", "occurred_at", "agent", "data"}},
+// X-PagerDuty-Signature: v1=<hex HMAC-SHA256 of the body>) to every subscription.
+// A subscription with the wrong secret is how a test forges one.
+//
 // Only the standard library is used.
 package pagerdutyfake

@@ -46,6 +46,7 @@ type Server struct {
 	events    []Event
 	incidents []*Incident
 	attempts  int
+	subs      []Subscription
 }
 
 // New returns a server configured by opts. Call Start to listen, or use the
