@@ -95,6 +95,9 @@ type Incident struct {
 	Resolution string
 	Tasks      []Task
 	Problem    *Problem    // set on close
+	// Actions are the incident's follow-up actions. The store keeps them in a table
+	// of their own and reads them with Incident, not for an update.
+	Actions []Action
 	Summary    *SummaryDoc // the latest post-incident summary
 
 	DeclaredAt    time.Time
