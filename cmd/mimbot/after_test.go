@@ -148,3 +148,48 @@ func jsonOf(t *testing.T, e *env, v any, args ...string) {
 		t.Fatalf("mimbot %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }
+
+// TestShellAfterRefusals: wrong problem, known and action commands are answered with
+// what is wrong and what would work, and change nothing.
+func TestShellAfterRefusals(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct{ line, says string }{
+		{"problem show", "problem show needs the problem record: problem show PRB-12"},
+		{"problem show PRB-x", `"PRB-x" is not a problem record; name one such as PRB-12`},
+		{"problem show PRB-9", "There is no problem record PRB-9."},
+		{"problem rca PRB-9 x change=CHG-1", "change= goes with problem close: problem close PRB-9 change=CHG-42"},
+		{"known search", "known search needs words to look for: known search certificate"},
+		{"known list", "No known errors yet."},
+		{"action done two", "action done needs the action's number: action done 3"},
+		{"action done 4", "There is no action 4. `action list` shows the open ones."},
+		{"action list everything", "action list takes mine or nothing"},
+		{"action add Rotate logs owner=noor due=72h", "Which incident? Type action in its war room, or add incident=<number>."},
+		{"action add Rotate logs owner=noor due=soon incident=1", "due=soon is neither a date nor a duration; use due=2026-03-20 or due=72h."},
+		{"action add Rotate logs owner=nobody due=72h incident=1", `Unknown person "nobody"`},
+		{"action add Rotate logs due=72h incident=1", "action add needs owner=<person>"},
+		{"action list", "Open follow-up actions: none."},
+	}
+	if code, _, errOut := e.run("declare Disk full impact=low urgency=low towers=database\n", "shell"); code != 0 {
+		t.Fatalf("declare: exit %d: %s", code, errOut)
+	}
+	before := len(e.show("1").Timeline)
+	script := ""
+	for _, tc := range tests {
+		script += tc.line + "\n"
+	}
+	code, out, errOut := e.run(script, "shell")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, tc := range tests {
+		if !strings.Contains(out, tc.says) {
+			t.Errorf("%s: the answer does not say %q", tc.line, tc.says)
+		}
+	}
+	if t.Failed() {
+		t.Log(out)
+	}
+	if inc := e.show("1"); len(inc.Actions) != 0 || len(inc.Timeline) != before {
+		t.Errorf("refusals changed #1: %d actions, %d timeline entries", len(inc.Actions), len(inc.Timeline))
+	}
+}
