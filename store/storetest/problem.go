@@ -18,6 +18,7 @@ func problemTests() []test {
 		{"OpenedWithTheClosingChange", testOpenProblem},
 		{"WorkedToKnownErrors", testKnownErrors},
 		{"KnownErrorSearch", testKnownErrorSearch},
+		{"StepsOnEveryLinkedIncident", testProblemLinks},
 		{"UpdateErrorSavesNothing", testProblemUpdateError},
 		{"NotFound", testProblemNotFound},
 	}
@@ -208,6 +209,38 @@ func testKnownErrorSearch(t *testing.T, s mim.Store) {
 		if diff := cmp.Diff(tc.want, got); diff != "" {
 			t.Errorf("KnownErrors(%q) (-want +got):\n%s", tc.search, diff)
 		}
+	}
+}
+
+// testProblemLinks links one problem to two incidents (as recurrence will): each
+// one's Incident shows it, and a step goes on both timelines, its messages to the
+// first incident.
+func testProblemLinks(t *testing.T, s mim.Store) {
+	one := declare(t, s, "", nil)
+	two := declare(t, s, "", nil)
+	p := openProblem(t, s, one.Number, nil)
+	update(t, s, two.Number, func(_ *mim.Incident, ch *mim.Change) { ch.Problems = append(ch.Problems, p) })
+	got := work(t, s, p.Ref, func(e *mim.ProblemEdit) {
+		if len(e.Incidents) != 2 {
+			t.Errorf("edit of %s has %d incidents, want 2", p.Ref, len(e.Incidents))
+		}
+		e.Change.Log(at(2*time.Hour), mim.KindProblem, "bob", "root cause recorded")
+		e.Change.Messages = append(e.Change.Messages, mim.Outgoing{Platform: "slack", To: mim.ToPerson, Person: "bob", Text: "x", Created: at(2 * time.Hour)})
+	})
+	if !slices.Equal(got.Incidents, []int{one.Number, two.Number}) {
+		t.Errorf("%s links %v, want #%d and #%d", p.Ref, got.Incidents, one.Number, two.Number)
+	}
+	for _, n := range []int{one.Number, two.Number} {
+		inc := get(t, s, n)
+		if inc.Problem == nil || inc.Problem.Ref != p.Ref || len(inc.Problem.Incidents) != 2 {
+			t.Errorf("Incident(%d).Problem = %+v, want %s linking both", n, inc.Problem, p.Ref)
+		}
+		if last := inc.Timeline[len(inc.Timeline)-1]; last.Text != "root cause recorded" {
+			t.Errorf("#%d's last entry = %q, want the problem's step", n, last.Text)
+		}
+	}
+	if msgs := claimMessages(t, s, at(3*time.Hour), "w", 10); len(msgs) != 1 || msgs[0].Incident != one.Number {
+		t.Errorf("messages = %+v, want one about #%d", msgs, one.Number)
 	}
 }
 
