@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"mimbot/mim"
@@ -309,7 +310,7 @@ func (db *DB) follow(ctx context.Context, tx *sql.Tx, incidents []int, ch mim.Ch
 			return err
 		}
 	}
-	for _, t := range append(ch.Schedule, ch.Global...) {
+	for _, t := range slices.Concat(ch.Schedule, ch.Global) {
 		if err := db.schedule(ctx, tx, t); err != nil {
 			return err
 		}
@@ -321,8 +322,7 @@ func (db *DB) follow(ctx context.Context, tx *sql.Tx, incidents []int, ch mim.Ch
 			}
 		}
 	}
-	msgs := make([]mim.Outgoing, len(ch.Messages))
-	copy(msgs, ch.Messages)
+	msgs := slices.Clone(ch.Messages)
 	for i := range msgs {
 		if msgs[i].Incident == 0 {
 			msgs[i].Incident = first
