@@ -203,3 +203,53 @@ func TestActionReminders(t *testing.T) {
 		t.Errorf("timeline kinds %v", kinds)
 	}
 }
+
+func TestParseDue(t *testing.T) {
+	h := newHarness(t, nil) // Europe/London; t0 is Mon 2 Mar 2026 10:00 GMT
+	tests := []struct {
+		name, in string
+		want     time.Time
+		says     string
+	}{
+		{"a date is due by the end of that day", "2026-03-20", time.Date(2026, 3, 21, 0, 0, 0, 0, time.UTC), ""},
+		{"in summer time, the end of the day in London", "2026-07-01", time.Date(2026, 7, 1, 23, 0, 0, 0, time.UTC), ""},
+		{"a duration from now", "72h", t0.Add(72 * time.Hour), ""},
+		{"empty", " ", time.Time{}, "action add needs due=<YYYY-MM-DD or duration>"},
+		{"no such date", "2026-13-01", time.Time{}, "due=2026-13-01 is neither a date nor a duration"},
+		{"a duration must be ahead", "-1h", time.Time{}, "due=-1h is neither a date nor a duration"},
+		{"words", "soon", time.Time{}, "use due=2026-03-20 or due=72h"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := h.svc.ParseDue(tc.in, t0)
+			if tc.says != "" {
+				if mim.ErrorCode(err) != mim.EINVALID || !strings.Contains(mim.ErrorMessage(err), tc.says) {
+					t.Errorf("ParseDue(%q) = %v, %v; want a refusal saying %q", tc.in, got, err, tc.says)
+				}
+				return
+			}
+			if err != nil || !got.Equal(tc.want) {
+				t.Errorf("ParseDue(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseProblemRef(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"PRB-12", "PRB-12"}, {"prb-7", "PRB-7"}, {"12", "PRB-12"}, {" PRB-3 ", "PRB-3"},
+		{"PRB-0", ""}, {"PRB-x", ""}, {"KE-1", ""}, {"", ""}, {"PRB-99999999999999999999", ""},
+	}
+	for _, tc := range tests {
+		got, err := mim.ParseProblemRef(tc.in)
+		if tc.want == "" {
+			if mim.ErrorCode(err) != mim.EINVALID || !strings.Contains(mim.ErrorMessage(err), "such as PRB-12") {
+				t.Errorf("ParseProblemRef(%q) = %q, %v; want a refusal naming PRB-12", tc.in, got, err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("ParseProblemRef(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
