@@ -46,10 +46,13 @@ var verbs = map[string]struct {
 	"list":       {},
 	"oncall":     {},
 	"help":       {},
+	"problem":    {subs: []string{"show", "rca", "workaround", "known", "close"}, keys: []string{"change"}},
+	"known":      {subs: []string{"list", "search"}},
+	"action":     {subs: []string{"add", "done", "list"}, keys: []string{"owner", "due"}},
 }
 
 // verbNames lists the verbs in the order of the help text.
-var verbNames = []string{"declare", "status", "update", "priority", "page", "ack", "assign", "take", "escalate", "task", "note", "snooze", "diagnose", "workaround", "resolve", "confirm", "close", "cancel", "reopen", "summary", "model", "queue", "list", "oncall", "help"}
+var verbNames = []string{"declare", "status", "update", "priority", "page", "ack", "assign", "take", "escalate", "task", "note", "snooze", "diagnose", "workaround", "resolve", "confirm", "close", "cancel", "reopen", "summary", "model", "problem", "known", "action", "queue", "list", "oncall", "help"}
 
 // Parse reads the text after `/incident`. Words of the form key=value are options
 // when key is one the verb takes (or incident); a quoted "a=b" stays text.

@@ -27,6 +27,14 @@ func TestParse(t *testing.T) {
 			Command{Verb: "task", Sub: "add", Text: "Check provider status", Args: map[string]string{"owner": "dave"}}},
 		{"verb is case-insensitive", "STATUS", Command{Verb: "status", Args: map[string]string{}}},
 		{"empty is help", "  ", Command{Verb: "help"}},
+		{"problem with its ref and text", "problem rca PRB-3 Pool too small for the batch job",
+			Command{Verb: "problem", Sub: "rca", Text: "PRB-3 Pool too small for the batch job", Args: map[string]string{}}},
+		{"problem close with a change", "problem close PRB-3 change=CHG-42",
+			Command{Verb: "problem", Sub: "close", Text: "PRB-3", Args: map[string]string{"change": "CHG-42"}}},
+		{"known search", "known search tls certificate",
+			Command{Verb: "known", Sub: "search", Text: "tls certificate", Args: map[string]string{}}},
+		{"action add", "action add Alert on expiry owner=dave due=2026-03-20 incident=4",
+			Command{Verb: "action", Sub: "add", Text: "Alert on expiry", Args: map[string]string{"owner": "dave", "due": "2026-03-20", "incident": "4"}}},
 		{"url is text", "update see https://status.example.com/x?a=b",
 			Command{Verb: "update", Text: "see https://status.example.com/x?a=b", Args: map[string]string{}}},
 	}
@@ -50,6 +58,8 @@ func TestParseRefusals(t *testing.T) {
 		{"unknown verb", "frobnicate now", `Unknown command "frobnicate"`},
 		{"unknown option", "declare DB down impcat=high", "declare does not take impcat="},
 		{"missing sub-verb", "assign carol", "assign needs one of: im, comms"},
+		{"problem without a sub-verb", "problem PRB-3", "problem needs one of: show, rca, workaround, known, close"},
+		{"action with an unknown option", "action add x owner=dave when=tomorrow", "action does not take when="},
 		{"duplicate option", "declare x impact=high impact=low", "impact= is given twice"},
 	}
 	for _, tc := range tests {

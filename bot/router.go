@@ -84,6 +84,12 @@ func (r *Router) handle(ctx context.Context, req Request) (Reply, error) {
 		}
 		text, err := s.QueueText(ctx, f)
 		return Reply{Text: text}, err
+	case "problem":
+		return r.problem(ctx, actor, cmd)
+	case "known":
+		return r.known(ctx, cmd)
+	case "action":
+		return r.action(ctx, req, actor, cmd)
 	}
 	n, err := r.incident(ctx, req, cmd)
 	if err != nil {

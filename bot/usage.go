@@ -10,6 +10,9 @@ var examples = map[string]string{
 	"task":     "task add Check the provider status page owner=dave · task done 1 · task list",
 	"snooze":   "snooze 10m reason=\"on the bridge with the vendor\"",
 	"model":    "model save payment-gateway-outage",
+	"problem":  "problem show PRB-12 · problem rca PRB-12 <root cause> · problem workaround PRB-12 <text> · problem known PRB-12 · problem close PRB-12 change=CHG-42",
+	"known":    "known list · known search certificate",
+	"action":   "action add Alert on certificate expiry owner=dave due=2026-03-20 · action done 3 · action list [mine]",
 }
 
 // Usage is the answer to `help`.
@@ -31,6 +34,9 @@ const Usage = "Usage: /incident <command> [text] [key=value ...]\n" +
 	"  confirm                                 the reporter: the fix works, close it (or reopen reason=<text>)\n" +
 	"  summary | summary approve               anyone: post-incident summary (LLM draft when configured) / IM: approve the draft\n" +
 	"  model save <name>                       IM, SMO: turn this incident into an incident model for declare model=<name>\n" +
+	"  problem show|rca|workaround|known|close <PRB-n> [text] [change=<ref>]   anyone / its owner, SMO: problem management\n" +
+	"  known list | known search <text>        anyone: the known-error database\n" +
+	"  action add <text> owner=<person> due=<YYYY-MM-DD or duration> | action done <n> | action list [mine]   team, SMO / owner, IM, SMO / anyone\n" +
 	"  queue [tower=<t>] [mine]                anyone: open incidents by priority, then resolve SLA\n" +
 	"  list | oncall | help                    anyone\n" +
 	"Commands about one incident act on the war room they are typed in, or take incident=<number>.\n" +

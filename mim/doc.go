@@ -4,6 +4,7 @@
 // It holds the incident and its lifecycle, priorities from the impact x urgency
 // matrix, the SMO rotation and neutral incident-manager selection, tower leads and
 // their pages, tasks, the typed timeline, SLA clocks and the status-update cadence,
+// what follows closure (problem records worked to known errors, follow-up actions),
 // and the use cases that change them (Service). Everything that must happen later
 // (reminders, escalations, SLA warnings, page timeouts, the digest) is a Timer kept in
 // the store; everything said in chat goes through an Outbox kept in the same store, so

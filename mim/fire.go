@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -210,8 +211,24 @@ func (s *Service) pageTimeout(inc *Incident, ch *Change, now time.Time, tower st
 	s.escalateToHead(inc, ch, now, Bot, fmt.Sprintf("no lead of the %s tower acknowledged the page (last: %s, %s ago)", tower, p.Person, Duration(now.Sub(p.PagedAt))))
 }
 
-// fireGlobal runs timers that belong to no incident: the digest.
+// fireGlobal runs timers that belong to no incident: the digest, and the follow-ups
+// of problems and actions.
 func (s *Service) fireGlobal(ctx context.Context, t Timer) error {
+	if rest, ok := strings.CutPrefix(t.Key, timerProblemPrefix); ok {
+		if ref, ok := strings.CutSuffix(rest, timerRemindSuffix); ok {
+			return s.fireProblem(ctx, t, ref, false)
+		}
+		if ref, ok := strings.CutSuffix(rest, timerOverdueSuffix); ok {
+			return s.fireProblem(ctx, t, ref, true)
+		}
+	}
+	if rest, ok := strings.CutPrefix(t.Key, timerActionPrefix); ok {
+		overdue := strings.HasSuffix(rest, timerOverdueSuffix)
+		num := strings.TrimSuffix(strings.TrimSuffix(rest, timerOverdueSuffix), timerRemindSuffix)
+		if n, err := strconv.Atoi(num); err == nil {
+			return s.fireAction(ctx, t, n, overdue)
+		}
+	}
 	if t.Key != TimerDigest {
 		s.Log.Warn("unknown global timer", "key", t.Key)
 		return s.Store.CompleteTimer(ctx, t, nil, nil)

@@ -94,8 +94,11 @@ type Incident struct {
 	Workaround string
 	Resolution string
 	Tasks      []Task
-	Problem    *Problem    // set on close
-	Summary    *SummaryDoc // the latest post-incident summary
+	Problem    *Problem // set on close
+	// Actions are the incident's follow-up actions. The store keeps them in a table
+	// of their own and reads them with Incident, not for an update.
+	Actions []Action
+	Summary *SummaryDoc // the latest post-incident summary
 
 	DeclaredAt    time.Time
 	IMAssignedAt  time.Time

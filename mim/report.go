@@ -127,6 +127,10 @@ func (s *Service) openProblem(inc *Incident, ch *Change, now time.Time) {
 		within = defaultRCAWithin
 	}
 	inc.Problem = &Problem{Ref: fmt.Sprintf("PRB-%d", inc.Number), Owner: owner, Due: now.Add(within), CreatedAt: now}
+	// The record that is worked starts from what the incident knows: its workaround.
+	ch.Problems = append(ch.Problems, Problem{Ref: inc.Problem.Ref, Owner: owner, Due: inc.Problem.Due, CreatedAt: now,
+		State: ProblemOpen, Workaround: inc.Workaround, Incidents: []int{inc.Number}})
+	ch.Global = append(ch.Global, problemTimers(inc.Problem.Ref, inc.Problem.Due, now)...)
 	text := fmt.Sprintf("Problem record %s opened for root-cause analysis: owner %s, due %s.", inc.Problem.Ref, owner, inc.Problem.Due.In(s.Config.Location).Format("Mon 2 Jan 2006"))
 	ch.Log(now, KindProblem, Bot, text)
 	s.say(inc, ch, ToWarRoom, KindProblem, text+" The post-incident summary follows.")

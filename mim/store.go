@@ -17,6 +17,11 @@ type Change struct {
 	// Request is the platform request the change carries out (see WithRequest): a
 	// request recorded before -> ErrSeen, and nothing is saved.
 	Request string
+	// Problems are problem records to open, each linked to the incident changed.
+	Problems []Problem
+	// Global are timers of no incident (0) to schedule or move: the follow-ups of
+	// problems and actions, which outlive the incident's own timers (CancelAll).
+	Global []Timer
 }
 
 // Log appends a timeline entry.
@@ -104,6 +109,61 @@ type Outbox interface {
 	ExtendLease(ctx context.Context, id int64, owner string, until time.Time) error
 }
 
+// ProblemEdit is what a use case working a problem record gets from the store's
+// transaction, and fills in.
+type ProblemEdit struct {
+	Problem *Problem
+	// Incidents are the linked incidents, without their timelines, oldest first:
+	// their titles and platforms, for messages.
+	Incidents []*Incident
+	// NextKnownError is the number a known error published by this edit takes.
+	NextKnownError int
+	// Publish, when set by the use case, is inserted as a known error.
+	Publish *KnownError
+	// Change is applied with the problem: its entries go on the timeline of every
+	// linked incident, its timers of incident 0 stay global, and its messages that
+	// name no incident belong to the first one.
+	Change Change
+}
+
+// ActionEdit is what a use case adding or working a follow-up action gets from the
+// store's transaction, and fills in.
+type ActionEdit struct {
+	// Incident is the action's incident, without its timeline.
+	Incident *Incident
+	// Action is the action; a new one already carries the number it will take.
+	Action *Action
+	// Change is applied with the action, as ProblemEdit.Change on one incident.
+	Change Change
+}
+
+// ProblemStore keeps problem records and the known errors they publish. Every write
+// is one transaction.
+type ProblemStore interface {
+	// Problem returns one problem record by its ref; ENOTFOUND when there is none.
+	Problem(ctx context.Context, ref string) (*Problem, error)
+	// Problems lists problem records, newest first.
+	Problems(ctx context.Context) ([]*Problem, error)
+	// UpdateProblem loads the problem (locked against concurrent updates), runs fn
+	// and saves the result with fn's edit; when fn fails nothing is saved.
+	UpdateProblem(ctx context.Context, ref string, fn func(*ProblemEdit) error) (*Problem, error)
+	// KnownErrors lists known errors, newest first; with search set, only those
+	// whose title, root cause or workaround contain it (case-insensitive).
+	KnownErrors(ctx context.Context, search string) ([]KnownError, error)
+}
+
+// ActionStore keeps follow-up actions. Every write is one transaction.
+type ActionStore interface {
+	// AddAction numbers a new action of incident n, runs fn and saves the action
+	// with fn's change; when fn fails nothing is saved.
+	AddAction(ctx context.Context, n int, fn func(*ActionEdit) error) (*Action, error)
+	// UpdateAction loads action number (and its incident), runs fn and saves both
+	// the action and fn's change; ENOTFOUND when there is no such action.
+	UpdateAction(ctx context.Context, number int, fn func(*ActionEdit) error) (*Action, error)
+	// Actions lists the actions f selects, by number.
+	Actions(ctx context.Context, f ActionFilter) ([]Action, error)
+}
+
 // Store is everything the service needs from persistence.
 type Store interface {
 	IncidentStore
@@ -112,4 +172,6 @@ type Store interface {
 	TimerStore
 	Outbox
 	ModelStore
+	ProblemStore
+	ActionStore
 }

@@ -24,12 +24,21 @@ type Summary struct {
 	Diagnosis, Workaround, Resolution            string
 	Timeline                                     []Line
 	Problem                                      *Problem
+	Actions                                      []ActionLine // the follow-up actions agreed
 
 	Draft       *Draft // nil when no LLM draft is shown
 	DraftNote   string // why there is no draft, or what was dropped from it
 	Approved    string // "approved by carol at 16:02 GMT", "" while a draft
 	GeneratedAt string
 	Zone        string
+}
+
+// ActionLine is a follow-up action as the summary shows it.
+type ActionLine struct {
+	N                int
+	Text, Owner, Due string
+	Done             bool
+	DoneBy           string
 }
 
 // Instant is a key moment and how long after the declaration it came.
@@ -83,6 +92,9 @@ func (s *Service) Summarize(inc *Incident, now time.Time) Summary {
 		State: string(inc.State), Major: inc.Major, Towers: inc.Towers, IM: inc.IM, Comms: inc.Comms, DeclaredBy: inc.DeclaredBy,
 		Diagnosis: inc.Diagnosis, Workaround: inc.Workaround, Resolution: inc.Resolution, Tasks: inc.Tasks,
 		Participants: inc.Participants(), GeneratedAt: at(now), Zone: now.In(loc).Format("MST"), Problem: inc.Problem,
+	}
+	for _, a := range inc.Actions {
+		sum.Actions = append(sum.Actions, ActionLine{N: a.Number, Text: a.Text, Owner: a.Owner, Due: s.DueText(a.Due), Done: a.Done(), DoneBy: a.DoneBy})
 	}
 	for _, p := range inc.Pages {
 		if !slices.Contains(sum.Leads, p.Person) {

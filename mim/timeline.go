@@ -34,8 +34,10 @@ const (
 	KindSummary      Kind = "summary"
 	KindProblem      Kind = "problem"
 	KindModelSaved   Kind = "model_saved"
-	KindAssigned     Kind = "assigned"  // a non-major incident got its owner
-	KindConfirmed    Kind = "confirmed" // the reporter confirmed the fix
+	KindAssigned     Kind = "assigned"     // a non-major incident got its owner
+	KindConfirmed    Kind = "confirmed"    // the reporter confirmed the fix
+	KindActionAdded  Kind = "action_added" // a follow-up action was agreed
+	KindActionDone   Kind = "action_done"
 )
 
 // Entry is one line of an incident's timeline. Actor is a person key, or "mimbot"

@@ -16,8 +16,9 @@ import (
 // Fired first (a reminder that schedules the next reminder completes the claimed one,
 // then re-arms the same key), then Cancel and CancelAll (so that "cancel everything,
 // then schedule afresh" works, as when an incident is reopened), then Schedule, then
-// the timeline entries and the messages. Timers and messages that name no incident
-// (0) belong to inc.
+// the problems opened and the global timers, then the timeline entries and the
+// messages. Timers and messages that name no incident (0) belong to inc; Global
+// timers belong to none.
 // constraintRequest is the primary key of requests, named in the PostgreSQL
 // migration.
 const constraintRequest = "requests_pkey"
@@ -54,6 +55,15 @@ func (db *DB) save(ctx context.Context, tx *sql.Tx, inc *mim.Incident, ch mim.Ch
 		if t.Incident == 0 {
 			t.Incident = inc.Number
 		}
+		if err := db.schedule(ctx, tx, t); err != nil {
+			return nil, err
+		}
+	}
+	if err := db.openProblems(ctx, tx, inc.Number, ch.Problems); err != nil {
+		return nil, err
+	}
+	for _, t := range ch.Global {
+		t.Incident = 0
 		if err := db.schedule(ctx, tx, t); err != nil {
 			return nil, err
 		}

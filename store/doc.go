@@ -35,6 +35,14 @@
 // make stored incidents unreadable. The timeline is not in the document but in a
 // table of its own.
 //
+// After the incident, problem records, the incidents they link, known errors and
+// follow-up actions are tables of their own: a problem may link several incidents
+// and outlive them, and known errors and open actions are searched and listed across
+// all of them. The incident's document keeps only the problem's hand-off (ref, owner,
+// due); Incident (a read, not an update) adds the record as worked and the actions.
+// Known errors and actions are numbered max + 1 under the write lock (SQLite) or a
+// transaction advisory lock (PostgreSQL), so their numbers have no gaps.
+//
 // Incidents returns incidents without their timelines (Timeline is nil), and so does
 // ClaimMessages with each message: no list and no delivery needs it. Incident,
 // IncidentByRoom, CreateIncident and UpdateIncident return the whole timeline, in

@@ -164,13 +164,33 @@ func written(inc *mim.Incident, data []byte, timeline, entries []mim.Entry) (*mi
 	return out, nil
 }
 
-// Incident returns incident n with its timeline.
+// followUps reads what the incident's readers show besides the document: its
+// problem record as worked since, and its follow-up actions. An update does not
+// need them: they change through their own transactions.
+func (db *DB) followUps(ctx context.Context, tx *sql.Tx, inc *mim.Incident) error {
+	if err := db.incidentProblem(ctx, tx, inc); err != nil {
+		return err
+	}
+	actions, err := db.actions(ctx, tx, mim.ActionFilter{Incident: inc.Number})
+	if err != nil {
+		return fmt.Errorf("actions of #%d: %w", inc.Number, err)
+	}
+	if len(actions) > 0 { // nil when none, as an update returns the incident
+		inc.Actions = actions
+	}
+	return nil
+}
+
+// Incident returns incident n with its timeline, problem record and actions.
 func (db *DB) Incident(ctx context.Context, n int) (*mim.Incident, error) {
 	var inc *mim.Incident
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		var err error
 		inc, err = db.loadIncident(ctx, tx, n, false)
-		return err
+		if err != nil {
+			return err
+		}
+		return db.followUps(ctx, tx, inc)
 	})
 	if err != nil {
 		return nil, db.fail(fmt.Sprintf("incident %d", n), notFound(err, n))
@@ -292,7 +312,11 @@ func (db *DB) incidentByRequest(ctx context.Context, tx *sql.Tx, key string) (*m
 	if err := db.queryRow(ctx, tx, `SELECT number FROM incidents WHERE request_key = ?`, key).Scan(&n); err != nil {
 		return nil, err
 	}
-	return db.loadIncident(ctx, tx, n, false)
+	inc, err := db.loadIncident(ctx, tx, n, false)
+	if err != nil {
+		return nil, err
+	}
+	return inc, db.followUps(ctx, tx, inc)
 }
 
 // incidentColumns are the columns scanIncident reads, in its order.

@@ -92,7 +92,7 @@ func TestSQLiteMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := sqliteTables(t, sdb)
-	if diff := cmp.Diff([]string{"incidents", "models", "outbox", "requests", "timeline", "timers", "war_rooms"}, want); diff != "" {
+	if diff := cmp.Diff([]string{"actions", "incidents", "known_errors", "models", "outbox", "problem_incidents", "problems", "requests", "timeline", "timers", "war_rooms"}, want); diff != "" {
 		t.Errorf("tables after up (-want +got):\n%s", diff)
 	}
 	if _, err := p.DownTo(ctx, 0); err != nil {

@@ -20,10 +20,11 @@ const (
 
 // commands is what Start registers on the guild: /incident with one subcommand per
 // verb of the grammar (bot.Parse), and subcommand groups for the verbs that have
-// sub-verbs (assign, escalate, task, model). Options carry the grammar's key names;
-// the free text is the option `title` for declare, `text` for most verbs, and the
-// option that names it for the others (person, reason, duration, task, name,
-// priority). Discord allows 25 subcommands and 25 options per level: this uses 22.
+// sub-verbs (assign, escalate, task, model, problem, known, action). Options carry the
+// grammar's key names; the free text is the option `title` for declare, `text` for
+// most verbs, and the option that names it for the others (person, reason, duration,
+// task, name, priority, action); problem's is its record and text together. Discord
+// allows 25 subcommands and 25 options per level: this uses all 25.
 func commands() []*discordgo.ApplicationCommand {
 	incident := func() *discordgo.ApplicationCommandOption {
 		one := 1.0
@@ -55,6 +56,9 @@ func commands() []*discordgo.ApplicationCommand {
 		return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommandGroup, Name: name, Description: desc, Options: subs}
 	}
 	text := func(desc string) *discordgo.ApplicationCommandOption { return str("text", desc, true, maxText) }
+	problem := func() *discordgo.ApplicationCommandOption {
+		return str("problem", "The problem record, such as PRB-12", true, 20)
+	}
 	reason := func(required bool) *discordgo.ApplicationCommandOption {
 		return str("reason", "Why, for the timeline", required, maxReason)
 	}
@@ -96,6 +100,22 @@ func commands() []*discordgo.ApplicationCommand {
 			incident()),
 		group("model", "Incident models",
 			sub("save", "Turn this incident into an incident model", str("name", "The model's name, such as payment-gateway-outage", true, 40), incident())),
+		group("problem", "Problem records (PRB-n) after closure",
+			sub("show", "Show a problem record", problem()),
+			sub("rca", "Record the root cause (its owner, SMO)", problem(), text("The root cause")),
+			sub("workaround", "Record the workaround (its owner, SMO)", problem(), text("The workaround")),
+			sub("known", "Publish it as a known error (its owner, SMO)", problem()),
+			sub("close", "The permanent fix is in (its owner, SMO)", problem(), str("change", "The change that carried the fix, such as CHG-42", false, 100))),
+		group("known", "The known-error database",
+			sub("list", "Every known error"),
+			sub("search", "Known errors whose title, root cause or workaround mention the text", str("text", "What to look for", true, 200))),
+		group("action", "Follow-up actions",
+			sub("add", "Add a follow-up action (the team, SMO)", text("The action"), auto("owner", "Who carries it out", true),
+				str("due", "A date (YYYY-MM-DD) or a duration (72h)", true, 20), incident()),
+			sub("done", "Mark an action done (its owner, IM, SMO)", &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionInteger,
+				Name: "action", Description: "The action's number", Required: true}),
+			sub("list", "Actions of this incident, or every open one",
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionBoolean, Name: "mine", Description: "Only mine"}, incident())),
 		sub("list", "Active incidents"),
 		sub("oncall", "Current and next incident manager"),
 		sub("help", "How to use /incident"),
@@ -203,6 +223,13 @@ func freeText(verb, sub string) string {
 			return "task"
 		}
 		return "text"
+	case "known":
+		return "text"
+	case "action":
+		if sub == "done" {
+			return "action"
+		}
+		return "text"
 	}
 	return ""
 }
@@ -218,12 +245,21 @@ func (inv invocation) text() string {
 	if inv.verb == "summary" && inv.value("approve") == "true" {
 		words = append(words, "approve")
 	}
+	if inv.verb == "action" && inv.value("mine") == "true" {
+		words = append(words, "mine")
+	}
 	free := freeText(inv.verb, inv.sub)
-	if v := inv.value(free); v != "" {
+	v := inv.value(free)
+	if inv.verb == "problem" {
+		// The grammar reads the record and then the text: one quoted word keeps both.
+		free = "text"
+		v = strings.TrimSpace(inv.value("problem") + " " + inv.value("text"))
+	}
+	if v != "" {
 		words = append(words, quote(v))
 	}
 	for _, name := range inv.order {
-		if name == free || name == "approve" {
+		if name == free || name == "approve" || name == "mine" || (inv.verb == "problem" && name == "problem") {
 			continue
 		}
 		v := inv.value(name)

@@ -57,7 +57,7 @@ func TestCommandRegistrationIsIdempotent(t *testing.T) {
 		}
 	}
 	want := []string{"declare", "status", "update", "priority", "page", "ack", "assign", "escalate", "task", "note", "snooze",
-		"diagnose", "workaround", "resolve", "close", "cancel", "reopen", "summary", "model", "list", "oncall", "help"}
+		"diagnose", "workaround", "resolve", "close", "cancel", "reopen", "summary", "model", "problem", "known", "action", "list", "oncall", "help"}
 	if !slices.Equal(names, want) {
 		t.Errorf("subcommands %v, want every verb %v", names, want)
 	}

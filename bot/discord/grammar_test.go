@@ -52,6 +52,18 @@ func TestOptionsBecomeTheGrammar(t *testing.T) {
 			bot.Command{Verb: "summary", Args: map[string]string{"incident": "3"}}},
 		{"model save", group("model", sub("save", str("name", "db-failover"))),
 			bot.Command{Verb: "model", Sub: "save", Text: "db-failover", Args: map[string]string{}}},
+		{"problem rca", group("problem", sub("rca", str("problem", "PRB-3"), str("text", "Pool too small"))),
+			bot.Command{Verb: "problem", Sub: "rca", Text: "PRB-3 Pool too small", Args: map[string]string{}}},
+		{"problem close", group("problem", sub("close", str("problem", "PRB-3"), str("change", "CHG 42"))),
+			bot.Command{Verb: "problem", Sub: "close", Text: "PRB-3", Args: map[string]string{"change": "CHG 42"}}},
+		{"known search", group("known", sub("search", str("text", "tls certificate"))),
+			bot.Command{Verb: "known", Sub: "search", Text: "tls certificate", Args: map[string]string{}}},
+		{"action add", group("action", sub("add", str("text", "Alert on expiry"), str("owner", "dave"), str("due", "2026-03-20"), num("incident", 4))),
+			bot.Command{Verb: "action", Sub: "add", Text: "Alert on expiry", Args: map[string]string{"owner": "dave", "due": "2026-03-20", "incident": "4"}}},
+		{"action done", group("action", sub("done", num("action", 7))),
+			bot.Command{Verb: "action", Sub: "done", Text: "7", Args: map[string]string{}}},
+		{"action list mine", group("action", sub("list", &discordgo.ApplicationCommandInteractionDataOption{Name: "mine", Type: discordgo.ApplicationCommandOptionBoolean, Value: true})),
+			bot.Command{Verb: "action", Sub: "list", Text: "mine", Args: map[string]string{}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

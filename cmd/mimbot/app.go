@@ -48,7 +48,7 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-const usage = `usage: mimbot [serve | shell | migrate | config check [FILE] | config demo | incident list [--json] | incident show <number> [--json] | summary <number> [--format json] | problem list [--json]]
+const usage = `usage: mimbot [serve | shell | migrate | config check [FILE] | config demo | incident list [--json] | incident show <number> [--json] | summary <number> [--format json] | problem list [--json] | problem show <PRB-n> [--json] | known list [--json] | action list [--json]]
 With no arguments: the terminal chat, or serve when SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN is set.`
 
 // Run runs one invocation and returns its exit status.
@@ -103,6 +103,10 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.summary(ctx, args)
 	case "problem":
 		return m.problem(ctx, args)
+	case "known":
+		return m.known(ctx, args)
+	case "action":
+		return m.action(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprintln(m.Stdout, usage)
 		return nil

@@ -37,6 +37,7 @@ type Incident struct {
 	ResolveDue      *time.Time `json:"resolve_due"`
 	Tasks           []Task     `json:"tasks"`
 	Problem         *Problem   `json:"problem"`
+	Actions         []Action   `json:"actions"`
 	Timeline        []Entry    `json:"timeline"`
 }
 
@@ -92,10 +93,13 @@ func FromIncident(inc *mim.Incident) Incident {
 		DeclaredAt: ts(inc.DeclaredAt), RespondedAt: ts(inc.RespondedAt), NextUpdateDue: ts(inc.NextUpdateDue),
 		MitigatedAt: ts(inc.MitigatedAt), ResolvedAt: ts(inc.ResolvedAt), ClosedAt: ts(inc.ClosedAt),
 		ConfirmedAt: ts(inc.ConfirmedAt), ResolveDue: ts(inc.ResolveDue),
-		Paged: []Page{}, WarRooms: []WarRoom{}, Tasks: []Task{}, Timeline: []Entry{},
+		Paged: []Page{}, WarRooms: []WarRoom{}, Tasks: []Task{}, Actions: []Action{}, Timeline: []Entry{},
 	}
 	if inc.Problem != nil {
 		out.Problem = ProblemOf(inc.Problem)
+	}
+	for _, a := range inc.Actions {
+		out.Actions = append(out.Actions, ActionOf(a))
 	}
 	for _, p := range inc.Pages {
 		out.Paged = append(out.Paged, Page{Person: p.Person, Tower: p.Tower, Acked: p.Acked(), PagedAt: ts(p.PagedAt), AckedAt: ts(p.AckedAt), Replaced: p.Replaced})

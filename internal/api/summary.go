@@ -39,11 +39,19 @@ type UpdateStats struct {
 	LongestGap string `json:"longest_gap"`
 }
 
-// Problem is the problem-management record of a closed incident.
+// Problem is the problem-management record of a closed incident, as it is worked.
 type Problem struct {
-	Ref   string     `json:"ref"`
-	Owner string     `json:"owner"`
-	Due   *time.Time `json:"due"`
+	Ref        string     `json:"ref"`
+	Owner      string     `json:"owner"`
+	Due        *time.Time `json:"due"`
+	State      string     `json:"state"` // open, known_error, closed
+	RootCause  string     `json:"root_cause"`
+	Workaround string     `json:"workaround"`
+	KnownError string     `json:"known_error"` // KE-n or ""
+	Change     string     `json:"change"`
+	Incidents  []int      `json:"incidents"`
+	CreatedAt  *time.Time `json:"created_at"`
+	ClosedAt   *time.Time `json:"closed_at"`
 }
 
 // FromSummary converts a stored (or previewed) summary and the computed facts.
@@ -60,7 +68,50 @@ func FromSummary(inc *mim.Incident, doc *mim.SummaryDoc, facts mim.Summary) Summ
 	return out
 }
 
-// ProblemOf converts a problem record.
+// ProblemOf converts a problem record. A hand-off that no store has opened as a
+// record yet is open, and links the incident it came with.
 func ProblemOf(p *mim.Problem) *Problem {
-	return &Problem{Ref: p.Ref, Owner: p.Owner, Due: ts(p.Due)}
+	out := &Problem{Ref: p.Ref, Owner: p.Owner, Due: ts(p.Due), State: string(p.State), RootCause: p.RootCause,
+		Workaround: p.Workaround, KnownError: p.KnownError, Change: p.Change, Incidents: append([]int{}, p.Incidents...),
+		CreatedAt: ts(p.CreatedAt), ClosedAt: ts(p.ClosedAt)}
+	if out.State == "" {
+		out.State = string(mim.ProblemOpen)
+	}
+	return out
+}
+
+// KnownError is one entry of the known-error database.
+type KnownError struct {
+	Ref         string    `json:"ref"` // KE-n
+	Number      int       `json:"number"`
+	Problem     string    `json:"problem"`
+	Title       string    `json:"title"`
+	RootCause   string    `json:"root_cause"`
+	Workaround  string    `json:"workaround"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+// KnownErrorOf converts a known error.
+func KnownErrorOf(k mim.KnownError) KnownError {
+	return KnownError{Ref: k.Ref(), Number: k.Number, Problem: k.Problem, Title: k.Title, RootCause: k.RootCause,
+		Workaround: k.Workaround, PublishedAt: k.PublishedAt.UTC()}
+}
+
+// Action is a follow-up action of an incident.
+type Action struct {
+	Number    int        `json:"number"`
+	Incident  int        `json:"incident"`
+	Text      string     `json:"text"`
+	Owner     string     `json:"owner"`
+	Due       time.Time  `json:"due"`
+	DoneAt    *time.Time `json:"done_at"`
+	DoneBy    string     `json:"done_by"`
+	CreatedBy string     `json:"created_by"`
+	CreatedAt *time.Time `json:"created_at"`
+}
+
+// ActionOf converts a follow-up action.
+func ActionOf(a mim.Action) Action {
+	return Action{Number: a.Number, Incident: a.Incident, Text: a.Text, Owner: a.Owner, Due: a.Due.UTC(), DoneAt: ts(a.DoneAt),
+		DoneBy: a.DoneBy, CreatedBy: a.CreatedBy, CreatedAt: ts(a.CreatedAt)}
 }

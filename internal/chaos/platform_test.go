@@ -1,13 +1,16 @@
 package chaos
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
 
+	"mimbot/bot"
 	"mimbot/bot/discord/discordfake"
 	"mimbot/bot/slack/slackfake"
 	"mimbot/internal/config"
@@ -38,17 +41,28 @@ func (w *world) say(ctx context.Context, p *proc, platform, who, room, text stri
 		if err != nil {
 			return false, err
 		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return false, err
+		}
+		return resp.StatusCode == http.StatusOK && !notDone(body), nil
 	default:
 		if room == "" {
 			room = w.general.discord
 		}
 		verb, rest, _ := strings.Cut(text, " ")
 		ix := interaction(did, room, verb, options(verb, rest))
-		status, _, _, err := w.discord.PostInteraction(ctx, p.url+"/discord/interactions", ix)
-		return err == nil && status == http.StatusOK, err
+		status, body, _, err := w.discord.PostInteraction(ctx, p.url+"/discord/interactions", ix)
+		return err == nil && status == http.StatusOK && !notDone(body), err
 	}
+}
+
+// notDone reports whether an answer says the command was not saved in time
+// (bot.NotDoneText): a 200 that promises nothing, since the person is told to try
+// again. On a loaded machine a commit can take longer than bot.CommitBudget.
+func notDone(body []byte) bool {
+	return bytes.Contains(body, []byte(strings.TrimSuffix(bot.NotDoneText, ".")))
 }
 
 // declareText is the declare of a P0 on the application tower, which pages on chat
