@@ -25,6 +25,9 @@ type Service struct {
 	DraftTimeout time.Duration
 	// Platforms are the chat platforms this process serves (shell, slack, discord).
 	Platforms []string
+	// Observer, when set, learns of every committed change and every message given
+	// up (metrics).
+	Observer Observer
 
 	wakeTimers, wakeRelay chan struct{} // a write happened: timers or outbox may have work
 }
@@ -54,8 +57,10 @@ func (s *Service) kick() {
 // are, and the engine is woken after a successful write.
 func (s *Service) update(ctx context.Context, number int, fn func(*Incident, *Change) error) (*Incident, error) {
 	key := requestKey(ctx)
+	var applied *Change
 	inc, err := s.Store.UpdateIncident(ctx, number, func(inc *Incident, ch *Change) error {
 		ch.Request = key
+		applied = ch
 		return fn(inc, ch)
 	})
 	if errors.Is(err, ErrSeen) {
@@ -66,6 +71,7 @@ func (s *Service) update(ctx context.Context, number int, fn func(*Incident, *Ch
 	if err != nil {
 		return nil, err
 	}
+	s.observe(inc, applied)
 	s.kick()
 	return inc, nil
 }
