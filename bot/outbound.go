@@ -99,6 +99,9 @@ func RetryReason(code int) string {
 // carry ids: one series per channel or per interaction would never end.
 func RequestMethod(r *http.Request) string {
 	p := strings.Trim(r.URL.Path, "/")
+	if p == "" {
+		return r.Method + " /"
+	}
 	elems := strings.Split(p, "/")
 	if last := elems[len(elems)-1]; strings.Contains(last, ".") && word(strings.ReplaceAll(last, ".", "")) {
 		return last

@@ -108,6 +108,7 @@ func TestRequestMethod(t *testing.T) {
 		{"interaction token hidden", http.MethodPost, "https://discord.com/api/v10/interactions/99/aW50ZXJhY3Rpb246OTk/callback", "POST /api/v10/interactions/{id}/{id}/callback"},
 		{"lowercase token hidden by length", http.MethodPost, "https://x.test/webhooks/abcdefghijklmnopqrstuvwxyzabcdef", "POST /webhooks/{id}"},
 		{"pagerduty events", http.MethodPost, "https://events.pagerduty.com/v2/enqueue", "POST /v2/enqueue"},
+		{"root", http.MethodGet, "https://x.test/", "GET /"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
