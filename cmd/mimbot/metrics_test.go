@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
 	"mimbot/bot/slack/slackfake"
@@ -51,7 +53,8 @@ func TestMetricsAndLogsOfAnIncident(t *testing.T) {
 	e := newSlackEnv(t)
 	e.fake.InjectFault("conversations.create", slackfake.Fault{Status: http.StatusTooManyRequests, RetryAfter: time.Second})
 	e.fake.InjectFault("conversations.open", slackfake.Fault{Error: "user_not_found"})
-	srv := e.serveOn(t, e.clock)
+	reg := prometheus.NewRegistry()
+	srv := e.serveOn(t, e.clock, reg)
 	e.connected(t)
 	ctx := context.Background()
 	before := scrape(t, srv.url)
@@ -132,12 +135,21 @@ func TestMetricsAndLogsOfAnIncident(t *testing.T) {
 		t.Errorf("escalations after the breach: %v, want the chat one and the breach's", got)
 	}
 
-	problems, err := promlint.New(strings.NewReader(text)).Lint()
+	// Lint what the registry holds, and what GET /metrics served (the store gauges
+	// too), as promtool check metrics would.
+	problems, err := testutil.GatherAndLint(reg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range problems {
+	served, err := promlint.New(strings.NewReader(text)).Lint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range append(problems, served...) {
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+	if got := testutil.CollectAndCount(reg, "mimbot_incidents_declared_total"); got != 1 {
+		t.Errorf("the registry serve was given holds %d declare series, want 1: serve did not use it", got)
 	}
 
 	logs := srv.logs.String()

@@ -67,7 +67,10 @@ func (m *Main) wire(ctx context.Context, platforms ...string) (*app, error) {
 	log := m.logger()
 	log.Debug("wired", "config", cfgWhere, "store", where, "platforms", platforms)
 	s := mim.NewService(st, cfg, tmpl, m.clock(), log, platforms...)
-	reg := prometheus.NewRegistry()
+	reg := m.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
 	met := metrics.New(reg, m.clock())
 	s.Observer = met
 	if lc, ok := llm.ConfigFromEnv(m.Getenv); ok {
