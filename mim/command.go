@@ -183,10 +183,11 @@ func (s *Service) Ack(ctx context.Context, number int, actor string) (*Incident,
 				if now.Sub(p.PagedAt) > ack {
 					verdict = "outside"
 				}
-				ch.Log(now, KindPageAcked, actor, fmt.Sprintf("%s acknowledged the %s page after %s, %s the %s OLA", actor, tower, Duration(now.Sub(p.PagedAt)), verdict, Duration(ack)))
+				e := ch.Log(now, KindPageAcked, actor, fmt.Sprintf("%s acknowledged the %s page after %s, %s the %s OLA", actor, tower, Duration(now.Sub(p.PagedAt)), verdict, Duration(ack)))
+				e.Label, e.Took = tower, now.Sub(p.PagedAt)
 				s.pager(inc, ch, s.Config.Towers[tower], KindPageAcked, actor)
 			} else {
-				ch.Log(now, KindPageAcked, actor, fmt.Sprintf("%s acknowledged the page after %s", actor, Duration(now.Sub(p.PagedAt))))
+				ch.Log(now, KindPageAcked, actor, fmt.Sprintf("%s acknowledged the page after %s", actor, Duration(now.Sub(p.PagedAt)))).Took = now.Sub(p.PagedAt)
 			}
 		}
 		if n == 0 {
@@ -275,7 +276,7 @@ func (s *Service) Escalate(ctx context.Context, number int, actor, how, reason s
 			if len(paged) == 0 {
 				return Errorf(ECONFLICT, "Every lead of the impacted towers is already paged; escalate hierarchical <reason> to reach the SMO head.")
 			}
-			ch.Log(now, KindEscalated, actor, fmt.Sprintf("Functional escalation (%s): next lead paged for %s", reason, strings.Join(paged, ", ")))
+			ch.Log(now, KindEscalated, actor, fmt.Sprintf("Functional escalation (%s): next lead paged for %s", reason, strings.Join(paged, ", "))).Label = EscalationFunctional
 		case "hierarchical":
 			s.escalateToHead(inc, ch, now, actor, reason)
 		default:
@@ -287,7 +288,7 @@ func (s *Service) Escalate(ctx context.Context, number int, actor, how, reason s
 
 // escalateToHead tells the SMO head, on the timeline, in the war room and directly.
 func (s *Service) escalateToHead(inc *Incident, ch *Change, now time.Time, actor, reason string) {
-	ch.Log(now, KindEscalated, actor, fmt.Sprintf("Hierarchical escalation to %s: %s", strings.Join(s.Config.Head, ", "), reason))
+	ch.Log(now, KindEscalated, actor, fmt.Sprintf("Hierarchical escalation to %s: %s", strings.Join(s.Config.Head, ", "), reason)).Label = EscalationHierarchical
 	for _, h := range s.Config.Head {
 		s.tell(inc, ch, h, KindEscalated, fmt.Sprintf("Escalation on %s: %s", s.headline(inc), reason))
 	}

@@ -74,7 +74,9 @@ func (s *Service) Declare(ctx context.Context, in DeclareInput) (inc *Incident, 
 			return nil, false, Errorf(ENOTFOUND, "Unknown tower %q. Towers: %s.", t, strings.Join(s.Config.TowerNames(), ", "))
 		}
 	}
+	var applied *Change
 	inc, created, err = s.Store.CreateIncident(ctx, in.RequestKey, func(inc *Incident, held map[string]int, ch *Change) error {
+		applied = ch
 		now := s.Clock.Now()
 		inc.RequestKey = in.RequestKey
 		inc.Title = in.Title
@@ -116,6 +118,9 @@ func (s *Service) Declare(ctx context.Context, in DeclareInput) (inc *Incident, 
 	})
 	if err != nil {
 		return nil, false, err
+	}
+	if created {
+		s.observe(inc, applied)
 	}
 	s.kick()
 	return inc, created, nil
@@ -202,7 +207,7 @@ func (s *Service) assignNeutralIM(inc *Incident, ch *Change, now time.Time, held
 		s.setIM(inc, ch, now, sel.IM, Bot, "on call in the SMO rotation")
 		return
 	}
-	ch.Log(now, KindEscalated, Bot, fmt.Sprintf("Hierarchical escalation to %s: no neutral incident manager is available in the SMO rotation", strings.Join(s.Config.Head, ", ")))
+	ch.Log(now, KindEscalated, Bot, fmt.Sprintf("Hierarchical escalation to %s: no neutral incident manager is available in the SMO rotation", strings.Join(s.Config.Head, ", "))).Label = EscalationHierarchical
 	for _, h := range s.Config.Head {
 		s.tell(inc, ch, h, KindEscalated, fmt.Sprintf("%s needs an incident manager: every SMO member on the rotation was skipped (see the timeline). Assign one with `/incident assign im <person> incident=%d`.", s.headline(inc), inc.Number))
 	}

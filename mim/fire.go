@@ -100,28 +100,28 @@ func (s *Service) overdue(inc *Incident, ch *Change, now time.Time) {
 // clock; a breach is escalated to the head.
 func (s *Service) slaEvent(inc *Incident, ch *Change, now time.Time, key string) {
 	t := s.target(inc)
-	clock, target, stop := "resolve", t.Resolve, inc.ResolvedAt
+	clock, target, stop := ClockResolve, t.Resolve, inc.ResolvedAt
 	if key == TimerRespondWarning || key == TimerRespondBreach {
-		clock, target, stop = "respond", t.Respond, inc.RespondedAt
+		clock, target, stop = ClockRespond, t.Respond, inc.RespondedAt
 	}
 	if !stop.IsZero() || target <= 0 {
 		return
 	}
 	used := now.Sub(inc.DeclaredAt)
 	breach := key == TimerRespondBreach || key == TimerResolveBreach
-	if !breach && clock == "respond" && !inc.Major {
+	if !breach && clock == ClockRespond && !inc.Major {
 		s.unowned(inc, ch, now, used, target)
 		return
 	}
 	if !breach {
 		text := fmt.Sprintf("%s SLA at 75%%: %s of %s used", clock, Duration(used), Duration(target))
-		ch.Log(now, KindSLAWarning, Bot, text)
+		ch.Log(now, KindSLAWarning, Bot, text).Label = clock
 		s.say(inc, ch, ToWarRoom, KindSLAWarning, fmt.Sprintf("%s %s.", s.owner(inc), text))
 		s.warnLeadsOfMinor(inc, ch, text)
 		return
 	}
 	text := fmt.Sprintf("%s SLA breached: %s target (%s) passed", clock, Duration(target), inc.Priority)
-	ch.Log(now, KindSLABreach, Bot, text)
+	ch.Log(now, KindSLABreach, Bot, text).Label = clock
 	s.say(inc, ch, ToWarRoom, KindSLABreach, fmt.Sprintf("%s %s.", s.owner(inc), text))
 	s.warnLeadsOfMinor(inc, ch, text)
 	s.escalateToHead(inc, ch, now, Bot, text)
@@ -148,7 +148,7 @@ func (s *Service) unowned(inc *Incident, ch *Change, now time.Time, used, target
 	if len(told) == 0 {
 		told = slices.Clone(s.Config.Head)
 	}
-	ch.Log(now, KindEscalated, Bot, fmt.Sprintf("Functional escalation: nobody owns it after %s of the %s respond target (75%%); told %s", Duration(used), Duration(target), strings.Join(told, ", ")))
+	ch.Log(now, KindEscalated, Bot, fmt.Sprintf("Functional escalation: nobody owns it after %s of the %s respond target (75%%); told %s", Duration(used), Duration(target), strings.Join(told, ", "))).Label = EscalationFunctional
 	for _, k := range told {
 		s.tell(inc, ch, k, KindEscalated, fmt.Sprintf("Nobody owns %s after %s of its %s respond target. Take it (`/incident take incident=%d`) or assign it (`/incident assign owner <person> incident=%d`).",
 			s.headline(inc), Duration(used), Duration(target), inc.Number, inc.Number))
@@ -204,7 +204,7 @@ func (s *Service) pageTimeout(inc *Incident, ch *Change, now time.Time, tower st
 	ack := s.Config.Towers[tower].AckWithin
 	if len(s.Config.Towers[tower].Leads) > p.Level+1 {
 		inc.Pages[idx].Replaced = true
-		ch.Log(now, KindEscalated, Bot, fmt.Sprintf("Functional escalation: %s did not acknowledge the %s page within %s (OLA)", p.Person, tower, Duration(ack)))
+		ch.Log(now, KindEscalated, Bot, fmt.Sprintf("Functional escalation: %s did not acknowledge the %s page within %s (OLA)", p.Person, tower, Duration(ack))).Label = EscalationFunctional
 		s.pageTower(inc, ch, now, tower, p.Level+1, "")
 		return
 	}
@@ -253,6 +253,9 @@ func (s *Service) fireGlobal(ctx context.Context, t Timer) error {
 	err = s.Store.CompleteTimer(ctx, t, next, msgs)
 	if errors.Is(err, ErrStale) {
 		return nil
+	}
+	if err == nil {
+		s.observe(nil, &Change{Fired: &t, Messages: msgs})
 	}
 	s.kick()
 	return err

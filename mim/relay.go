@@ -139,8 +139,10 @@ func (r *Relay) deliver(ctx context.Context, d Delivery) bool {
 		_ = s.Store.MessageRetry(ctx, m.ID, s.Clock.Now().Add(time.Second), err.Error())
 	case ErrorCode(err) == EINVALID || m.Attempts >= maxAttempts:
 		log.Error("relay: giving up on message", "attempts", m.Attempts, "err", err)
-		if err := s.Store.MessageDone(ctx, m.ID, err.Error()); err != nil {
-			log.Error("relay: mark failed", "err", err)
+		if derr := s.Store.MessageDone(ctx, m.ID, err.Error()); derr != nil {
+			log.Error("relay: mark failed", "err", derr)
+		} else if s.Observer != nil {
+			s.Observer.GaveUp(m, err)
 		}
 	default:
 		log.Warn("relay: will retry", "attempts", m.Attempts, "err", err)
@@ -275,6 +277,9 @@ func (s *Service) RecordRoom(ctx context.Context, number int, room WarRoom) erro
 			return Errorf(ECONFLICT, "incident %d already has war room %s on %s", number, old.ID, room.Platform)
 		}
 		inc.SetRoom(room)
+		if room.Ready && !old.Ready {
+			ch.RoomReady = room.Platform
+		}
 		if !had {
 			ch.Log(s.Clock.Now(), KindWarRoom, Bot, fmt.Sprintf("War room #%s opened on %s", room.Name, room.Platform))
 		}

@@ -28,6 +28,9 @@ type Service struct {
 	// Hooks renders the bodies of outbound webhooks (Config.Webhooks); nil: none is
 	// queued.
 	Hooks HookBody
+	// Observer, when set, learns of every committed change and every message given
+	// up (metrics).
+	Observer Observer
 
 	wakeTimers, wakeRelay chan struct{} // a write happened: timers or outbox may have work
 }
@@ -57,8 +60,10 @@ func (s *Service) kick() {
 // are, and the engine is woken after a successful write.
 func (s *Service) update(ctx context.Context, number int, fn func(*Incident, *Change) error) (*Incident, error) {
 	key := requestKey(ctx)
+	var applied *Change
 	inc, err := s.Store.UpdateIncident(ctx, number, func(inc *Incident, ch *Change) error {
 		ch.Request = key
+		applied = ch
 		if err := fn(inc, ch); err != nil {
 			return err
 		}
@@ -73,6 +78,7 @@ func (s *Service) update(ctx context.Context, number int, fn func(*Incident, *Ch
 	if err != nil {
 		return nil, err
 	}
+	s.observe(inc, applied)
 	s.kick()
 	return inc, nil
 }

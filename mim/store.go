@@ -22,11 +22,16 @@ type Change struct {
 	// Global are timers of no incident (0) to schedule or move: the follow-ups of
 	// problems and actions, which outlive the incident's own timers (CancelAll).
 	Global []Timer
+	// RoomReady names the platform whose war room this change finds ready (every
+	// set-up step done, the card posted), for observers that time it; the store has
+	// it on the room already.
+	RoomReady string
 }
 
-// Log appends a timeline entry.
-func (c *Change) Log(at time.Time, kind Kind, actor, text string) {
+// Log appends a timeline entry and returns it, for the caller to label.
+func (c *Change) Log(at time.Time, kind Kind, actor, text string) *Entry {
 	c.Entries = append(c.Entries, Entry{At: at, Kind: kind, Actor: actor, Text: text})
+	return &c.Entries[len(c.Entries)-1]
 }
 
 // Filter selects incidents to list.
@@ -83,6 +88,9 @@ type TimerStore interface {
 	// that slept only until a leased timer's due time would wake for nothing until the
 	// lease ran out.)
 	NextDue(ctx context.Context) (time.Time, error)
+	// DueTimers counts the timers due at now that no live lease holds: work waiting
+	// for a worker, which grows when no worker keeps up (or none runs).
+	DueTimers(ctx context.Context, now time.Time) (int, error)
 	// CompleteTimer completes a global timer, schedules its successor (next, when not
 	// nil) and queues msgs, in one transaction.
 	CompleteTimer(ctx context.Context, t Timer, next *Timer, msgs []Outgoing) error

@@ -48,6 +48,14 @@ type Entry struct {
 	Kind  Kind
 	Actor string
 	Text  string
+	// Label and Took say as data what Text says in words, so that nobody parses Text
+	// (metrics, logs, reports); "" and 0 for the kinds without them. Label is the
+	// escalation kind (EscalationFunctional, EscalationHierarchical) of escalated, the
+	// SLA clock (ClockRespond, ClockResolve) of sla_warning and sla_breach, and the
+	// tower of page_acked ("" for a page by name). Took is how long an acknowledged
+	// page waited.
+	Label string
+	Took  time.Duration
 }
 
 // Bot is the actor of entries the bot writes by itself.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"time"
 
 	"mimbot/mim"
 )
@@ -89,10 +90,11 @@ func (db *DB) save(ctx context.Context, tx *sql.Tx, inc *mim.Incident, ch mim.Ch
 // its id.
 func (db *DB) logEntry(ctx context.Context, tx *sql.Tx, n int, e mim.Entry) (mim.Entry, error) {
 	e.At = Truncate(e.At)
+	e.Took = e.Took.Truncate(time.Millisecond)
 	err := db.queryRow(ctx, tx, `
-		INSERT INTO timeline (incident, at, kind, actor, text) VALUES (?, ?, ?, ?, ?)
+		INSERT INTO timeline (incident, at, kind, actor, text, label, took_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`,
-		n, db.d.time(e.At), e.Kind, e.Actor, e.Text).Scan(&e.ID)
+		n, db.d.time(e.At), e.Kind, e.Actor, e.Text, e.Label, e.Took.Milliseconds()).Scan(&e.ID)
 	if err != nil {
 		return e, fmt.Errorf("log %s: %w", e.Kind, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"mimbot/mim"
 )
@@ -333,7 +334,7 @@ func (db *DB) loadIncident(ctx context.Context, tx *sql.Tx, n int, lock bool) (*
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.query(ctx, tx, `SELECT id, at, kind, actor, text FROM timeline WHERE incident = ? ORDER BY at, id`, n)
+	rows, err := db.query(ctx, tx, `SELECT id, at, kind, actor, text, label, took_ms FROM timeline WHERE incident = ? ORDER BY at, id`, n)
 	if err != nil {
 		return nil, fmt.Errorf("timeline: %w", err)
 	}
@@ -342,13 +343,15 @@ func (db *DB) loadIncident(ctx context.Context, tx *sql.Tx, n int, lock bool) (*
 	inc.Timeline = []mim.Entry{}
 	for rows.Next() {
 		var (
-			e  mim.Entry
-			at stamp
+			e    mim.Entry
+			at   stamp
+			took int64
 		)
-		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.Actor, &e.Text); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.Actor, &e.Text, &e.Label, &took); err != nil {
 			return nil, fmt.Errorf("timeline: %w", err)
 		}
 		e.At = at.Time
+		e.Took = time.Duration(took) * time.Millisecond
 		inc.Timeline = append(inc.Timeline, e)
 	}
 	if err := rows.Err(); err != nil {

@@ -85,7 +85,10 @@ func full() *mim.Incident {
 		ConfirmedAt:   at(55),
 		ResolveDue:    at(240),
 		Owner:         "dave",
-		Timeline:      []mim.Entry{{ID: 1, At: at(0), Kind: mim.KindDeclared, Actor: "alice", Text: "Declared"}},
+		Timeline: []mim.Entry{
+			{ID: 1, At: at(0), Kind: mim.KindDeclared, Actor: "alice", Text: "Declared"},
+			{ID: 2, At: at(4), Kind: mim.KindPageAcked, Actor: "dave", Text: "dave acknowledged the application page after 2m", Label: "application", Took: 2 * time.Minute},
+		},
 	}
 }
 

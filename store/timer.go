@@ -74,6 +74,21 @@ func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
 	return due.Time, nil
 }
 
+// DueTimers counts the pending timers due at now that no live lease holds.
+func (db *DB) DueTimers(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := db.queryRow(ctx, db.db, `
+		SELECT count(*) FROM timers
+		WHERE done_at IS NULL
+		  AND due <= ?
+		  AND (lease_until IS NULL OR lease_until < ?)`,
+		db.d.time(now), db.d.time(now)).Scan(&n)
+	if err != nil {
+		return 0, db.fail("due timers", err)
+	}
+	return n, nil
+}
+
 // CompleteTimer marks the claimed timer t done, schedules next (when not nil) and
 // queues msgs, in one transaction. mim.ErrStale, and nothing saved, when t was
 // moved, cancelled or completed since it was claimed.

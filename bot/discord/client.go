@@ -101,6 +101,7 @@ func (e *callError) Unwrap() []error {
 
 // do runs c, decoding a successful response's JSON into out (when not nil).
 func (cl *client) do(ctx context.Context, c call, out any) error {
+	ctx = bot.Call(ctx, c.route) // the transport counts each attempt under the route
 	body := c.raw
 	ctype := c.contentType
 	if body == nil && c.body != nil {

@@ -59,7 +59,7 @@ func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool
 		return nil, false
 	}
 	if reason := a.checkSignature(r.Header, body, time.Now()); reason != "" {
-		a.log.Warn("discord: interaction refused", "path", r.URL.Path, "reason", reason)
+		a.log.Warn("discord: request refused", "path", r.URL.Path, "reason", reason)
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return nil, false
 	}

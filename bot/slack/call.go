@@ -59,6 +59,7 @@ func (e *callError) Unwrap() []error {
 // chat.postMessage), then calls fn, honouring Retry-After and retrying server and
 // network failures, within bot.MaxWait in total.
 func (a *Adapter) call(ctx context.Context, method, channel string, fn func(ctx context.Context) error) error {
+	ctx = bot.Call(ctx, method) // the transport counts each attempt under method
 	var waited time.Duration
 	failures, limited := 0, 0
 	for {

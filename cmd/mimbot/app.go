@@ -12,6 +12,8 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"mimbot/internal/config"
 	"mimbot/mim"
 	"mimbot/store"
@@ -39,6 +41,9 @@ type Main struct {
 	Ready func(addr net.Addr)
 	// Listener, when set, is used by serve instead of listening on MIMBOT_ADDR.
 	Listener net.Listener
+	// Registry, when set, receives serve's metrics (what GET /metrics serves), so that
+	// a test can gather and lint them; nil: a registry of its own.
+	Registry *prometheus.Registry
 }
 
 // usageError is bad usage or configuration: exit status 2.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -136,11 +138,13 @@ func TestOneIncidentOnSlackAndDiscord(t *testing.T) {
 
 // TestDiscordHTTPInteractions declares over Discord's signed HTTP interactions: a
 // bad signature gets 401 and changes nothing; a good one gets a deferred answer in
-// time and opens the category, text and voice channels.
+// time and opens the category, text and voice channels, through a 429 on channel
+// creation. The metrics count Discord's calls by route template, never by id.
 func TestDiscordHTTPInteractions(t *testing.T) {
 	e := newEnv(t)
 	dfake, general := withDiscord(t, e)
 	e.vars["DISCORD_PUBLIC_KEY"] = dfake.PublicKeyHex()
+	dfake.InjectFault("POST /guilds/{guild_id}/channels", discordfake.Fault{Status: http.StatusTooManyRequests})
 	srv := e.serve(t)
 	opts := map[string]string{"title": "Payments down", "impact": "high", "urgency": "high", "towers": "database"}
 	status, _, _, err := dfake.PostInteraction(context.Background(), srv.url+"/discord/interactions", incidentInteraction("100000000000000012", general, "declare", opts), discordfake.WithWrongKey())
@@ -173,4 +177,33 @@ func TestDiscordHTTPInteractions(t *testing.T) {
 		dm, ok := dfake.DMChannel("100000000000000007")
 		return ok && len(dfake.Messages(dm.ID)) > 0
 	})
+
+	var text string
+	eventually(t, "the war room ready on /metrics", func() bool {
+		text = scrape(t, srv.url)
+		return sample(text, `mimbot_declare_to_ready_seconds_count{platform="discord"}`) == 1
+	})
+	for _, c := range []struct{ name, series string }{
+		{"the declare", `mimbot_incidents_declared_total{priority="P0",source="discord"}`},
+		{"the 429 on channel creation", `mimbot_outbound_calls_total{code="429",method="POST /guilds/{guild}/channels",platform="discord"}`},
+		{"the retry after it", `mimbot_outbound_retries_total{platform="discord",reason="429"}`},
+		{"the card posted", `mimbot_outbound_calls_total{code="200",method="POST /channels/{channel}/messages",platform="discord"}`},
+	} {
+		if got := sample(text, c.series); got < 1 {
+			t.Errorf("%s: %s = %v, want at least 1", c.name, c.series, got)
+		}
+	}
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "mimbot_outbound_calls_total") && snowflake.MatchString(l) {
+			t.Errorf("a Discord id in a label: %s", l)
+		}
+	}
+	if !slices.ContainsFunc(strings.Split(srv.logs.String(), "\n"), func(l string) bool {
+		return strings.Contains(l, `msg="discord: request refused"`) && strings.Contains(l, "platform=discord")
+	}) {
+		t.Errorf("the refused interaction is not logged with its platform:\n%s", srv.logs.String())
+	}
 }
+
+// snowflake matches a Discord id.
+var snowflake = regexp.MustCompile(`[0-9]{15,}`)

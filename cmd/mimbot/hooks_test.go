@@ -80,7 +80,7 @@ func TestPagerDutyAcknowledgementStopsTheEscalation(t *testing.T) {
 	e.vars["PAGERDUTY_EVENTS_URL"] = fake.URL()
 	e.vars["PAGERDUTY_WEBHOOK_SECRET"] = pdHookSecret
 	e.vars["MIMBOT_API_TOKEN"] = "api-token"
-	srv := e.serveOn(t, e.clock)
+	srv := e.serveOn(t, e.clock, nil)
 
 	declare := `{"title": "Payments down", "impact": "high", "urgency": "high", "towers": ["application", "database"]}`
 	req, _ := http.NewRequest(http.MethodPost, srv.url+"/api/v1/incidents", strings.NewReader(declare))
@@ -187,7 +187,7 @@ func TestServeSendsWebhooks(t *testing.T) {
 	}
 	e.vars["MIMBOT_API_TOKEN"] = "api-token"
 	e.vars["PAGERDUTY_WEBHOOK_SECRET"] = pdHookSecret // with no routing key: warned
-	srv := e.serveOn(t, e.clock)
+	srv := e.serveOn(t, e.clock, nil)
 	if !strings.Contains(srv.stderr.String(), "no tower has a pagerduty_routing_key") {
 		t.Errorf("serve does not warn that no acknowledgement can come from PagerDuty:\n%s", srv.stderr.String())
 	}

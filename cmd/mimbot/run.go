@@ -14,12 +14,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"mimbot/bot"
 	"mimbot/bot/discord"
 	"mimbot/bot/shell"
 	"mimbot/bot/slack"
 	"mimbot/internal/email"
 	"mimbot/internal/llm"
+	"mimbot/internal/metrics"
 	"mimbot/internal/pagerduty"
 	"mimbot/internal/web"
 	"mimbot/internal/webhook"
@@ -27,7 +30,8 @@ import (
 	"mimbot/templates"
 )
 
-// app is everything wired: store, service, relay and engine.
+// app is everything wired: store, service, relay and engine, and the metrics they
+// report to.
 type app struct {
 	store   Store
 	where   string
@@ -35,6 +39,14 @@ type app struct {
 	relay   *mim.Relay
 	engine  *mim.Engine
 	router  *bot.Router
+	reg     *prometheus.Registry
+	metrics *metrics.Metrics
+}
+
+// client is the HTTP client of a platform's API: every attempt goes through
+// bot.Outbound, which counts it.
+func (a *app) client(platform string, timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout, Transport: &bot.Outbound{Platform: platform, Observer: a.metrics}}
 }
 
 // wire loads the configuration and opens the store for the given chat platforms; the
@@ -56,6 +68,12 @@ func (m *Main) wire(ctx context.Context, platforms ...string) (*app, error) {
 	log := m.logger()
 	log.Debug("wired", "config", cfgWhere, "store", where, "platforms", platforms)
 	s := mim.NewService(st, cfg, tmpl, m.clock(), log, platforms...)
+	reg := m.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	met := metrics.New(reg, m.clock())
+	s.Observer = met
 	if lc, ok := llm.ConfigFromEnv(m.Getenv); ok {
 		lc.Logger = log
 		if v := m.Getenv("MIMBOT_LLM_TIMEOUT"); v != "" {
@@ -85,8 +103,10 @@ func (m *Main) wire(ctx context.Context, platforms ...string) (*app, error) {
 		}
 	}
 	relay := &mim.Relay{Service: s, Chats: map[string]mim.Chat{}, Owner: own, Lease: lease}
+	a := &app{store: st, where: where, service: s, relay: relay, router: &bot.Router{Service: s},
+		engine: &mim.Engine{Service: s, Relay: relay, Owner: own, Lease: lease}, reg: reg, metrics: met}
 	// PagerDuty is always wired: it is called only for towers with a routing key.
-	pd, err := pagerduty.New(pagerduty.Config{EventsURL: m.Getenv("PAGERDUTY_EVENTS_URL")}, cfg, log)
+	pd, err := pagerduty.New(pagerduty.Config{EventsURL: m.Getenv("PAGERDUTY_EVENTS_URL"), HTTPClient: a.client(mim.PagerDuty, 10*time.Second)}, cfg, log)
 	if err != nil {
 		st.Close()
 		return nil, usagef("PAGERDUTY_EVENTS_URL: %v", err)
@@ -98,8 +118,6 @@ func (m *Main) wire(ctx context.Context, platforms ...string) (*app, error) {
 	if len(cfg.Webhooks) > 0 {
 		relay.Hooks = webhook.New(webhook.Config{Webhooks: cfg.Webhooks, Clock: s.Clock, Log: log})
 	}
-	a := &app{store: st, where: where, service: s, relay: relay, router: &bot.Router{Service: s},
-		engine: &mim.Engine{Service: s, Relay: relay, Owner: own, Lease: lease}}
 	if err := a.engine.Start(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("start engine: %w", err)
@@ -191,7 +209,7 @@ func (m *Main) serve(ctx context.Context) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	web.New(web.Config{Service: a.service, Token: m.Getenv("MIMBOT_API_TOKEN"), PagerDutySecret: m.Getenv("PAGERDUTY_WEBHOOK_SECRET"), HTML: html, Log: log}).Routes(mux)
+	web.New(web.Config{Service: a.service, Token: m.Getenv("MIMBOT_API_TOKEN"), PagerDutySecret: m.Getenv("PAGERDUTY_WEBHOOK_SECRET"), HTML: html, Log: log, Registry: a.reg}).Routes(mux)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -355,6 +373,7 @@ func (m *Main) slack(ctx context.Context, a *app, log *slog.Logger) (*slack.Adap
 		SigningSecret: m.Getenv("SLACK_SIGNING_SECRET"),
 		APIURL:        m.Getenv("SLACK_API_URL"),
 		TeamID:        m.Getenv("SLACK_TEAM_ID"),
+		HTTPClient:    a.client(slack.Platform, 30*time.Second),
 	}, a.router, log)
 	if err != nil {
 		return nil, usagef("slack: %v", err)
@@ -372,11 +391,12 @@ func (m *Main) discord(ctx context.Context, a *app, log *slog.Logger) (*discord.
 		return nil, usagef("DISCORD_BOT_TOKEN is set but DISCORD_GUILD_ID is not: mimbot registers /incident on one guild")
 	}
 	ad, err := discord.NewAdapter(discord.Config{
-		BotToken:  m.Getenv("DISCORD_BOT_TOKEN"),
-		AppID:     m.Getenv("DISCORD_APP_ID"),
-		GuildID:   m.Getenv("DISCORD_GUILD_ID"),
-		PublicKey: m.Getenv("DISCORD_PUBLIC_KEY"),
-		APIURL:    m.Getenv("DISCORD_API_URL"),
+		BotToken:   m.Getenv("DISCORD_BOT_TOKEN"),
+		AppID:      m.Getenv("DISCORD_APP_ID"),
+		GuildID:    m.Getenv("DISCORD_GUILD_ID"),
+		PublicKey:  m.Getenv("DISCORD_PUBLIC_KEY"),
+		APIURL:     m.Getenv("DISCORD_API_URL"),
+		HTTPClient: a.client(discord.Platform, 30*time.Second),
 	}, a.router, log)
 	if err != nil {
 		return nil, usagef("discord: %v", err)

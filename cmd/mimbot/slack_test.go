@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"mimbot/bot/slack/slackfake"
 	"mimbot/internal/config"
 	"mimbot/mim"
@@ -51,17 +53,18 @@ type serving struct {
 	url    string
 	stop   func() int
 	stderr *bytes.Buffer
+	logs   *syncBuffer // stderr, safe to read while serve runs
 }
 
 // serve starts `mimbot serve` on the wall clock and waits until it listens.
 func (e *env) serve(t *testing.T) *serving {
 	t.Helper()
-	return e.serveOn(t, nil)
+	return e.serveOn(t, nil, nil)
 }
 
-// serveOn starts `mimbot serve` on clock (nil: the wall clock) and waits until it
-// listens.
-func (e *env) serveOn(t *testing.T, clock mim.Clock) *serving {
+// serveOn starts `mimbot serve` on clock (nil: the wall clock), with its metrics in
+// reg (nil: its own registry), and waits until it listens.
+func (e *env) serveOn(t *testing.T, clock mim.Clock, reg *prometheus.Registry) *serving {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -71,13 +74,13 @@ func (e *env) serveOn(t *testing.T, clock mim.Clock) *serving {
 	errOut := &syncBuffer{}
 	ready := make(chan net.Addr, 1)
 	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: errOut, Getenv: func(k string) string { return e.vars[k] },
-		Listener: ln, Ready: func(a net.Addr) { ready <- a }, Clock: clock}
+		Listener: ln, Ready: func(a net.Addr) { ready <- a }, Clock: clock, Registry: reg}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() { done <- m.Run(ctx, []string{"serve"}) }()
 	select {
 	case a := <-ready:
-		s := &serving{url: "http://" + a.String(), stderr: &errOut.b}
+		s := &serving{url: "http://" + a.String(), stderr: &errOut.b, logs: errOut}
 		var once sync.Once
 		code := 0
 		s.stop = func() int {

@@ -30,6 +30,11 @@ func (s *Server) authorized(h http.HandlerFunc) http.HandlerFunc {
 		scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		got := sha256.Sum256([]byte(strings.TrimSpace(cred)))
 		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], s.token[:]) != 1 {
+			reason := "wrong token"
+			if cred == "" {
+				reason = "no token"
+			}
+			s.log.Warn("request refused", "platform", source(r), "route", r.Pattern, "reason", reason)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="mimbot"`)
 			s.fail(w, r, http.StatusUnauthorized, "Unauthorized: send the header Authorization: Bearer <MIMBOT_API_TOKEN>.")
 			return
@@ -90,4 +95,13 @@ func (s *Server) showIncident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, api.FromIncident(inc))
+}
+
+// source names who calls a guarded route, for the log: Alertmanager on the alert
+// webhook, the API's clients elsewhere.
+func source(r *http.Request) string {
+	if r.Pattern == "POST /api/v1/alerts" {
+		return alertPlatform
+	}
+	return mim.SourceAPI
 }

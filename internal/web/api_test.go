@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -133,5 +135,34 @@ func TestAPIIncidentShape(t *testing.T) {
 	}
 	if !slices.Contains(kinds, "declared") || !slices.Contains(kinds, "paged") {
 		t.Errorf("timeline kinds %v, want declared and paged", kinds)
+	}
+}
+
+// TestRefusalsLogged: a request refused for its token leaves one log line with the
+// caller's platform and why, and never the token it sent or the one configured.
+func TestRefusalsLogged(t *testing.T) {
+	var logs bytes.Buffer
+	f := newFixture(t, web.Config{Token: token, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	tests := []struct {
+		name, method, path, auth, body, want string
+	}{
+		{"API, no token", http.MethodGet, "/api/v1/incidents", "", "", `msg="request refused" platform=api route="GET /api/v1/incidents" reason="no token"`},
+		{"API, wrong token", http.MethodGet, "/api/v1/incidents/1", "Bearer " + token + "x", "", `msg="request refused" platform=api route="GET /api/v1/incidents/{id}" reason="wrong token"`},
+		{"alert webhook, wrong token", http.MethodPost, "/api/v1/alerts", "Bearer nope-" + token, "{}", `msg="request refused" platform=alertmanager route="POST /api/v1/alerts" reason="wrong token"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			logs.Reset()
+			if got := f.do(tt.method, tt.path, tt.auth, tt.body); got.code != http.StatusUnauthorized {
+				t.Fatalf("%s %s = %d, want 401", tt.method, tt.path, got.code)
+			}
+			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], tt.want) {
+				t.Errorf("log:\n%s\nwant one line with %s", logs.String(), tt.want)
+			}
+			if strings.Contains(logs.String(), token) {
+				t.Errorf("a token in the log: %s", logs.String())
+			}
+		})
 	}
 }

@@ -64,7 +64,7 @@ func (m *httpMetrics) observe(route string, code int, d time.Duration) {
 
 // storeGauges describe the gauges read from the store at each scrape.
 type storeGauges struct {
-	open, state, up, pending *prometheus.Desc
+	open, state, up, pending, due *prometheus.Desc
 }
 
 func newStoreGauges() *storeGauges {
@@ -77,6 +77,8 @@ func newStoreGauges() *storeGauges {
 			"1 when this scrape could read the incidents from the store, else 0.", nil, nil),
 		pending: prometheus.NewDesc("mimbot_outbox_pending",
 			"Messages not yet delivered, by platform: a platform no running process serves keeps growing.", []string{"platform"}, nil),
+		due: prometheus.NewDesc("mimbot_timers_due",
+			"Timers due and not claimed by any worker: above zero for long, reminders and escalations are late.", nil, nil),
 	}
 }
 
@@ -88,6 +90,8 @@ type snapshot struct {
 	err    error
 	// pending counts undelivered messages by platform; nil when it could not be read.
 	pending map[string]int
+	// due counts the timers due and unclaimed; -1 when it could not be read.
+	due int
 }
 
 // Describe sends nothing: the snapshot lives for one scrape, in a registry of its own,
@@ -130,6 +134,9 @@ func (s snapshot) Collect(ch chan<- prometheus.Metric) {
 	for p, n := range s.pending {
 		ch <- prometheus.MustNewConstMetric(s.g.pending, prometheus.GaugeValue, float64(n), p)
 	}
+	if s.due >= 0 {
+		ch <- prometheus.MustNewConstMetric(s.g.due, prometheus.GaugeValue, float64(s.due))
+	}
 }
 
 // metrics answers GET /metrics: the registry's metrics, and the incident gauges read
@@ -137,14 +144,25 @@ func (s snapshot) Collect(ch chan<- prometheus.Metric) {
 // would have to read the store without one). A store that cannot be read still
 // leaves the process metrics to scrape, with mimbot_store_up 0.
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
-	snap := snapshot{g: s.gauges, policy: s.svc.Config.Policy}
+	snap := snapshot{g: s.gauges, policy: s.svc.Config.Policy, due: -1}
 	snap.open, snap.err = s.svc.Store.Incidents(r.Context(), mim.Filter{Open: true})
 	if snap.err != nil {
 		s.log.Error("metrics: list open incidents", "route", r.Pattern, "err", snap.err)
 	} else if pending, err := s.svc.Store.PendingMessages(r.Context()); err != nil {
 		s.log.Error("metrics: count pending messages", "route", r.Pattern, "err", err)
 	} else {
+		// Each platform this process serves has a series, zero included.
+		for _, p := range s.svc.Platforms {
+			pending[p] += 0
+		}
 		snap.pending = pending
+	}
+	if snap.err == nil {
+		if n, err := s.svc.Store.DueTimers(r.Context(), s.svc.Clock.Now()); err != nil {
+			s.log.Error("metrics: count due timers", "route", r.Pattern, "err", err)
+		} else {
+			snap.due = n
+		}
 	}
 	scrape := prometheus.NewRegistry()
 	scrape.MustRegister(snap)

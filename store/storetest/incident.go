@@ -24,6 +24,7 @@ func incidentTests() []test {
 		{"UpdateErrorSavesNothing", testUpdateError},
 		{"NotFound", testNotFound},
 		{"TimelineOrderAndIDs", testTimeline},
+		{"TimelineLabels", testTimelineLabels},
 		{"TimesMillisecondUTC", testTimes},
 		{"ListFilters", testList},
 		{"HeldByIncidentManager", testHeld},
@@ -410,6 +411,38 @@ func testTimeline(t *testing.T, s mim.Store) {
 	}
 	if diff := cmp.Diff(got.Timeline, get(t, s, inc.Number).Timeline); diff != "" {
 		t.Errorf("Incident timeline differs from UpdateIncident's (-updated +read):\n%s", diff)
+	}
+}
+
+// testTimelineLabels: an entry's label and wait come back as written (the wait to
+// the millisecond, as every time), from the update and from a later read.
+func testTimelineLabels(t *testing.T, s mim.Store) {
+	inc := declare(t, s, "", nil)
+	got := update(t, s, inc.Number, func(_ *mim.Incident, ch *mim.Change) {
+		ch.Log(at(time.Minute), mim.KindEscalated, "hana", "Hierarchical escalation").Label = mim.EscalationHierarchical
+		e := ch.Log(at(2*time.Minute), mim.KindPageAcked, "dave", "dave acknowledged")
+		e.Label, e.Took = "database", 90*time.Second+1500*time.Microsecond
+		ch.Log(at(3*time.Minute), mim.KindNote, "dave", "no label")
+	})
+	type labelled struct {
+		Kind  mim.Kind
+		Label string
+		Took  time.Duration
+	}
+	want := []labelled{
+		{mim.KindDeclared, "", 0},
+		{mim.KindEscalated, mim.EscalationHierarchical, 0},
+		{mim.KindPageAcked, "database", 90*time.Second + time.Millisecond},
+		{mim.KindNote, "", 0},
+	}
+	for name, tl := range map[string][]mim.Entry{"updated": got.Timeline, "read": get(t, s, inc.Number).Timeline} {
+		var have []labelled
+		for _, e := range tl {
+			have = append(have, labelled{e.Kind, e.Label, e.Took})
+		}
+		if diff := cmp.Diff(want, have); diff != "" {
+			t.Errorf("%s timeline labels (-want +got):\n%s", name, diff)
+		}
 	}
 }
 

@@ -26,6 +26,7 @@ func timerTests() []test {
 		{"CompleteTimer", testCompleteTimer},
 		{"EnsureTimer", testEnsureTimer},
 		{"NextDue", testNextDue},
+		{"DueTimers", testDueTimers},
 	}
 }
 
@@ -410,5 +411,49 @@ func testNextDue(t *testing.T, s mim.Store) {
 	}
 	if due := nextDue(t, s); !due.Equal(at(10 * time.Minute)) {
 		t.Errorf("NextDue after firing = %v, want 10m", due)
+	}
+}
+
+// testDueTimers: the timers_due gauge counts what is due and waits for a worker: not
+// a timer due later, not one a live lease holds, not one done.
+func testDueTimers(t *testing.T, s mim.Store) {
+	inc := declare(t, s, "", nil)
+	n := inc.Number
+	schedule(t, s, n,
+		mim.Timer{Incident: n, Key: "first", Due: at(0)},
+		mim.Timer{Incident: n, Key: "second", Due: at(5 * time.Minute)},
+		mim.Timer{Incident: n, Key: "third", Due: at(20 * time.Minute)},
+	)
+	claimed := claimTimers(t, s, at(5*time.Minute), "w1", 1) // "first", leased until 6m
+	if got := keys(claimed); !cmp.Equal(got, []string{"first"}) {
+		t.Fatalf("claimed %q, want [first]", got)
+	}
+	count := func(now time.Duration) int {
+		t.Helper()
+		got, err := s.DueTimers(t.Context(), at(now))
+		if err != nil {
+			t.Fatalf("DueTimers(%v): %v", now, err)
+		}
+		return got
+	}
+	for _, c := range []struct {
+		name string
+		now  time.Duration
+		want int
+	}{
+		{"before any is due", -time.Minute, 0},
+		{"the first held by a live lease, the second due", 5*time.Minute + 30*time.Second, 1},
+		{"the lease ran out: both wait again", 10 * time.Minute, 2},
+		{"all three due", time.Hour, 3},
+	} {
+		if got := count(c.now); got != c.want {
+			t.Errorf("%s: DueTimers(%v) = %d, want %d", c.name, c.now, got, c.want)
+		}
+	}
+	if err := fire(t, s, claimed[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(time.Hour); got != 2 {
+		t.Errorf("after the first fired: DueTimers = %d, want 2", got)
 	}
 }
