@@ -34,7 +34,10 @@ func TestLanesKeepOrder(t *testing.T) {
 			mu.Unlock()
 			release()
 		}()
-		time.Sleep(10 * time.Millisecond) // queue them in order
+		// Caller i is in line (the holder and i waiters) before caller i+1 asks.
+		for l.Len("C1") < i+1 {
+			time.Sleep(time.Millisecond)
+		}
 	}
 	other, err := l.Acquire(ctx, "C2")
 	if err != nil {
