@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,7 @@ import (
 
 // TestReminderSurvivesSIGKILL runs the real binary: it declares, is killed with
 // SIGKILL while the first reminder is pending, and is started again on the same
-// database; the reminder fires, once. It runs on the wall clock (about 6 s).
+// database; the pending reminder fires, once. It runs on the wall clock (about 6 s).
 func TestReminderSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary on the wall clock; skipped with -short")
@@ -73,17 +74,45 @@ func TestReminderSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second run: %v\n%s", err, out)
 	}
-	if n := strings.Count(string(out), "status update for #1"); n != 1 {
-		t.Errorf("the pending reminder fired %d times after the restart, want 1:\n%s", n, out)
+	// One reminder per update slot, named by the time the update is due ("(by
+	// 10:00:03 GMT)"): the slot pending at the kill is reminded once, by the second
+	// process. On a slow machine the second process may live into the next slot, which
+	// is reminded too: that is a reminder of another update, not a duplicate.
+	printed := bySlot(strings.Split(string(out), "\n"), "status update for #1")
+	if len(printed) == 0 {
+		t.Errorf("the second process reminded nothing:\n%s", out)
 	}
-	inc := e.show("1")
-	reminders := 0
-	for _, en := range inc.Timeline {
-		if en.Kind == "reminder" {
-			reminders++
+	for slot, n := range printed {
+		if n != 1 {
+			t.Errorf("the reminder of the update due %s was printed %d times after the restart, want 1:\n%s", slot, n, out)
 		}
 	}
-	if reminders != 1 {
-		t.Errorf("timeline has %d reminders, want 1", reminders)
+	inc := e.show("1")
+	var texts []string
+	for _, en := range inc.Timeline {
+		if en.Kind == "reminder" {
+			texts = append(texts, en.Text)
+		}
+	}
+	for slot, n := range bySlot(texts, "") {
+		if n != 1 {
+			t.Errorf("the timeline has %d reminders of the update due %s, want 1: %q", n, slot, texts)
+		}
 	}
 }
+
+// bySlot counts the lines that contain substr by the due time they name, "(by <time>)".
+func bySlot(lines []string, substr string) map[string]int {
+	out := map[string]int{}
+	for _, l := range lines {
+		if !strings.Contains(l, substr) {
+			continue
+		}
+		if m := dueIn.FindStringSubmatch(l); m != nil {
+			out[m[1]]++
+		}
+	}
+	return out
+}
+
+var dueIn = regexp.MustCompile(`\(by ([^)]+)\)`)
