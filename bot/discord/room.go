@@ -214,7 +214,7 @@ func (a *Adapter) createRoom(ctx context.Context, req mim.RoomRequest, name stri
 			return channel{}, err
 		}
 		if retry {
-			if ch, ok := a.orphan(ctx, chans, parent, base, inc.DeclaredAt); ok {
+			if ch, ok := a.orphan(ctx, chans, base, inc.DeclaredAt); ok {
 				a.log.Warn("discord: adopting a war room channel created by an earlier attempt", "incident", inc.Number, "channel", ch.ID, "name", ch.Name)
 				return ch, nil
 			}
@@ -276,12 +276,15 @@ func (a *Adapter) createText(ctx context.Context, inc *mim.Incident, chans []cha
 	return channel{}, mim.Errorf(mim.EINVALID, "every channel name from #%s to #%s is taken", base, mim.WarRoomName(base, mim.MaxRoomSuffix, maxChannelName))
 }
 
-// orphan finds a text channel in the war-room category named like the room (base or
+// orphan finds a text channel in a war-room category named like the room (base or
 // base-N), created since the declaration, that no incident recorded. (A channel older
 // than the incident is not its room: a room left over from another database, say.)
-func (a *Adapter) orphan(ctx context.Context, chans []channel, parent, base string, declared time.Time) (channel, bool) {
+// Every war-room category is searched, not only the one a new room would go to: the
+// orphan itself may have filled the category it was created in.
+func (a *Adapter) orphan(ctx context.Context, chans []channel, base string, declared time.Time) (channel, bool) {
+	rooms := warRoomCategories(chans)
 	for _, c := range chans {
-		if c.Type != channelText || c.ParentID != parent || !mim.IsWarRoomName(c.Name, base, maxChannelName) || !createdSince(c.ID, declared) {
+		if c.Type != channelText || !rooms[c.ParentID] || !mim.IsWarRoomName(c.Name, base, maxChannelName) || !createdSince(c.ID, declared) {
 			continue
 		}
 		_, err := a.surface.IncidentByRoom(ctx, Platform, c.ID)
@@ -290,6 +293,22 @@ func (a *Adapter) orphan(ctx context.Context, chans []channel, parent, base stri
 		}
 	}
 	return channel{}, false
+}
+
+// warRoomCategories are the ids of the categories war rooms are created in:
+// "Major incidents", and "Major incidents 2", 3... once one is full.
+func warRoomCategories(chans []channel) map[string]bool {
+	ids := map[string]bool{}
+	for _, c := range chans {
+		if c.Type != channelCategory {
+			continue
+		}
+		n, numbered := strings.CutPrefix(c.Name, activeCategory+" ")
+		if c.Name == activeCategory || numbered && n != "" && strings.Trim(n, "0123456789") == "" {
+			ids[c.ID] = true
+		}
+	}
+	return ids
 }
 
 // createdSince tells whether the channel with snowflake id was created after t, give
