@@ -47,12 +47,15 @@ func (m *Main) wire(ctx context.Context, platforms ...string) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	log, err := m.logger()
+	if err != nil {
+		return nil, err
+	}
 	st, where, err := m.openStore(ctx)
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(platforms)
-	log := m.logger()
 	log.Debug("wired", "config", cfgWhere, "store", where, "platforms", platforms)
 	s := mim.NewService(st, cfg, tmpl, m.clock(), log, platforms...)
 	if lc, ok := llm.ConfigFromEnv(m.Getenv); ok {
@@ -162,7 +165,10 @@ func firstTypist(cfg *mim.Config) string {
 
 // serve runs the engine, the chat adapters and the HTTP listener until ctx ends.
 func (m *Main) serve(ctx context.Context) error {
-	log := m.logger()
+	log, err := m.logger()
+	if err != nil {
+		return err
+	}
 	var platforms []string
 	if m.Getenv("SLACK_BOT_TOKEN") != "" {
 		platforms = append(platforms, slack.Platform)
