@@ -254,7 +254,7 @@ type composeFile struct {
 }
 
 type composeService struct {
-	Image       string            `yaml:"image"`
+	Image       string `yaml:"image"`
 	Build       *struct{ Context, Dockerfile string }
 	Command     []string          `yaml:"command"`
 	Environment map[string]string `yaml:"environment"`
