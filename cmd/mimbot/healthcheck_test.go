@@ -42,15 +42,7 @@ func TestHealthURL(t *testing.T) {
 func TestHealthcheck(t *testing.T) {
 	e := newEnv(t)
 	live := e.serve(t)
-	closed := func() string { // a port nothing listens on any more
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		return addr
-	}()
+	closed := freeAddr(t) // a port nothing listens on any more
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 	}))
