@@ -260,6 +260,7 @@ func (m *Main) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.relay.Grace = deliveryGrace
 	wg.Go(func() { a.engine.Run(ctx) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -288,9 +289,13 @@ func (m *Main) serve(ctx context.Context) error {
 		wg.Wait()
 		return fmt.Errorf("http: %w", err)
 	}
+	stopping := time.Now()
 	log.Info("mimbot stopping")
-	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	sctx, scancel := context.WithTimeout(context.Background(), stopBudget)
 	defer scancel()
+	// The engine saw ctx end too: it claims nothing more, and its deliveries under way
+	// finish meanwhile (Relay.Grace). Requests under way get their answers; new
+	// connections are refused.
 	err = srv.Shutdown(sctx)
 	if mail != nil {
 		// Before the context ends: a mail being committed finishes and gets its 250.
@@ -299,17 +304,35 @@ func (m *Main) serve(ctx context.Context) error {
 		}
 	}
 	cancel()
-	wg.Wait()
+	stopped := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(stopped)
+	}()
+	select {
+	case <-stopped: // the engine released its leases as it stopped
+	case <-sctx.Done():
+		log.Warn("shutdown: work still under way at the deadline is left to the other replicas when its leases run out", "after", stopBudget)
+	}
 	for _, shut := range shutdowns {
 		if serr := shut(sctx); serr != nil {
 			log.Warn("adapter shutdown", "err", serr)
 		}
 	}
+	log.Info("mimbot stopped", "took", time.Since(stopping).Round(time.Millisecond).String())
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
 }
+
+// stopBudget bounds serve's shutdown: under the 10 s a container runtime waits after
+// SIGTERM before it kills (Docker's and Kubernetes' default).
+const stopBudget = 9 * time.Second
+
+// deliveryGrace is how long the deliveries under way at shutdown may take to finish,
+// within stopBudget: a platform call with its retries on a 429 is seconds at most.
+const deliveryGrace = 6 * time.Second
 
 // smtp starts the e-mail intake on MIMBOT_SMTP_ADDR; nil when the variable is unset.
 // It runs on wg until Shutdown.
