@@ -109,7 +109,7 @@ func (r *Relay) deliveries(ctx context.Context) (dctx context.Context, stop func
 	if r.Grace <= 0 {
 		return ctx, func() {}
 	}
-	dctx, cancel := context.WithCancel(withStopping(context.WithoutCancel(ctx), ctx.Done()))
+	dctx, cancel := context.WithCancel(WithStopping(context.WithoutCancel(ctx), ctx.Done()))
 	after := context.AfterFunc(ctx, func() { time.AfterFunc(r.Grace, cancel) })
 	return dctx, func() {
 		after()

@@ -12,9 +12,10 @@ var ErrStopping = errors.New("not sent: the process is stopping")
 
 type stoppingKey struct{}
 
-// withStopping marks ctx as a delivery's whose process begins to stop when stop
-// closes.
-func withStopping(ctx context.Context, stop <-chan struct{}) context.Context {
+// WithStopping marks ctx as a delivery's whose process begins to stop when stop
+// closes. The relay gives every delivery one; tests of an adapter's waits make their
+// own.
+func WithStopping(ctx context.Context, stop <-chan struct{}) context.Context {
 	return context.WithValue(ctx, stoppingKey{}, stop)
 }
 
