@@ -326,8 +326,8 @@ func (m *Main) serve(ctx context.Context) error {
 	return nil
 }
 
-// stopBudget bounds serve's shutdown: under the 10 s a container runtime waits after
-// SIGTERM before it kills (Docker's and Kubernetes' default).
+// stopBudget bounds serve's shutdown: under the 10 s `docker stop` waits after SIGTERM
+// before it kills (Kubernetes waits 30 s).
 const stopBudget = 9 * time.Second
 
 // deliveryGrace is how long the deliveries under way at shutdown may take to finish,
