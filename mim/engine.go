@@ -2,6 +2,7 @@ package mim
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -133,7 +134,11 @@ func (e *Engine) release(ctx context.Context) {
 			e.Service.Log.Warn("engine: leases not released; the work waits until they run out", "owner", o, "err", err)
 			continue
 		}
-		e.Service.Log.Info("engine: stopped, leases released", "owner", o, "timers", timers, "messages", msgs)
+		level := slog.LevelDebug
+		if timers+msgs > 0 {
+			level = slog.LevelInfo // work another replica takes over now
+		}
+		e.Service.Log.Log(ctx, level, "engine: stopped, leases released", "owner", o, "timers", timers, "messages", msgs)
 	}
 }
 
