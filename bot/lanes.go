@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"sync"
+
+	"mimbot/mim"
 )
 
 // Lanes keep an adapter's calls to one channel in order: one at a time, first come
@@ -41,21 +43,26 @@ func (l *Lanes) Acquire(ctx context.Context, channel string) (release func(), er
 	turn := make(chan struct{})
 	ln.waiting = append(ln.waiting, turn)
 	l.mu.Unlock()
+	// A delivery of a stopping process gives up its place too (see Sleep): the call
+	// it waits to make would start after the stop.
 	select {
 	case <-turn:
 		return release, nil
 	case <-ctx.Done():
+		err = ctx.Err()
+	case <-mim.Stopping(ctx):
+		err = mim.ErrStopping
 	}
 	l.mu.Lock()
 	if i := slices.Index(ln.waiting, turn); i >= 0 {
 		ln.waiting = slices.Delete(ln.waiting, i, i+1)
 		l.leaveLocked(channel, ln)
 		l.mu.Unlock()
-		return nil, ctx.Err()
+		return nil, err
 	}
 	l.mu.Unlock()
-	release() // the turn came as ctx ended: pass it on
-	return nil, ctx.Err()
+	release() // the turn came as the wait ended: pass it on
+	return nil, err
 }
 
 func (l *Lanes) release(channel string, ln *lane) {

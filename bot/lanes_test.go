@@ -2,10 +2,13 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	"mimbot/mim"
 )
 
 // TestLanesKeepOrder: callers of one channel get their turn in the order they asked;
@@ -83,5 +86,46 @@ func TestRecent(t *testing.T) {
 	r.Forget("b")
 	if r.Has("b") || !r.Add("b") {
 		t.Error("a forgotten key must be new again")
+	}
+}
+
+// TestStoppingEndsWaits: a delivery of a stopping process gives up its waits before a
+// call (a channel's turn, a rate limit's sleep) with mim.ErrStopping, and the lane is
+// not left blocked; a wait outside a delivery is not concerned.
+func TestStoppingEndsWaits(t *testing.T) {
+	stop := make(chan struct{})
+	ctx := mim.WithStopping(context.Background(), stop)
+	l := NewLanes()
+	hold, _ := l.Acquire(ctx, "C1")
+	errs := make(chan error, 2)
+	go func() {
+		_, err := l.Acquire(ctx, "C1")
+		errs <- err
+	}()
+	go func() { errs <- Sleep(ctx, time.Hour) }()
+	outside := make(chan error, 1)
+	go func() { outside <- Sleep(context.Background(), 50*time.Millisecond) }()
+	close(stop)
+	for range 2 {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, mim.ErrStopping) {
+				t.Errorf("wait ended with %v, want mim.ErrStopping", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a wait went on after its process began to stop")
+		}
+	}
+	if err := <-outside; err != nil {
+		t.Errorf("a sleep outside a delivery ended with %v", err)
+	}
+	hold()
+	next, err := l.Acquire(context.Background(), "C1")
+	if err != nil {
+		t.Fatal("the lane stayed blocked after a stopping waiter left")
+	}
+	next()
+	if got := mim.Stopping(context.Background()); got != nil {
+		t.Errorf("Stopping outside a delivery = %v, want nil (never ready)", got)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"mimbot/mim"
 )
 
 // Workers runs the background work of a chat adapter (answers and progress after an
@@ -71,7 +73,9 @@ func (w *Workers) Shutdown(ctx context.Context) error {
 	}
 }
 
-// Sleep waits d or until ctx ends.
+// Sleep waits d or until ctx ends. In a delivery it also ends, with mim.ErrStopping,
+// when the process begins to stop: every wait before a platform call goes through
+// here, so a stopping process starts no new call.
 func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
@@ -83,5 +87,7 @@ func Sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-mim.Stopping(ctx):
+		return mim.ErrStopping
 	}
 }

@@ -2,6 +2,7 @@ package mim
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -40,6 +41,9 @@ func (s *Service) FireDue(ctx context.Context, owner string, lease time.Duration
 				defer func() { <-sem }()
 				for _, t := range byIncident[n] {
 					if err := s.Fire(ctx, t); err != nil {
+						if ctx.Err() != nil {
+							return // stopping: nothing was saved, and the lease is released
+						}
 						s.Log.Error("fire timer", "incident", t.Incident, "timer", t.Key, "err", err)
 						continue // the lease runs out and the timer is tried again
 					}
@@ -79,8 +83,11 @@ func (e *Engine) Start(ctx context.Context) error {
 
 // Run fires timers and delivers messages until ctx ends, in two loops so that a long
 // delivery never delays a timer. Store outages are logged and retried; they never
-// stop the loops.
+// stop the loops. When ctx ends it claims nothing more, lets the deliveries under way
+// finish (Relay.Grace), and releases the leases it still holds, so that another
+// replica takes over that work at once rather than when the leases run out.
 func (e *Engine) Run(ctx context.Context) {
+	defer e.release(ctx)
 	s := e.Service
 	lease, poll := e.Lease, e.Poll
 	if lease <= 0 {
@@ -110,6 +117,29 @@ func (e *Engine) Run(ctx context.Context) {
 		}, func() time.Duration { return poll })
 	})
 	wg.Wait()
+}
+
+// release gives back the leases of the engine's owner and its relay's, after ctx
+// ended.
+func (e *Engine) release(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	owners := []string{e.Owner}
+	if e.Relay != nil && e.Relay.Owner != e.Owner {
+		owners = append(owners, e.Relay.Owner)
+	}
+	for _, o := range owners {
+		timers, msgs, err := e.Service.Store.ReleaseLeases(ctx, o)
+		if err != nil {
+			e.Service.Log.Warn("engine: leases not released; the work waits until they run out", "owner", o, "err", err)
+			continue
+		}
+		level := slog.LevelDebug
+		if timers+msgs > 0 {
+			level = slog.LevelInfo // work another replica takes over now
+		}
+		e.Service.Log.Log(ctx, level, "engine: stopped, leases released", "owner", o, "timers", timers, "messages", msgs)
+	}
 }
 
 // loop runs work whenever woken, when its timer ends, or every poll.

@@ -25,6 +25,11 @@ type Relay struct {
 	// InFlight bounds the messages delivered at once; default 64. The terminal chat
 	// uses 1, so that a script's output comes in the order the messages were decided.
 	InFlight int
+	// Grace is how long the deliveries under way when Drain's context ends may go on:
+	// a process told to stop finishes them and marks them done, rather than cutting
+	// them off mid-call (the platform may have shown the message) to be sent again by
+	// another. Nothing new is claimed meanwhile. Zero: they end with the context.
+	Grace time.Duration
 }
 
 // maxAttempts is when the relay gives up on a message and records the failure. With
@@ -51,6 +56,8 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 	}
 	total, inflight := 0, 0
 	done := make(chan bool, limit)
+	dctx, stop := r.deliveries(ctx)
+	defer stop()
 	// wait takes one finished delivery, and any others that finished meanwhile, so
 	// that each claim fills the free slots at once instead of one by one. New messages
 	// (a write woke the relay) end the wait too: they need not queue behind a slow call.
@@ -85,7 +92,7 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 		}
 		for _, m := range msgs {
 			inflight++
-			go func() { done <- r.deliver(ctx, m) }()
+			go func() { done <- r.deliver(dctx, m) }()
 		}
 		if inflight == 0 {
 			return total, nil
@@ -96,6 +103,21 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 		wait()
 	}
 	return total, ctx.Err()
+}
+
+// deliveries is the context Drain's deliveries run in: ctx, or with a Grace, a
+// context that ends Grace after ctx does, and whose Stopping closes when ctx ends.
+// stop ends it (Drain returns only once every delivery has ended).
+func (r *Relay) deliveries(ctx context.Context) (dctx context.Context, stop func()) {
+	if r.Grace <= 0 {
+		return ctx, func() {}
+	}
+	dctx, cancel := context.WithCancel(WithStopping(context.WithoutCancel(ctx), ctx.Done()))
+	after := context.AfterFunc(ctx, func() { time.AfterFunc(r.Grace, cancel) })
+	return dctx, func() {
+		after()
+		cancel()
+	}
 }
 
 // platforms are those this process delivers to: a message for another is left to a
@@ -135,6 +157,11 @@ func (r *Relay) deliver(ctx context.Context, d Delivery) bool {
 			log.Error("relay: mark delivered", "err", err)
 		}
 		return true
+	case errors.Is(err, ErrStopping):
+		log.Debug("relay: stopping: message back in the outbox", "err", err)
+		if err := s.Store.MessageRetry(ctx, m.ID, time.Time{}, err.Error()); err != nil {
+			log.Error("relay: release", "err", err)
+		}
 	case errors.Is(err, errNoRoomYet) && m.Attempts < maxAttempts:
 		_ = s.Store.MessageRetry(ctx, m.ID, s.Clock.Now().Add(time.Second), err.Error())
 	case ErrorCode(err) == EINVALID || m.Attempts >= maxAttempts:

@@ -172,6 +172,14 @@ type ActionStore interface {
 	Actions(ctx context.Context, f ActionFilter) ([]Action, error)
 }
 
+// LeaseReleaser gives back what a worker holds when it stops cleanly.
+type LeaseReleaser interface {
+	// ReleaseLeases drops owner's leases on the timers not yet done and the messages
+	// not yet delivered, so that another worker claims them at once instead of when
+	// the leases run out; it returns how many of each it released.
+	ReleaseLeases(ctx context.Context, owner string) (timers, messages int, err error)
+}
+
 // Store is everything the service needs from persistence.
 type Store interface {
 	IncidentStore
@@ -182,4 +190,5 @@ type Store interface {
 	ModelStore
 	ProblemStore
 	ActionStore
+	LeaseReleaser
 }

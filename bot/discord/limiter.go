@@ -71,6 +71,9 @@ func (l *limiter) take(ctx context.Context, route, key string, counted bool, dea
 	case <-ctx.Done():
 		wait.Stop()
 		return nil, ctx.Err()
+	case <-mim.Stopping(ctx): // as bot.Sleep: no new call from a stopping process
+		wait.Stop()
+		return nil, mim.ErrStopping
 	case <-wait.C:
 		return nil, errBusy(route, deadline.Sub(l.Clock.Now()))
 	}

@@ -44,6 +44,8 @@ type Main struct {
 	// Registry, when set, receives serve's metrics (what GET /metrics serves), so that
 	// a test can gather and lint them; nil: a registry of its own.
 	Registry *prometheus.Registry
+
+	log *slog.Logger // see logger
 }
 
 // usageError is bad usage or configuration: exit status 2.
@@ -53,8 +55,9 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-const usage = `usage: mimbot [serve | shell | migrate | config check [FILE] | config demo | incident list [--json] | incident show <number> [--json] | summary <number> [--format json] | problem list [--json] | problem show <PRB-n> [--json] | known list [--json] | action list [--json]]
-With no arguments: the terminal chat, or serve when SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN is set.`
+const usage = `usage: mimbot [serve | shell | migrate | config check [FILE] | config demo | incident list [--json] | incident show <number> [--json] | summary <number> [--format json] | problem list [--json] | problem show <PRB-n> [--json] | known list [--json] | action list [--json] | healthcheck]
+With no arguments: the terminal chat, or serve when SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN is set.
+healthcheck: GET /healthz of the serve on MIMBOT_ADDR (3 s timeout); exit 0 on 200, else 1 (the container's HEALTHCHECK).`
 
 // Run runs one invocation and returns its exit status.
 func (m *Main) Run(ctx context.Context, args []string) int {
@@ -112,6 +115,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.known(ctx, args)
 	case "action":
 		return m.action(ctx, args)
+	case "healthcheck":
+		return m.healthcheck(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprintln(m.Stdout, usage)
 		return nil
@@ -127,12 +132,27 @@ func (m *Main) env(key, def string) string {
 	return def
 }
 
-func (m *Main) logger() *slog.Logger {
-	level := slog.LevelInfo
-	if strings.EqualFold(m.Getenv("MIMBOT_LOG"), "debug") {
-		level = slog.LevelDebug
+// logger is the one logger of this invocation, made on first use: serve and the
+// engine it wires share it, so that their lines never interleave mid-line. The format
+// is text (key=value) unless MIMBOT_LOG_FORMAT=json, for log collectors that parse
+// JSON.
+func (m *Main) logger() (*slog.Logger, error) {
+	if m.log != nil {
+		return m.log, nil
 	}
-	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if strings.EqualFold(m.Getenv("MIMBOT_LOG"), "debug") {
+		opts.Level = slog.LevelDebug
+	}
+	switch f := m.Getenv("MIMBOT_LOG_FORMAT"); strings.ToLower(f) {
+	case "", "text":
+		m.log = slog.New(slog.NewTextHandler(m.Stderr, opts))
+	case "json":
+		m.log = slog.New(slog.NewJSONHandler(m.Stderr, opts))
+	default:
+		return nil, usagef("MIMBOT_LOG_FORMAT=%s: use json (one JSON object a line) or text (key=value, the default)", f)
+	}
+	return m.log, nil
 }
 
 func (m *Main) clock() mim.Clock {

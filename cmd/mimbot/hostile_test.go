@@ -41,7 +41,8 @@ type hostile struct {
 }
 
 // newHostile starts it; with socket, Slack's Socket Mode runs too (SLACK_APP_TOKEN).
-func newHostile(t *testing.T, socket bool) *hostile {
+// vars ("KEY=value") are set last, before serve starts.
+func newHostile(t *testing.T, socket bool, vars ...string) *hostile {
 	t.Helper()
 	e := newSlackEnv(t)
 	dfake, dgeneral := withDiscord(t, e.env)
@@ -73,6 +74,10 @@ func newHostile(t *testing.T, socket bool) *hostile {
 	}
 	if err := os.WriteFile(e.vars["MIMBOT_CONFIG"], []byte(keyed), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	for _, kv := range vars {
+		k, v, _ := strings.Cut(kv, "=")
+		e.vars[k] = v
 	}
 	h := &hostile{slackEnv: e, discord: dfake, pd: pd, discordKey: key, dgeneral: dgeneral}
 	h.samDiscord = "100000000000000012"

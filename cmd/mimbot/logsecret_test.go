@@ -39,10 +39,50 @@ func encodings(secret string) map[string]string {
 // through declares (Slack over HTTP and Socket Mode, Alertmanager), the hostile
 // requests of every route and failures (Slack and PagerDuty answering 500, PagerDuty
 // refusing the routing key), and fails if any log line holds a secret or an obvious
-// encoding of one. mimbot logs only as text (slog's TextHandler); there is no JSON
-// format to check.
+// encoding of one. It runs once per log format (MIMBOT_LOG_FORMAT): a JSON handler
+// quotes and escapes values differently from the text one.
 func TestNoSecretInLogs(t *testing.T) {
-	h := newHostile(t, true)
+	for _, c := range []struct {
+		format string
+		level  func(string) string // how a line shows its level
+	}{
+		{"text", func(l string) string { return "level=" + l }},
+		{"json", func(l string) string { return `"level":"` + l + `"` }},
+	} {
+		t.Run(c.format, func(t *testing.T) {
+			logs, secrets := secretRun(t, c.format)
+			if !strings.Contains(logs, c.level("DEBUG")) || !strings.Contains(logs, "request refused") ||
+				!strings.Contains(logs, c.level("ERROR")) && !strings.Contains(logs, c.level("WARN")) {
+				t.Fatalf("the run did not log what it should have (debug lines, refusals, failures):\n%s", logs)
+			}
+			lines := strings.Split(strings.TrimSpace(logs), "\n")
+			if c.format == "json" {
+				for _, l := range lines {
+					if !json.Valid([]byte(l)) {
+						t.Errorf("not a JSON line: %s", l)
+					}
+				}
+			}
+			for name, s := range secrets {
+				for enc, v := range encodings(s) {
+					for _, l := range lines {
+						if strings.Contains(l, v) {
+							t.Errorf("%s (%s) in a log line: %s", name, enc, l)
+							break
+						}
+					}
+				}
+			}
+			t.Logf("%d log lines checked", len(lines))
+		})
+	}
+}
+
+// secretRun drives the hostile run with MIMBOT_LOG_FORMAT=format and returns serve's
+// log and the secrets it was given, by name.
+func secretRun(t *testing.T, format string) (string, map[string]string) {
+	t.Helper()
+	h := newHostile(t, true, "MIMBOT_LOG_FORMAT="+format)
 	h.connected(t)
 	secrets := map[string]string{
 		"SLACK_BOT_TOKEN":          h.vars["SLACK_BOT_TOKEN"],
@@ -59,7 +99,6 @@ func TestNoSecretInLogs(t *testing.T) {
 			t.Fatalf("%s=%q is too short to look for", name, s)
 		}
 	}
-
 	h.fake.InjectFault("chat.postMessage", slackfake.Fault{Status: http.StatusInternalServerError, Times: 2})
 	h.fake.InjectFault("conversations.create", slackfake.Fault{Error: "invalid_auth"})
 	h.pd.InjectFault(pagerdutyfake.Fault{Status: http.StatusInternalServerError})
@@ -86,21 +125,5 @@ func TestNoSecretInLogs(t *testing.T) {
 	if code := h.srv.stop(); code != 0 {
 		t.Errorf("serve exited %d", code)
 	}
-
-	logs := h.srv.stderr.String()
-	if !strings.Contains(logs, "level=DEBUG") || !strings.Contains(logs, "request refused") || !strings.Contains(logs, "level=ERROR") && !strings.Contains(logs, "level=WARN") {
-		t.Fatalf("the run did not log what it should have (debug lines, refusals, failures):\n%s", logs)
-	}
-	lines := strings.Split(logs, "\n")
-	for name, s := range secrets {
-		for enc, v := range encodings(s) {
-			for _, l := range lines {
-				if strings.Contains(l, v) {
-					t.Errorf("%s (%s) in a log line: %s", name, enc, l)
-					break
-				}
-			}
-		}
-	}
-	t.Logf("%d log lines checked", len(lines))
+	return h.srv.stderr.String(), secrets
 }

@@ -11,6 +11,7 @@
 //	mimbot incident list|show <n> [--json]
 //	mimbot summary <n> [--format json]
 //	mimbot problem list [--json]
+//	mimbot healthcheck          GET /healthz on MIMBOT_ADDR: exit 0 on 200, else 1
 package main
 
 import (

@@ -60,12 +60,15 @@ func (m *Main) wire(ctx context.Context, platforms ...string) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	log, err := m.logger()
+	if err != nil {
+		return nil, err
+	}
 	st, where, err := m.openStore(ctx)
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(platforms)
-	log := m.logger()
 	log.Debug("wired", "config", cfgWhere, "store", where, "platforms", platforms)
 	s := mim.NewService(st, cfg, tmpl, m.clock(), log, platforms...)
 	reg := m.Registry
@@ -187,7 +190,10 @@ func firstTypist(cfg *mim.Config) string {
 
 // serve runs the engine, the chat adapters and the HTTP listener until ctx ends.
 func (m *Main) serve(ctx context.Context) error {
-	log := m.logger()
+	log, err := m.logger()
+	if err != nil {
+		return err
+	}
 	var platforms []string
 	if m.Getenv("SLACK_BOT_TOKEN") != "" {
 		platforms = append(platforms, slack.Platform)
@@ -279,6 +285,7 @@ func (m *Main) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.relay.Grace = deliveryGrace
 	wg.Go(func() { a.engine.Run(ctx) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -316,9 +323,13 @@ func (m *Main) serve(ctx context.Context) error {
 		wg.Wait()
 		return fmt.Errorf("http: %w", err)
 	}
+	stopping := time.Now()
 	log.Info("mimbot stopping")
-	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	sctx, scancel := context.WithTimeout(context.Background(), stopBudget)
 	defer scancel()
+	// The engine saw ctx end too: it claims nothing more, and its deliveries under way
+	// finish meanwhile (Relay.Grace). Requests under way get their answers; new
+	// connections are refused.
 	err = srv.Shutdown(sctx)
 	if mail != nil {
 		// Before the context ends: a mail being committed finishes and gets its 250.
@@ -327,17 +338,35 @@ func (m *Main) serve(ctx context.Context) error {
 		}
 	}
 	cancel()
-	wg.Wait()
+	stopped := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(stopped)
+	}()
+	select {
+	case <-stopped: // the engine released its leases as it stopped
+	case <-sctx.Done():
+		log.Warn("shutdown: work still under way at the deadline is left to the other replicas when its leases run out", "after", stopBudget)
+	}
 	for _, shut := range shutdowns {
 		if serr := shut(sctx); serr != nil {
 			log.Warn("adapter shutdown", "err", serr)
 		}
 	}
+	log.Info("mimbot stopped", "took", time.Since(stopping).Round(time.Millisecond).String())
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
 }
+
+// stopBudget bounds serve's shutdown: under the 10 s `docker stop` waits after SIGTERM
+// before it kills (Kubernetes waits 30 s).
+const stopBudget = 9 * time.Second
+
+// deliveryGrace is how long the deliveries under way at shutdown may take to finish,
+// within stopBudget: a platform call with its retries on a 429 is seconds at most.
+const deliveryGrace = 6 * time.Second
 
 // smtp starts the e-mail intake on MIMBOT_SMTP_ADDR; nil when the variable is unset.
 // It runs on wg until Shutdown.
