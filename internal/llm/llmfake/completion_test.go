@@ -378,6 +378,9 @@ func TestDelay(t *testing.T) {
 			t.Parallel()
 			srv := startServer(t, llmfake.Options{APIKey: testKey})
 			srv.Enqueue(llmfake.Reply("late").WithDelay(tc.delay))
+			// Read before the deadline is set, so that the deadline falls no earlier
+			// than start + timeout.
+			start := time.Now()
 			ctx := context.Background()
 			if tc.timeout > 0 {
 				var cancel context.CancelFunc
@@ -385,7 +388,6 @@ func TestDelay(t *testing.T) {
 				defer cancel()
 			}
 
-			start := time.Now()
 			resp, err := newClient(srv, testKey).CreateChatCompletion(ctx, summaryRequest(t))
 			elapsed := time.Since(start)
 
