@@ -177,10 +177,7 @@ func (s *Service) fireAction(ctx context.Context, t Timer, number int, overdue b
 			return nil
 		}
 		reason := fmt.Sprintf("follow-up action %d is overdue (was due %s; owner %s): %s", number, s.DueText(a.Due), a.Owner, a.Text)
-		ch.Log(now, KindEscalated, Bot, fmt.Sprintf("Hierarchical escalation to %s: %s", strings.Join(s.Config.Head, ", "), reason))
-		for _, h := range s.Config.Head {
-			s.tell(inc, ch, h, KindEscalated, fmt.Sprintf("Escalation on %s: %s", s.headline(inc), reason))
-		}
+		s.tellHead(inc, ch, now, Bot, reason)
 		return nil
 	})
 	if errors.Is(err, ErrStale) {

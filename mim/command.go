@@ -288,11 +288,18 @@ func (s *Service) Escalate(ctx context.Context, number int, actor, how, reason s
 
 // escalateToHead tells the SMO head, on the timeline, in the war room and directly.
 func (s *Service) escalateToHead(inc *Incident, ch *Change, now time.Time, actor, reason string) {
+	s.tellHead(inc, ch, now, actor, reason)
+	s.say(inc, ch, ToWarRoom, KindEscalated, fmt.Sprintf("Escalated to %s: %s", Mentions(s.Config.Head), reason))
+}
+
+// tellHead is a hierarchical escalation told to the SMO head only: on the timeline and
+// by direct message, not in the war room (a follow-up of a closed incident, whose room
+// is archived).
+func (s *Service) tellHead(inc *Incident, ch *Change, now time.Time, actor, reason string) {
 	ch.Log(now, KindEscalated, actor, fmt.Sprintf("Hierarchical escalation to %s: %s", strings.Join(s.Config.Head, ", "), reason)).Label = EscalationHierarchical
 	for _, h := range s.Config.Head {
 		s.tell(inc, ch, h, KindEscalated, fmt.Sprintf("Escalation on %s: %s", s.headline(inc), reason))
 	}
-	s.say(inc, ch, ToWarRoom, KindEscalated, fmt.Sprintf("Escalated to %s: %s", Mentions(s.Config.Head), reason))
 }
 
 // Note adds a timeline entry.

@@ -193,10 +193,7 @@ func (s *Service) fireProblem(ctx context.Context, t Timer, ref string, overdue 
 			return nil
 		}
 		reason := fmt.Sprintf("the RCA of %s is overdue (was due %s; owner %s)", ref, s.fmtDate(p.Due), cmpOr(p.Owner, "none"))
-		ch.Log(now, KindEscalated, Bot, fmt.Sprintf("Hierarchical escalation to %s: %s", strings.Join(s.Config.Head, ", "), reason))
-		for _, h := range s.Config.Head {
-			s.tell(inc, ch, h, KindEscalated, fmt.Sprintf("Escalation on %s: %s", s.headline(inc), reason))
-		}
+		s.tellHead(inc, ch, now, Bot, reason)
 		return nil
 	})
 	if errors.Is(err, ErrStale) {
