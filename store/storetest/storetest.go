@@ -21,6 +21,7 @@ func Run(t *testing.T, open func(t *testing.T) mim.Store) {
 		{"Outbox", outboxTests()},
 		{"Model", modelTests()},
 		{"Queue", queueTests()},
+		{"Trend", trendTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

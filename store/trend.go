@@ -1,0 +1,150 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"mimbot/mim"
+)
+
+var (
+	_ mim.TrendReader   = (*DB)(nil)
+	_ mim.ProblemLister = (*DB)(nil)
+)
+
+// trendRecord is the trend column: the keys of data the trend report reads, with
+// data's names and format (migration 00004 copies them from data with SQL).
+type trendRecord struct {
+	Towers      []string          `json:"towers,omitempty"`
+	RespondedAt time.Time         `json:"responded_at,omitzero"`
+	Pages       []pageRecord      `json:"pages,omitempty"`
+	Updates     updateTallyRecord `json:"updates,omitzero"`
+	Problem     *problemRecord    `json:"problem,omitempty"`
+}
+
+// encodeTrend returns the trend column of inc.
+func encodeTrend(inc *mim.Incident) ([]byte, error) {
+	r := trendRecord{
+		Towers:      inc.Towers,
+		RespondedAt: Truncate(inc.RespondedAt),
+		Updates:     updateTallyRecord(inc.Updates),
+	}
+	for _, p := range inc.Pages {
+		r.Pages = append(r.Pages, pageRecord{
+			Person:   p.Person,
+			Tower:    p.Tower,
+			Level:    p.Level,
+			PagedAt:  Truncate(p.PagedAt),
+			AckedAt:  Truncate(p.AckedAt),
+			Replaced: p.Replaced,
+		})
+	}
+	if p := inc.Problem; p != nil {
+		r.Problem = &problemRecord{Ref: p.Ref, Owner: p.Owner, Due: Truncate(p.Due), CreatedAt: Truncate(p.CreatedAt)}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return nil, fmt.Errorf("encode trend of incident %d: %w", inc.Number, err)
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// TrendIncidents returns the incidents declared in [since, until), oldest first, as
+// the trend report reads them: columns and the small trend document, never data
+// (summaries make it large) nor the timeline.
+func (db *DB) TrendIncidents(ctx context.Context, since, until time.Time) ([]mim.TrendIncident, error) {
+	rows, err := db.query(ctx, db.db, `
+		SELECT number, priority, major, state, incident_manager, declared_at, resolved_at, resolve_due, trend
+		FROM incidents
+		WHERE declared_at >= ? AND declared_at < ?
+		ORDER BY declared_at, number`, db.d.stamp(since), db.d.stamp(until))
+	if err != nil {
+		return nil, db.fail("trend incidents", err)
+	}
+	defer rows.Close()
+	out := []mim.TrendIncident{}
+	var (
+		prio, state                   string
+		declared, resolved, resolveBy stamp
+		doc                           []byte
+	)
+	for rows.Next() {
+		var inc mim.TrendIncident
+		if err := rows.Scan(&inc.Number, &prio, &inc.Major, &state, &inc.IM, &declared, &resolved, &resolveBy, &doc); err != nil {
+			return nil, db.fail("trend incidents", err)
+		}
+		p, err := mim.ParsePriority(prio)
+		if err != nil {
+			return nil, db.fail("trend incidents", fmt.Errorf("incident %d: %w", inc.Number, err))
+		}
+		var r trendRecord
+		if err := json.Unmarshal(doc, &r); err != nil {
+			return nil, db.fail("trend incidents", fmt.Errorf("decode trend of incident %d: %w", inc.Number, err))
+		}
+		inc.Priority, inc.State = p, mim.State(state)
+		inc.DeclaredAt, inc.ResolvedAt, inc.ResolveDue = declared.Time, resolved.Time, resolveBy.Time
+		inc.Towers, inc.RespondedAt, inc.Updates = r.Towers, utc(r.RespondedAt), mim.UpdateTally(r.Updates)
+		for _, pg := range r.Pages {
+			inc.Pages = append(inc.Pages, mim.Page{
+				Person: pg.Person, Tower: pg.Tower, Level: pg.Level,
+				PagedAt: utc(pg.PagedAt), AckedAt: utc(pg.AckedAt), Replaced: pg.Replaced,
+			})
+		}
+		out = append(out, inc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.fail("trend incidents", err)
+	}
+	return out, nil
+}
+
+// TrendProblems returns the problem records the trend report counts, one per
+// reference with the incidents that share it, and the follow-up actions. Today a
+// problem record is the one close hands to problem management, kept with its
+// incident: every record is open and has no root cause recorded yet, and there are
+// no follow-up actions.
+func (db *DB) TrendProblems(ctx context.Context) ([]mim.TrendProblem, []mim.TrendAction, error) {
+	rows, err := db.query(ctx, db.db, `
+		SELECT number, trend -> 'problem'
+		FROM incidents
+		WHERE trend -> 'problem' IS NOT NULL
+		ORDER BY number`)
+	if err != nil {
+		return nil, nil, db.fail("trend problems", err)
+	}
+	defer rows.Close()
+	var out []mim.TrendProblem
+	at := map[string]int{}
+	for rows.Next() {
+		var (
+			n   int
+			doc []byte
+			r   problemRecord
+		)
+		if err := rows.Scan(&n, &doc); err != nil {
+			return nil, nil, db.fail("trend problems", err)
+		}
+		if err := json.Unmarshal(doc, &r); err != nil {
+			return nil, nil, db.fail("trend problems", fmt.Errorf("decode problem of incident %d: %w", n, err))
+		}
+		i, ok := at[r.Ref]
+		if !ok {
+			i = len(out)
+			at[r.Ref] = i
+			out = append(out, mim.TrendProblem{Ref: r.Ref, Owner: r.Owner, Due: utc(r.Due), Open: true})
+		}
+		if !slices.Contains(out[i].Incidents, n) {
+			out[i].Incidents = append(out[i].Incidents, n)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, db.fail("trend problems", err)
+	}
+	return out, nil, nil
+}
