@@ -5,6 +5,8 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -64,6 +66,38 @@ type TrendReader interface {
 // noticing.
 type ProblemLister interface {
 	TrendProblems(ctx context.Context) ([]TrendProblem, []TrendAction, error)
+}
+
+// TrendSource is everything the trend report reads.
+type TrendSource interface {
+	TrendReader
+	ProblemLister
+}
+
+// ReadTrends reads the rows of [since, until) from src and computes the report.
+func ReadTrends(ctx context.Context, src TrendSource, cfg *Config, since, until time.Time) (TrendReport, error) {
+	if !since.Before(until) {
+		return TrendReport{}, Errorf(EINVALID, "The report's period is empty (since %s is not before %s): give a positive period such as 720h.", since.Format(time.RFC3339), until.Format(time.RFC3339))
+	}
+	incidents, err := src.TrendIncidents(ctx, since, until)
+	if err != nil {
+		return TrendReport{}, err
+	}
+	problems, actions, err := src.TrendProblems(ctx)
+	if err != nil {
+		return TrendReport{}, err
+	}
+	return Trends(cfg, TrendRows{Since: since, Until: until, Incidents: incidents, Problems: problems, Actions: actions}), nil
+}
+
+// ParsePeriod reads the length of a report's period (--since, ?since=): a Go
+// duration such as 720h, positive; what names the input in the error.
+func ParsePeriod(what, s string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || d <= 0 {
+		return 0, Errorf(EINVALID, "%s=%s is not a period: give a positive duration such as %s=720h (30 days) or %s=8760h (a year)", what, s, what, what)
+	}
+	return d, nil
 }
 
 // Figures are one row of the report: how many incidents, how fast, and how often the
@@ -215,7 +249,9 @@ func (t *tally) add(inc *TrendIncident, o *outcome, pages clock) {
 //     (late) or the overdue escalation (missed). The ratio is on time / all slots.
 //   - Pages acked in OLA: per page of a tower with an ack_within. Met when acked
 //     within it; missed when acked later, never acked and replaced by the next lead, or
-//     unacked past it at Until. A page to a person by name has no OLA and is left out.
+//     still unacked when the OLA ran out before the incident was resolved (or before
+//     Until). Left out: a page to a person by name (no OLA), an unacked page whose
+//     incident was resolved or cancelled inside the OLA, or one still inside it.
 //   - A month is the month of the declaration in cfg.Location; every month from Since
 //     to Until is listed, empty ones too, so that charts keep their time axis.
 //   - By tower: an incident counts in each tower it impacts; the tower's row counts
@@ -371,11 +407,17 @@ func trendOutcome(cfg *Config, inc *TrendIncident, now time.Time) outcome {
 			continue
 		}
 		due := p.PagedAt.Add(ola)
+		end := now // an unacked page's clock stops when the incident is resolved
+		if !inc.ResolvedAt.IsZero() {
+			end = inc.ResolvedAt
+		}
 		var met, counted bool
 		switch {
 		case p.Acked():
 			met, counted = !p.AckedAt.After(due), true
-		case p.Replaced || now.After(due):
+		case p.Replaced:
+			counted = true
+		case inc.State != Cancelled && end.After(due):
 			counted = true
 		}
 		if !counted {
@@ -388,4 +430,21 @@ func trendOutcome(cfg *Config, inc *TrendIncident, now time.Time) outcome {
 		}
 	}
 	return o
+}
+
+// FormatRatio shows a ratio as a percentage with one decimal ("66.7%"), or "n/a"
+// when no incident had the clock.
+func FormatRatio(r *float64) string {
+	if r == nil {
+		return "n/a"
+	}
+	return strconv.FormatFloat(*r*100, 'f', 1, 64) + "%"
+}
+
+// FormatSeconds shows a mean time ("1h30m", "45s"), or "n/a" when there was none.
+func FormatSeconds(s *int64) string {
+	if s == nil {
+		return "n/a"
+	}
+	return Duration(time.Duration(*s) * time.Second)
 }

@@ -197,6 +197,15 @@ func TestTrendsEdges(t *testing.T) {
 			want:   mim.Figures{Incidents: 1, PagesAckedInOLA: ratio(0)},
 			months: []string{"2026-11"},
 		},
+		{
+			name: "unacked page of an incident resolved inside the OLA",
+			rows: mim.TrendRows{Since: since, Until: since.Add(2 * time.Hour), Incidents: []mim.TrendIncident{
+				{Number: 1, Priority: mim.P3, State: mim.Resolved, Towers: []string{"database"}, DeclaredAt: since, ResolvedAt: since.Add(5 * time.Minute),
+					Pages: []mim.Page{{Person: "frank", Tower: "database", PagedAt: since}}},
+			}},
+			want:   mim.Figures{Incidents: 1, MTTRSeconds: secs(300), ResolveSLAMet: ratio(1)},
+			months: []string{"2026-11"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

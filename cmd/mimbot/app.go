@@ -48,7 +48,7 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-const usage = `usage: mimbot [serve | shell | migrate | config check [FILE] | config demo | incident list [--json] | incident show <number> [--json] | summary <number> [--format json] | problem list [--json]]
+const usage = `usage: mimbot [serve | shell | migrate | config check [FILE] | config demo | incident list [--json] | incident show <number> [--json] | summary <number> [--format json] | problem list [--json] | report [--since 720h] [--format md|json]]
 With no arguments: the terminal chat, or serve when SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN is set.`
 
 // Run runs one invocation and returns its exit status.
@@ -103,6 +103,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.summary(ctx, args)
 	case "problem":
 		return m.problem(ctx, args)
+	case "report":
+		return m.report(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprintln(m.Stdout, usage)
 		return nil
@@ -162,6 +164,7 @@ func (m *Main) templates() (*template.Template, error) {
 // Store is what the program needs of a database beyond mim.Store.
 type Store interface {
 	mim.Store
+	mim.TrendSource
 	Ping(ctx context.Context) error
 	Close() error
 }
