@@ -118,6 +118,9 @@ type Figures struct {
 type MonthFigures struct {
 	Month string `json:"month"` // 2026-11
 	Figures
+	// IncidentsByPriority counts the month's incidents by priority ("P0": 2), for the
+	// stacked bars of /reports; a priority without incidents is left out.
+	IncidentsByPriority map[string]int `json:"incidents_by_priority"`
 }
 
 // IMLoad is what one incident manager carried in the period.
@@ -271,6 +274,7 @@ func Trends(cfg *Config, rows TrendRows) TrendReport {
 	byTower := map[string]*tally{}
 	byMonth := map[string]*tally{}
 	byIM := map[string]*tally{}
+	monthPriorities := map[string]map[string]int{}
 	for i := range rows.Incidents {
 		inc := &rows.Incidents[i]
 		o := trendOutcome(cfg, inc, now)
@@ -279,7 +283,12 @@ func Trends(cfg *Config, rows TrendRows) TrendReport {
 		for _, t := range inc.Towers {
 			row(byTower, t).add(inc, &o, o.pages[t])
 		}
-		row(byMonth, inc.DeclaredAt.In(loc).Format("2006-01")).add(inc, &o, o.pages[""])
+		month := inc.DeclaredAt.In(loc).Format("2006-01")
+		row(byMonth, month).add(inc, &o, o.pages[""])
+		if monthPriorities[month] == nil {
+			monthPriorities[month] = map[string]int{}
+		}
+		monthPriorities[month][inc.Priority.String()]++
 		if inc.IM != "" {
 			row(byIM, inc.IM).add(inc, &o, o.pages[""])
 		}
@@ -305,7 +314,11 @@ func Trends(cfg *Config, rows TrendRows) TrendReport {
 		if t == nil {
 			t = &tally{}
 		}
-		rep.ByMonth = append(rep.ByMonth, MonthFigures{Month: m, Figures: t.figures()})
+		counts := monthPriorities[m]
+		if counts == nil {
+			counts = map[string]int{}
+		}
+		rep.ByMonth = append(rep.ByMonth, MonthFigures{Month: m, Figures: t.figures(), IncidentsByPriority: counts})
 	}
 	for person, t := range byIM {
 		rep.IncidentManagers = append(rep.IncidentManagers, IMLoad{Person: person, Incidents: t.incidents, UpdatesOnTime: t.updates.ratio()})

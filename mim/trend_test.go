@@ -133,11 +133,13 @@ func TestTrendsFixture(t *testing.T) {
 		ByMonth: []mim.MonthFigures{
 			// A alone, in London's October.
 			{Month: "2026-10", Figures: mim.Figures{Incidents: 1, Major: 1, MTTASeconds: secs(600), MTTRSeconds: secs(21600),
-				RespondSLAMet: ratio(1), ResolveSLAMet: ratio(1), UpdatesOnTime: ratio(0.75), PagesAckedInOLA: ratio(1)}},
+				RespondSLAMet: ratio(1), ResolveSLAMet: ratio(1), UpdatesOnTime: ratio(0.75), PagesAckedInOLA: ratio(1)},
+				IncidentsByPriority: map[string]int{"P1": 1}},
 			// B, C, D, E: respond B, C missed; resolve B, C missed; cadence B 2/4;
 			// pages B 1/3 and D 1/1: 2/4.
 			{Month: "2026-11", Figures: mim.Figures{Incidents: 4, Major: 3, MTTASeconds: secs(1200), MTTRSeconds: secs(32400),
-				RespondSLAMet: ratio(0), ResolveSLAMet: ratio(0), UpdatesOnTime: ratio(0.5), PagesAckedInOLA: ratio(0.5)}},
+				RespondSLAMet: ratio(0), ResolveSLAMet: ratio(0), UpdatesOnTime: ratio(0.5), PagesAckedInOLA: ratio(0.5)},
+				IncidentsByPriority: map[string]int{"P1": 3, "P3": 1}},
 		},
 		// alice: A, D, E, cadence A 3/4; bob: B, 2/4.
 		IncidentManagers: []mim.IMLoad{

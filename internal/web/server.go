@@ -74,6 +74,8 @@ func New(cfg Config) *Server {
 func (s *Server) Routes(mux *http.ServeMux) {
 	s.handle(mux, "GET /status", s.statusPage)
 	s.handle(mux, "GET /status/{incident}", s.incidentPage)
+	s.handle(mux, "GET /reports", s.reportsPage)
+	s.handle(mux, "GET /api/v1/report", s.authorized(s.apiReport))
 	s.handle(mux, "GET /api/v1/incidents", s.authorized(s.listIncidents))
 	s.handle(mux, "GET /api/v1/incidents/{id}", s.authorized(s.showIncident))
 	s.handle(mux, "POST /api/v1/incidents", s.authorized(s.declareIncident))
