@@ -56,8 +56,8 @@ type TrendRows struct {
 
 // TrendReader reads what the trend report is computed from.
 type TrendReader interface {
-	// TrendIncidents returns the incidents declared in [since, until), oldest
-	// first, without their timelines.
+	// TrendIncidents returns the incidents declared in [since, until), in any
+	// order, without their timelines.
 	TrendIncidents(ctx context.Context, since, until time.Time) ([]TrendIncident, error)
 }
 

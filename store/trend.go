@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -55,15 +56,15 @@ func encodeTrend(inc *mim.Incident) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// TrendIncidents returns the incidents declared in [since, until), oldest first, as
-// the trend report reads them: columns and the small trend document, never data
-// (summaries make it large) nor the timeline.
+// TrendIncidents returns the incidents declared in [since, until), in no particular
+// order (the report does not need one, and sorting a year of rows in the database
+// spills to disk), as the trend report reads them: columns and the small trend
+// document, never data (summaries make it large) nor the timeline.
 func (db *DB) TrendIncidents(ctx context.Context, since, until time.Time) ([]mim.TrendIncident, error) {
 	rows, err := db.query(ctx, db.db, `
 		SELECT number, priority, major, state, incident_manager, declared_at, resolved_at, resolve_due, trend
 		FROM incidents
-		WHERE declared_at >= ? AND declared_at < ?
-		ORDER BY declared_at, number`, db.d.stamp(since), db.d.stamp(until))
+		WHERE declared_at >= ? AND declared_at < ?`, db.d.stamp(since), db.d.stamp(until))
 	if err != nil {
 		return nil, db.fail("trend incidents", err)
 	}
@@ -110,41 +111,49 @@ func (db *DB) TrendIncidents(ctx context.Context, since, until time.Time) ([]mim
 // incident: every record is open and has no root cause recorded yet, and there are
 // no follow-up actions.
 func (db *DB) TrendProblems(ctx context.Context) ([]mim.TrendProblem, []mim.TrendAction, error) {
+	// No ORDER BY: SQLite then reads the covering index incidents_declared instead
+	// of the table, whose rows carry whole documents; the rows are sorted here.
 	rows, err := db.query(ctx, db.db, `
 		SELECT number, trend -> 'problem'
 		FROM incidents
-		WHERE trend -> 'problem' IS NOT NULL
-		ORDER BY number`)
+		WHERE trend -> 'problem' IS NOT NULL`)
 	if err != nil {
 		return nil, nil, db.fail("trend problems", err)
 	}
 	defer rows.Close()
-	var out []mim.TrendProblem
-	at := map[string]int{}
+	type linked struct {
+		n int
+		r problemRecord
+	}
+	var all []linked
 	for rows.Next() {
 		var (
-			n   int
+			l   linked
 			doc []byte
-			r   problemRecord
 		)
-		if err := rows.Scan(&n, &doc); err != nil {
+		if err := rows.Scan(&l.n, &doc); err != nil {
 			return nil, nil, db.fail("trend problems", err)
 		}
-		if err := json.Unmarshal(doc, &r); err != nil {
-			return nil, nil, db.fail("trend problems", fmt.Errorf("decode problem of incident %d: %w", n, err))
+		if err := json.Unmarshal(doc, &l.r); err != nil {
+			return nil, nil, db.fail("trend problems", fmt.Errorf("decode problem of incident %d: %w", l.n, err))
 		}
+		all = append(all, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, db.fail("trend problems", err)
+	}
+	slices.SortFunc(all, func(a, b linked) int { return cmp.Compare(a.n, b.n) })
+	var out []mim.TrendProblem
+	at := map[string]int{}
+	for _, l := range all {
+		n, r := l.n, l.r
 		i, ok := at[r.Ref]
 		if !ok {
 			i = len(out)
 			at[r.Ref] = i
 			out = append(out, mim.TrendProblem{Ref: r.Ref, Owner: r.Owner, Due: utc(r.Due), Open: true})
 		}
-		if !slices.Contains(out[i].Incidents, n) {
-			out[i].Incidents = append(out[i].Incidents, n)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, db.fail("trend problems", err)
+		out[i].Incidents = append(out[i].Incidents, n)
 	}
 	return out, nil, nil
 }

@@ -1,8 +1,10 @@
 package store
 
 import (
+	stdcmp "cmp"
 	"database/sql"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -66,6 +68,7 @@ func testTrendBackfill(t *testing.T, d *dialect, sdb *sql.DB, provider func(*sql
 	if err != nil {
 		t.Fatal(err)
 	}
+	slices.SortFunc(got, func(a, b mim.TrendIncident) int { return stdcmp.Compare(a.Number, b.Number) })
 	want := []mim.TrendIncident{
 		{
 			Number: 1, Priority: mim.P1, Major: true, State: mim.Closed, Towers: []string{"application"},

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	stdcmp "cmp"
+	"slices"
 	"testing"
 	"time"
 
@@ -71,6 +73,7 @@ func testTrendIncidents(t *testing.T, s mim.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	slices.SortFunc(got, func(a, b mim.TrendIncident) int { return stdcmp.Compare(a.Number, b.Number) })
 	want := []mim.TrendIncident{
 		{
 			Number: first.Number, Priority: mim.P1, Major: true, State: mim.Resolved,
