@@ -5,8 +5,11 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"mimbot/mim"
@@ -70,13 +73,16 @@ func (db *DB) TrendIncidents(ctx context.Context, since, until time.Time) ([]mim
 	}
 	defer rows.Close()
 	out := []mim.TrendIncident{}
+	var docs [][]byte
 	var (
 		prio, state                   string
 		declared, resolved, resolveBy stamp
-		doc                           []byte
 	)
 	for rows.Next() {
-		var inc mim.TrendIncident
+		var (
+			inc mim.TrendIncident
+			doc []byte
+		)
 		if err := rows.Scan(&inc.Number, &prio, &inc.Major, &state, &inc.IM, &declared, &resolved, &resolveBy, &doc); err != nil {
 			return nil, db.fail("trend incidents", err)
 		}
@@ -84,25 +90,54 @@ func (db *DB) TrendIncidents(ctx context.Context, since, until time.Time) ([]mim
 		if err != nil {
 			return nil, db.fail("trend incidents", fmt.Errorf("incident %d: %w", inc.Number, err))
 		}
-		var r trendRecord
-		if err := json.Unmarshal(doc, &r); err != nil {
-			return nil, db.fail("trend incidents", fmt.Errorf("decode trend of incident %d: %w", inc.Number, err))
-		}
 		inc.Priority, inc.State = p, mim.State(state)
 		inc.DeclaredAt, inc.ResolvedAt, inc.ResolveDue = declared.Time, resolved.Time, resolveBy.Time
-		inc.Towers, inc.RespondedAt, inc.Updates = r.Towers, utc(r.RespondedAt), mim.UpdateTally(r.Updates)
-		for _, pg := range r.Pages {
-			inc.Pages = append(inc.Pages, mim.Page{
-				Person: pg.Person, Tower: pg.Tower, Level: pg.Level,
-				PagedAt: utc(pg.PagedAt), AckedAt: utc(pg.AckedAt), Replaced: pg.Replaced,
-			})
-		}
 		out = append(out, inc)
+		docs = append(docs, doc)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, db.fail("trend incidents", err)
 	}
+	if err := decodeTrends(out, docs); err != nil {
+		return nil, db.fail("trend incidents", err)
+	}
 	return out, nil
+}
+
+// decodeTrends decodes docs[i] into incs[i], on every processor: decoding the JSON
+// is most of the report's time in the program, and a year of incidents is a
+// hundred thousand documents.
+func decodeTrends(incs []mim.TrendIncident, docs [][]byte) error {
+	workers := min(runtime.GOMAXPROCS(0), len(docs)/1000+1)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(docs); i += workers {
+				// The problem record is not decoded: TrendProblems reads it.
+				var r struct {
+					Towers      []string          `json:"towers"`
+					RespondedAt time.Time         `json:"responded_at"`
+					Pages       []pageRecord      `json:"pages"`
+					Updates     updateTallyRecord `json:"updates"`
+				}
+				if err := json.Unmarshal(docs[i], &r); err != nil {
+					errs[w] = fmt.Errorf("decode trend of incident %d: %w", incs[i].Number, err)
+					return
+				}
+				inc := &incs[i]
+				inc.Towers, inc.RespondedAt, inc.Updates = r.Towers, utc(r.RespondedAt), mim.UpdateTally(r.Updates)
+				for _, pg := range r.Pages {
+					inc.Pages = append(inc.Pages, mim.Page{
+						Person: pg.Person, Tower: pg.Tower, Level: pg.Level,
+						PagedAt: utc(pg.PagedAt), AckedAt: utc(pg.AckedAt), Replaced: pg.Replaced,
+					})
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // TrendProblems returns the problem records the trend report counts, one per
