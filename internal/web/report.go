@@ -111,7 +111,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.Sort(towers)
 	page := ReportsPage{
-		Now: s.when(now), Since: s.when(rep.Since), Until: s.when(rep.Until), Period: period,
+		Now: s.when(now), Since: s.day(rep.Since), Until: s.day(rep.Until), Period: period,
 		Incidents:  incidentsChart(rep),
 		Means:      meanChart(rep),
 		Compliance: complianceChart(rep, towers),
@@ -146,4 +146,9 @@ func figureRow(name string, f mim.Figures) FigureRow {
 		Respond: mim.FormatRatio(f.RespondSLAMet), Resolve: mim.FormatRatio(f.ResolveSLAMet),
 		Updates: mim.FormatRatio(f.UpdatesOnTime), PagesInOLA: mim.FormatRatio(f.PagesAckedInOLA),
 	}
+}
+
+// day shows t with its year, in the configured time zone: a report may span a year.
+func (s *Server) day(t time.Time) string {
+	return t.In(s.svc.Config.Location).Format("Mon 2 Jan 2006 15:04 MST")
 }

@@ -27,7 +27,7 @@ import (
 // MTTA (3m+20m)/2 = 11m30s; MTTR (1h+2h)/2 = 1h30m; respond 1/3; resolve 2/3; pages
 // 1/3.
 //
-// The report is read on Apr 12, 10:20 BST.
+// The report is read on Sun 12 Apr 2026, 12:20 BST.
 func trendQuarter(t *testing.T, cfg web.Config) *fixture {
 	t.Helper()
 	f := newFixture(t, cfg)
