@@ -174,29 +174,33 @@ func (c clock) ratio() *float64 {
 // tally accumulates one row of figures.
 type tally struct {
 	incidents, major int
-	mtta, mttr       []time.Duration
+	mtta, mttr       sum
 	respond, resolve clock
 	updates, pages   clock
 }
 
-func mean(ds []time.Duration) *int64 {
-	if len(ds) == 0 {
+// sum accumulates durations for their mean.
+type sum struct {
+	total time.Duration
+	n     int
+}
+
+func (s *sum) add(d time.Duration) { s.total += d; s.n++ }
+
+func (s sum) mean() *int64 {
+	if s.n == 0 {
 		return nil
 	}
-	var sum time.Duration
-	for _, d := range ds {
-		sum += d
-	}
-	s := int64(math.Round((sum / time.Duration(len(ds))).Seconds()))
-	return &s
+	secs := int64(math.Round((s.total / time.Duration(s.n)).Seconds()))
+	return &secs
 }
 
 func (t *tally) figures() Figures {
 	return Figures{
 		Incidents:       t.incidents,
 		Major:           t.major,
-		MTTASeconds:     mean(t.mtta),
-		MTTRSeconds:     mean(t.mttr),
+		MTTASeconds:     t.mtta.mean(),
+		MTTRSeconds:     t.mttr.mean(),
 		RespondSLAMet:   t.respond.ratio(),
 		ResolveSLAMet:   t.resolve.ratio(),
 		UpdatesOnTime:   t.updates.ratio(),
@@ -210,7 +214,23 @@ type outcome struct {
 	hasMTTA, hasMTTR bool
 	respond, resolve clock
 	updates          clock
-	pages            map[string]clock // by tower; "" holds every tower's pages
+	pages            clock       // every tower's pages
+	towerPages       []towerPage // by tower, in the order first paged
+}
+
+type towerPage struct {
+	tower string
+	c     clock
+}
+
+// pagesOf returns the pages' outcome of one tower.
+func (o *outcome) pagesOf(tower string) clock {
+	for _, tp := range o.towerPages {
+		if tp.tower == tower {
+			return tp.c
+		}
+	}
+	return clock{}
 }
 
 func (t *tally) add(inc *TrendIncident, o *outcome, pages clock) {
@@ -219,10 +239,10 @@ func (t *tally) add(inc *TrendIncident, o *outcome, pages clock) {
 		t.major++
 	}
 	if o.hasMTTA {
-		t.mtta = append(t.mtta, o.mtta)
+		t.mtta.add(o.mtta)
 	}
 	if o.hasMTTR {
-		t.mttr = append(t.mttr, o.mttr)
+		t.mttr.add(o.mttr)
 	}
 	t.respond.met += o.respond.met
 	t.respond.of += o.respond.of
@@ -274,23 +294,24 @@ func Trends(cfg *Config, rows TrendRows) TrendReport {
 	byTower := map[string]*tally{}
 	byMonth := map[string]*tally{}
 	byIM := map[string]*tally{}
-	monthPriorities := map[string]map[string]int{}
+	monthPriorities := map[string]map[Priority]int{}
 	for i := range rows.Incidents {
 		inc := &rows.Incidents[i]
 		o := trendOutcome(cfg, inc, now)
-		total.add(inc, &o, o.pages[""])
-		row(byPriority, inc.Priority).add(inc, &o, o.pages[""])
+		total.add(inc, &o, o.pages)
+		row(byPriority, inc.Priority).add(inc, &o, o.pages)
 		for _, t := range inc.Towers {
-			row(byTower, t).add(inc, &o, o.pages[t])
+			row(byTower, t).add(inc, &o, o.pagesOf(t))
 		}
-		month := inc.DeclaredAt.In(loc).Format("2006-01")
-		row(byMonth, month).add(inc, &o, o.pages[""])
+		y, m, _ := inc.DeclaredAt.In(loc).Date()
+		month := monthName(y, m)
+		row(byMonth, month).add(inc, &o, o.pages)
 		if monthPriorities[month] == nil {
-			monthPriorities[month] = map[string]int{}
+			monthPriorities[month] = map[Priority]int{}
 		}
-		monthPriorities[month][inc.Priority.String()]++
+		monthPriorities[month][inc.Priority]++
 		if inc.IM != "" {
-			row(byIM, inc.IM).add(inc, &o, o.pages[""])
+			row(byIM, inc.IM).add(inc, &o, o.pages)
 		}
 	}
 	rep := TrendReport{
@@ -314,9 +335,9 @@ func Trends(cfg *Config, rows TrendRows) TrendReport {
 		if t == nil {
 			t = &tally{}
 		}
-		counts := monthPriorities[m]
-		if counts == nil {
-			counts = map[string]int{}
+		counts := map[string]int{}
+		for p, n := range monthPriorities[m] {
+			counts[p.String()] = n
 		}
 		rep.ByMonth = append(rep.ByMonth, MonthFigures{Month: m, Figures: t.figures(), IncidentsByPriority: counts})
 	}
@@ -347,6 +368,15 @@ func Trends(cfg *Config, rows TrendRows) TrendReport {
 		}
 	}
 	return rep
+}
+
+// monthName is "2006-01" for y and m, without time.Format's generality: it runs
+// once per incident.
+func monthName(y int, m time.Month) string {
+	var b [7]byte
+	b[0], b[1], b[2], b[3] = byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10)
+	b[4], b[5], b[6] = '-', byte('0'+int(m)/10), byte('0'+int(m)%10)
+	return string(b[:])
 }
 
 func row[K comparable](m map[K]*tally, k K) *tally {
@@ -413,7 +443,6 @@ func trendOutcome(cfg *Config, inc *TrendIncident, now time.Time) outcome {
 		}
 	}
 	o.updates = clock{met: inc.Updates.OnTime, of: inc.Updates.Slots()}
-	o.pages = map[string]clock{}
 	for _, p := range inc.Pages {
 		ola := cfg.Towers[p.Tower].AckWithin
 		if p.Tower == "" || ola <= 0 {
@@ -436,11 +465,13 @@ func trendOutcome(cfg *Config, inc *TrendIncident, now time.Time) outcome {
 		if !counted {
 			continue
 		}
-		for _, k := range []string{"", p.Tower} {
-			c := o.pages[k]
-			c.add(met)
-			o.pages[k] = c
+		o.pages.add(met)
+		i := slices.IndexFunc(o.towerPages, func(tp towerPage) bool { return tp.tower == p.Tower })
+		if i < 0 {
+			i = len(o.towerPages)
+			o.towerPages = append(o.towerPages, towerPage{tower: p.Tower})
 		}
+		o.towerPages[i].c.add(met)
 	}
 	return o
 }

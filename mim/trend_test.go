@@ -250,3 +250,25 @@ func TestUpdateTally(t *testing.T) {
 		t.Errorf("tally (-want +got):\n%s", diff)
 	}
 }
+
+// BenchmarkTrends computes the report of a year of 100,000 incidents, without the
+// database: what mimbot adds to reading the rows.
+func BenchmarkTrends(b *testing.B) {
+	london, _ := time.LoadLocation("Europe/London")
+	cfg := &mim.Config{Location: london,
+		Towers: map[string]mim.Tower{"application": {AckWithin: 10 * time.Minute}, "database": {AckWithin: 10 * time.Minute}},
+		Policy: mim.Policy{Targets: map[mim.Priority]mim.Target{mim.P1: {Respond: 15 * time.Minute, Resolve: 8 * time.Hour, UpdateEvery: 30 * time.Minute}}}}
+	until := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	rows := mim.TrendRows{Since: until.Add(-8760 * time.Hour), Until: until}
+	for i := range 100000 {
+		at := rows.Since.Add(time.Duration(i) * 315 * time.Second)
+		rows.Incidents = append(rows.Incidents, mim.TrendIncident{Number: i + 1, Priority: mim.P1, Major: true, State: mim.Closed,
+			Towers: []string{"application", "database"}, IM: []string{"alice", "bob", "carol"}[i%3],
+			DeclaredAt: at, RespondedAt: at.Add(time.Duration(i%30) * time.Minute), ResolvedAt: at.Add(time.Duration(i%12) * time.Hour),
+			Pages:   []mim.Page{{Tower: "application", PagedAt: at, AckedAt: at.Add(time.Duration(i%20) * time.Minute)}, {Tower: "database", PagedAt: at, Replaced: true}},
+			Updates: mim.UpdateTally{OnTime: 3, Late: i % 2}})
+	}
+	for b.Loop() {
+		mim.Trends(cfg, rows)
+	}
+}
