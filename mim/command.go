@@ -31,6 +31,13 @@ func (s *Service) Update(ctx context.Context, number int, actor, text string) (*
 		}
 		inc.LastUpdateAt = now
 		inc.SnoozedUntil = time.Time{}
+		switch {
+		case inc.NextUpdateDue.IsZero():
+		case now.After(inc.NextUpdateDue):
+			inc.Updates.Late++
+		default:
+			inc.Updates.OnTime++
+		}
 		ch.Log(now, KindUpdate, actor, text)
 		s.responded(inc, ch, now, actor, "status update")
 		s.startCadence(inc, ch, now)

@@ -81,6 +81,7 @@ func (s *Service) overdue(inc *Incident, ch *Change, now time.Time) {
 		return
 	}
 	late := now.Sub(inc.NextUpdateDue)
+	inc.Updates.Missed++
 	im := "no incident manager assigned"
 	if inc.IM != "" {
 		im = "incident manager " + inc.IM

@@ -115,9 +115,24 @@ type Incident struct {
 	// NextUpdateDue is when the next status update is due; zero when no cadence runs.
 	NextUpdateDue time.Time
 	SnoozedUntil  time.Time
+	// Updates tallies how the cadence's slots ended, for the trend report.
+	Updates UpdateTally
 
 	Timeline []Entry
 }
+
+// UpdateTally counts how each slot of the status-update cadence ended: an update by
+// its due time, an update after it, or the overdue escalation (the slot was missed and
+// the cadence rolled on). An update posted while no slot is due (no cadence runs) is
+// not a slot.
+type UpdateTally struct {
+	OnTime int
+	Late   int
+	Missed int
+}
+
+// Slots is how many slots ended.
+func (t UpdateTally) Slots() int { return t.OnTime + t.Late + t.Missed }
 
 // The ways an incident comes in, as Incident.Intake names them.
 const (

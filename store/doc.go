@@ -33,7 +33,10 @@
 // JSON document for the rest of the aggregate, encoded with EncodeIncident. The
 // document has its own, stable field names: renaming a field of mim.Incident must not
 // make stored incidents unreadable. The timeline is not in the document but in a
-// table of its own.
+// table of its own. Beside the document, the trend column keeps a small copy of the
+// keys the trend report reads (towers, first response, pages, the cadence tally, the
+// problem record), written with the document in the same statement: a year of
+// reports reads it and never the documents, which post-incident summaries make large.
 //
 // After the incident, problem records, the incidents they link, known errors and
 // follow-up actions are tables of their own: a problem may link several incidents

@@ -433,13 +433,17 @@ func (db *DB) insertIncident(ctx context.Context, tx *sql.Tx, inc *mim.Incident)
 	if err != nil {
 		return nil, err
 	}
+	trend, err := encodeTrend(inc)
+	if err != nil {
+		return nil, err
+	}
 	_, err = db.exec(ctx, tx, `
-		INSERT INTO incidents (`+incidentColumns+`, incident_manager, owner, resolve_due)
+		INSERT INTO incidents (`+incidentColumns+`, incident_manager, owner, resolve_due, trend)
 		`+db.d.overriding+`
-		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		inc.Number, inc.RequestKey, inc.State, inc.Priority.String(), inc.Major,
 		db.d.stamp(inc.DeclaredAt), db.d.stamp(inc.ResolvedAt), db.d.stamp(inc.ClosedAt), data, inc.IM,
-		inc.Owner, db.d.stamp(inc.ResolveDue))
+		inc.Owner, db.d.stamp(inc.ResolveDue), trend)
 	if err != nil {
 		return nil, fmt.Errorf("insert incident %d: %w", inc.Number, err)
 	}
@@ -452,15 +456,19 @@ func (db *DB) updateIncident(ctx context.Context, tx *sql.Tx, inc *mim.Incident)
 	if err != nil {
 		return nil, err
 	}
+	trend, err := encodeTrend(inc)
+	if err != nil {
+		return nil, err
+	}
 	_, err = db.exec(ctx, tx, `
 		UPDATE incidents
 		SET request_key = NULLIF(?, ''), state = ?, priority = ?, major = ?,
 		    declared_at = ?, resolved_at = ?, closed_at = ?, data = ?, incident_manager = ?,
-		    owner = ?, resolve_due = ?
+		    owner = ?, resolve_due = ?, trend = ?
 		WHERE number = ?`,
 		inc.RequestKey, inc.State, inc.Priority.String(), inc.Major,
 		db.d.stamp(inc.DeclaredAt), db.d.stamp(inc.ResolvedAt), db.d.stamp(inc.ClosedAt), data, inc.IM,
-		inc.Owner, db.d.stamp(inc.ResolveDue),
+		inc.Owner, db.d.stamp(inc.ResolveDue), trend,
 		inc.Number)
 	if err != nil {
 		return nil, fmt.Errorf("save incident %d: %w", inc.Number, err)

@@ -50,6 +50,16 @@ type incidentRecord struct {
 	SnoozedUntil  time.Time `json:"snoozed_until,omitzero"`
 	ConfirmedAt   time.Time `json:"confirmed_at,omitzero"`
 	ResolveDue    time.Time `json:"resolve_due,omitzero"`
+
+	Updates updateTallyRecord `json:"updates,omitzero"`
+}
+
+// updateTallyRecord is mim.UpdateTally. The trend report reads it with the
+// database's JSON operators (updates.on_time...), so its tags are a query contract too.
+type updateTallyRecord struct {
+	OnTime int `json:"on_time,omitempty"`
+	Late   int `json:"late,omitempty"`
+	Missed int `json:"missed,omitempty"`
 }
 
 type pageRecord struct {
@@ -142,6 +152,7 @@ func EncodeIncident(inc *mim.Incident) ([]byte, error) {
 		SnoozedUntil:  Truncate(inc.SnoozedUntil),
 		ConfirmedAt:   Truncate(inc.ConfirmedAt),
 		ResolveDue:    Truncate(inc.ResolveDue),
+		Updates:       updateTallyRecord(inc.Updates),
 	}
 	for _, p := range inc.Pages {
 		r.Pages = append(r.Pages, pageRecord{
@@ -234,6 +245,7 @@ func DecodeIncident(data []byte, inc *mim.Incident) error {
 	inc.SnoozedUntil = utc(r.SnoozedUntil)
 	inc.ConfirmedAt = utc(r.ConfirmedAt)
 	inc.ResolveDue = utc(r.ResolveDue)
+	inc.Updates = mim.UpdateTally(r.Updates)
 	inc.Pages = nil
 	for _, p := range r.Pages {
 		inc.Pages = append(inc.Pages, mim.Page{

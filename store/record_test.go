@@ -84,6 +84,7 @@ func full() *mim.Incident {
 		SnoozedUntil:  at(30),
 		ConfirmedAt:   at(55),
 		ResolveDue:    at(240),
+		Updates:       mim.UpdateTally{OnTime: 3, Late: 1, Missed: 2},
 		Owner:         "dave",
 		Timeline: []mim.Entry{
 			{ID: 1, At: at(0), Kind: mim.KindDeclared, Actor: "alice", Text: "Declared"},

@@ -3,6 +3,7 @@
 //	mimbench timers [-n 10000] [-replicas 2] [-cadence 60s] [-run 90s] [-db postgres|sqlite]
 //	mimbench list [-closed 100000] [-db postgres|sqlite]
 //	mimbench queue [-open 10000] [-closed 100000] [-db postgres|sqlite]
+//	mimbench report [-n 100000] [-db postgres|sqlite]
 //	mimbench slack [-latency 100ms]
 //	mimbench discord [-latency 100ms]
 //	mimbench replicas [-n 50] [-cadence 2s] [-run 1m] [-kill 20s]
@@ -22,7 +23,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: mimbench timers|list|queue|slack|discord|replicas [flags]  (-h for flags)")
+		fmt.Fprintln(os.Stderr, "usage: mimbench timers|list|queue|report|slack|discord|replicas [flags]  (-h for flags)")
 		os.Exit(2)
 	}
 	var err error
@@ -33,6 +34,8 @@ func main() {
 		err = list(ctx, os.Args[2:])
 	case "queue":
 		err = queue(ctx, os.Args[2:])
+	case "report":
+		err = report(ctx, os.Args[2:])
 	case "slack":
 		err = slackBenchmarks(ctx, os.Args[2:])
 	case "discord":

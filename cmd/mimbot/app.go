@@ -55,7 +55,7 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-const usage = `usage: mimbot [serve | shell | migrate | config check [FILE] | config demo | incident list [--json] | incident show <number> [--json] | summary <number> [--format json] | problem list [--json] | problem show <PRB-n> [--json] | known list [--json] | action list [--json] | healthcheck]
+const usage = `usage: mimbot [serve | shell | migrate | config check [FILE] | config demo | incident list [--json] | incident show <number> [--json] | summary <number> [--format json] | problem list [--json] | problem show <PRB-n> [--json] | known list [--json] | action list [--json] | report [--since 720h] [--format md|json] | healthcheck]
 With no arguments: the terminal chat, or serve when SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN is set.
 healthcheck: GET /healthz of the serve on MIMBOT_ADDR (3 s timeout); exit 0 on 200, else 1 (the container's HEALTHCHECK).`
 
@@ -117,6 +117,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.action(ctx, args)
 	case "healthcheck":
 		return m.healthcheck(ctx, args)
+	case "report":
+		return m.report(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprintln(m.Stdout, usage)
 		return nil
@@ -191,6 +193,7 @@ func (m *Main) templates() (*template.Template, error) {
 // Store is what the program needs of a database beyond mim.Store.
 type Store interface {
 	mim.Store
+	mim.TrendSource
 	Ping(ctx context.Context) error
 	Close() error
 }

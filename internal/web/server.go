@@ -80,6 +80,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	s.handle(mux, "GET /status", s.stakeholder(s.statusPage))
 	s.handle(mux, "GET /status/{incident}", s.stakeholder(s.incidentPage))
 	s.handle(mux, "GET /status/{rest...}", s.stakeholder(s.missingPage))
+	s.handle(mux, "GET /reports", s.stakeholder(s.reportsPage))
+	s.handle(mux, "GET /api/v1/report", s.authorized(s.apiReport))
 	s.handle(mux, "GET /api/v1/incidents", s.authorized(s.listIncidents))
 	s.handle(mux, "GET /api/v1/incidents/{id}", s.authorized(s.showIncident))
 	s.handle(mux, "POST /api/v1/incidents", s.authorized(s.declareIncident))

@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) mim.Store) {
 		{"Problem", problemTests()},
 		{"Action", actionTests()},
 		{"Lease", leaseTests()},
+		{"Trend", trendTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
