@@ -174,4 +174,5 @@ type Store interface {
 	ModelStore
 	ProblemStore
 	ActionStore
+	SimilarStore
 }

@@ -111,6 +111,7 @@ func (db *DB) UpdateIncident(ctx context.Context, n int, fn func(*mim.Incident, 
 			return err
 		}
 		timeline := cur.Timeline
+		indexed, wasIndexed := incidentEntry(cur)
 		var ch mim.Change
 		if err := fn(cur, &ch); err != nil {
 			fnErr = err
@@ -119,6 +120,9 @@ func (db *DB) UpdateIncident(ctx context.Context, n int, fn func(*mim.Incident, 
 		cur.Number = n
 		data, err := db.updateIncident(ctx, tx, cur)
 		if err != nil {
+			return err
+		}
+		if err := db.reindex(ctx, tx, n, indexed, wasIndexed, cur); err != nil {
 			return err
 		}
 		entries, err := db.save(ctx, tx, cur, ch)

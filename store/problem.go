@@ -186,6 +186,9 @@ func (db *DB) UpdateProblem(ctx context.Context, ref string, fn func(*mim.Proble
 				k.Number, ref, k.Title, k.RootCause, k.Workaround, db.d.time(k.PublishedAt)); err != nil {
 				return fmt.Errorf("publish %s: %w", k.Ref(), err)
 			}
+			if err := db.indexKnown(ctx, tx, k, edit.Incidents); err != nil {
+				return err
+			}
 		}
 		if err := db.follow(ctx, tx, p.Incidents, edit.Change); err != nil {
 			return err

@@ -23,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) mim.Store) {
 		{"Queue", queueTests()},
 		{"Problem", problemTests()},
 		{"Action", actionTests()},
+		{"Similar", similarTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
