@@ -3,6 +3,7 @@ package mim
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -173,4 +174,102 @@ func kindOrder(k SimilarKind) int {
 		return 0
 	}
 	return 1
+}
+
+// TimerSimilar looks for similar known errors and incidents once an incident is
+// declared: due at once, outside the declaration's transaction, so that the
+// acknowledgement does not wait for a search.
+const TimerSimilar = "similar"
+
+// similarWindow is how far back resolved and closed incidents are searched.
+const similarWindow = 365 * 24 * time.Hour
+
+// similarShown is how many results are posted and kept with the incident.
+const similarShown = 3
+
+// FindSimilar searches the known errors and past incidents like incident number,
+// keeps the best three with it, posts them (the war room of a major incident; the
+// owner, or the impacted towers' leads, of another), logs a note, and opens a problem
+// record when the incident recurs (Config.Recurrence). fired is the timer being
+// completed, if any.
+func (s *Service) FindSimilar(ctx context.Context, number int, fired *Timer) (*Incident, error) {
+	inc, err := s.Store.Incident(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	terms := QueryTerms(inc.Title + " " + inc.Description)
+	best, err := s.Store.Similar(ctx, SimilarQuery{Terms: terms, Towers: inc.Towers, Since: now.Add(-similarWindow), Exclude: number, Limit: similarShown})
+	if err != nil {
+		return nil, fmt.Errorf("similar to #%d: %w", number, err)
+	}
+	rec, err := s.recurrence(ctx, inc, terms, now)
+	if err != nil {
+		return nil, err
+	}
+	inc, err = s.update(ctx, number, func(inc *Incident, ch *Change) error {
+		ch.Fired = fired
+		inc.Similar = best
+		if len(best) == 0 {
+			ch.Log(now, KindNote, Bot, "No similar known error or incident found (searched: "+strings.Join(terms, ", ")+")")
+		} else {
+			refs := make([]string, len(best))
+			for i, b := range best {
+				refs[i] = b.Ref()
+			}
+			ch.Log(now, KindNote, Bot, "Similar: "+strings.Join(refs, ", ")+" (known errors first, then past incidents by words and towers in common)")
+			s.postSimilar(inc, ch, s.similarText(inc, best))
+		}
+		s.recur(inc, ch, rec, now)
+		return nil
+	})
+	if errors.Is(err, ErrStale) {
+		return nil, nil
+	}
+	return inc, err
+}
+
+// postSimilar sends text where the people working the incident read it.
+func (s *Service) postSimilar(inc *Incident, ch *Change, text string) {
+	if inc.Major {
+		s.say(inc, ch, ToWarRoom, KindNote, text)
+		return
+	}
+	if inc.Owner != "" {
+		s.tell(inc, ch, inc.Owner, KindNote, text)
+		return
+	}
+	var told []string
+	for _, tower := range inc.Towers {
+		if leads := s.Config.Towers[tower].Leads; len(leads) > 0 && !slices.Contains(told, leads[0]) {
+			told = append(told, leads[0])
+			s.tell(inc, ch, leads[0], KindNote, text)
+		}
+	}
+}
+
+// similarText is the post: each result's ref, title, workaround and, for an
+// incident, how long it took to resolve.
+func (s *Service) similarText(inc *Incident, best []Similar) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Seen before? Similar to %s:", s.headline(inc))
+	for _, r := range best {
+		fmt.Fprintf(&b, "\n• %s", SimilarLine(r))
+	}
+	return b.String()
+}
+
+// SimilarLine is one result as people read it: "KE-1 Pool exhausted (known error);
+// workaround: Raise the pool" or "#4 Payments timing out (resolved in 1h30m);
+// workaround: Flush the cache".
+func SimilarLine(r Similar) string {
+	what := "known error"
+	if r.Kind == SimilarIncident {
+		what = "resolved in " + Duration(r.Took)
+	}
+	workaround := r.Workaround
+	if workaround == "" {
+		workaround = "none recorded"
+	}
+	return fmt.Sprintf("%s %s (%s); workaround: %s", r.Ref(), r.Title, what, workaround)
 }

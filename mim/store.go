@@ -22,6 +22,15 @@ type Change struct {
 	// Global are timers of no incident (0) to schedule or move: the follow-ups of
 	// problems and actions, which outlive the incident's own timers (CancelAll).
 	Global []Timer
+	// Elsewhere are entries for the timelines of other incidents: a problem opened
+	// for recurring incidents is logged on each of them, in the same transaction.
+	Elsewhere []IncidentEntry
+}
+
+// IncidentEntry is a timeline entry of incident Incident.
+type IncidentEntry struct {
+	Incident int
+	Entry
 }
 
 // Log appends a timeline entry.

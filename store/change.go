@@ -78,6 +78,11 @@ func (db *DB) save(ctx context.Context, tx *sql.Tx, inc *mim.Incident, ch mim.Ch
 		}
 		entries = append(entries, e)
 	}
+	for _, e := range ch.Elsewhere {
+		if _, err := db.logEntry(ctx, tx, e.Incident, e.Entry); err != nil {
+			return nil, err
+		}
+	}
 	msgs := slices.Clone(ch.Messages)
 	for i := range msgs {
 		if msgs[i].Incident == 0 {
