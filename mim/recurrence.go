@@ -135,8 +135,8 @@ func (s *Service) recur(inc *Incident, ch *Change, r recurring, now time.Time) {
 		s.say(inc, ch, ToWarRoom, KindProblemOpened, text)
 	}
 	if owner != "" {
-		s.tell(inc, ch, owner, KindProblemOpened, fmt.Sprintf("You own the RCA of %s, opened because %s recur (similar, %s): due %s. `problem show %s`.",
-			ref, refList(all), strings.Join(r.towers, ", "), day, ref))
+		s.tell(inc, ch, owner, KindProblemOpened, fmt.Sprintf("You own the RCA of %s, opened because similar incidents recur on the %s %s (%s): due %s. `problem show %s`.",
+			ref, strings.Join(r.towers, ", "), towerWord(len(r.towers)), refList(all), day, ref))
 	}
 }
 
