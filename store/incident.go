@@ -62,6 +62,11 @@ func (db *DB) CreateIncident(ctx context.Context, requestKey string, build func(
 		if err != nil {
 			return err
 		}
+		// A declaration is open and costs no statement here; an incident created
+		// already resolved (an import, a benchmark's seed) is searchable at once.
+		if err := db.reindex(ctx, tx, n, searchEntry{}, false, draft); err != nil {
+			return err
+		}
 		entries, err := db.save(ctx, tx, draft, ch)
 		if err != nil {
 			return err
