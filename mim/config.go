@@ -67,6 +67,10 @@ type Config struct {
 	Models           map[string]Model
 	// ProblemOwner owns the RCA of closed incidents; "": the first head.
 	ProblemOwner string
+	// Recurrence is when similar incidents open a problem record by themselves;
+	// zero: DefaultRecurrenceCount within
+	// DefaultRecurrenceWithin.
+	Recurrence Recurrence
 	// Intake is how incidents reach mimbot from outside chat.
 	Intake Intake
 	// ServiceDesk are the people who triage: they may own any non-major incident.
@@ -89,6 +93,20 @@ type StatusAccess struct {
 	// (?token=), then in a cookie. Empty when Public.
 	Token string
 }
+
+// Recurrence opens a problem record when Count similar incidents sharing a tower
+// were declared within Within.
+type Recurrence struct {
+	Count  int
+	Within time.Duration
+}
+
+// The recurrence rule when the configuration sets none: three similar incidents of a
+// tower within 30 days.
+const (
+	DefaultRecurrenceCount  = 3
+	DefaultRecurrenceWithin = 720 * time.Hour
+)
 
 // Intake configures the ways in besides chat, the API and the alert webhook.
 type Intake struct {

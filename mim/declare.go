@@ -106,6 +106,7 @@ func (s *Service) Declare(ctx context.Context, in DeclareInput) (inc *Incident, 
 			}
 		}
 		s.scheduleSLA(inc, ch)
+		ch.Schedule = append(ch.Schedule, Timer{Incident: inc.Number, Key: TimerSimilar, Due: now})
 		if s.Config.Policy.IsMajor(inc.Priority) {
 			if err := s.startMajor(inc, ch, now, func(k string) int { return held[k] }); err != nil {
 				return err

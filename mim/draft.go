@@ -21,6 +21,10 @@ type DraftRequest struct {
 	Incident string       // "#12 Payments down (P0)"
 	Facts    string       // header, key instants, SLA/OLA results, as text
 	Entries  []DraftEntry // the timeline, numbered from 1
+	// Similar are the known errors and past incidents found like this one when it
+	// was declared, one line each beginning with its ref (KE-2, #14): context the
+	// draft may cite by ref, never facts of this incident.
+	Similar []string
 }
 
 // DraftEntry is one numbered timeline entry.

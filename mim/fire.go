@@ -21,6 +21,10 @@ func (s *Service) Fire(ctx context.Context, t Timer) error {
 		_, err := s.WriteSummary(ctx, t.Incident, &t)
 		return err
 	}
+	if t.Key == TimerSimilar {
+		_, err := s.FindSimilar(ctx, t.Incident, &t)
+		return err
+	}
 	_, err := s.update(ctx, t.Incident, func(inc *Incident, ch *Change) error {
 		ch.Fired = &t
 		now := s.Clock.Now()

@@ -99,6 +99,9 @@ type Incident struct {
 	// of their own and reads them with Incident, not for an update.
 	Actions []Action
 	Summary *SummaryDoc // the latest post-incident summary
+	// Similar are the best known errors and past incidents found for it after its
+	// declaration, best first; nil until the search ran.
+	Similar []Similar
 
 	DeclaredAt    time.Time
 	IMAssignedAt  time.Time

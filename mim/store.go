@@ -26,6 +26,15 @@ type Change struct {
 	// set-up step done, the card posted), for observers that time it; the store has
 	// it on the room already.
 	RoomReady string
+	// Elsewhere are entries for the timelines of other incidents: a problem opened
+	// for recurring incidents is logged on each of them, in the same transaction.
+	Elsewhere []IncidentEntry
+}
+
+// IncidentEntry is a timeline entry of incident Incident.
+type IncidentEntry struct {
+	Incident int
+	Entry
 }
 
 // Log appends a timeline entry and returns it, for the caller to label.
@@ -191,4 +200,5 @@ type Store interface {
 	ProblemStore
 	ActionStore
 	LeaseReleaser
+	SimilarStore
 }

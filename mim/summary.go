@@ -226,6 +226,9 @@ func (s *Service) draftRequest(inc *Incident, sum Summary) DraftRequest {
 		fmt.Fprintf(&facts, "Status updates every %s: %d due, %d on time, %d late, %d missed, longest gap %s\n", sum.Updates.Cadence, sum.Updates.Due, sum.Updates.OnTime, sum.Updates.Late, sum.Updates.Missed, sum.Updates.LongestGap)
 	}
 	req := DraftRequest{Incident: s.headline(inc), Facts: facts.String()}
+	for _, r := range inc.Similar {
+		req.Similar = append(req.Similar, SimilarLine(r))
+	}
 	for _, l := range sum.Timeline {
 		req.Entries = append(req.Entries, DraftEntry{N: l.N, At: l.At, Kind: l.Kind, Actor: l.Actor, Text: l.Text})
 	}

@@ -186,6 +186,12 @@ func (s *Service) StatusText(inc *Incident) string {
 	if len(inc.Tasks) > 0 {
 		fmt.Fprintf(&b, "Tasks: %d open of %d.\n", open, len(inc.Tasks))
 	}
+	if len(inc.Similar) > 0 {
+		b.WriteString("Similar:\n")
+		for _, r := range inc.Similar {
+			fmt.Fprintf(&b, "• %s\n", SimilarLine(r))
+		}
+	}
 	return strings.TrimSpace(b.String())
 }
 

@@ -33,11 +33,13 @@ const (
 	KindWarRoom      Kind = "war_room"
 	KindSummary      Kind = "summary"
 	KindProblem      Kind = "problem"
-	KindModelSaved   Kind = "model_saved"
-	KindAssigned     Kind = "assigned"     // a non-major incident got its owner
-	KindConfirmed    Kind = "confirmed"    // the reporter confirmed the fix
-	KindActionAdded  Kind = "action_added" // a follow-up action was agreed
-	KindActionDone   Kind = "action_done"
+	// KindProblemOpened: similar incidents recurred and a problem record links them.
+	KindProblemOpened Kind = "problem_opened"
+	KindModelSaved    Kind = "model_saved"
+	KindAssigned      Kind = "assigned"     // a non-major incident got its owner
+	KindConfirmed     Kind = "confirmed"    // the reporter confirmed the fix
+	KindActionAdded   Kind = "action_added" // a follow-up action was agreed
+	KindActionDone    Kind = "action_done"
 )
 
 // Entry is one line of an incident's timeline. Actor is a person key, or "mimbot"

@@ -52,13 +52,15 @@ func (db *DB) save(ctx context.Context, tx *sql.Tx, inc *mim.Incident, ch mim.Ch
 			return nil, err
 		}
 	}
-	for _, t := range ch.Schedule {
+	timers := make([]mim.Timer, len(ch.Schedule))
+	for i, t := range ch.Schedule {
 		if t.Incident == 0 {
 			t.Incident = inc.Number
 		}
-		if err := db.schedule(ctx, tx, t); err != nil {
-			return nil, err
-		}
+		timers[i] = t
+	}
+	if err := db.scheduleAll(ctx, tx, timers); err != nil {
+		return nil, err
 	}
 	if err := db.openProblems(ctx, tx, inc.Number, ch.Problems); err != nil {
 		return nil, err
@@ -76,6 +78,11 @@ func (db *DB) save(ctx context.Context, tx *sql.Tx, inc *mim.Incident, ch mim.Ch
 			return nil, err
 		}
 		entries = append(entries, e)
+	}
+	for _, e := range ch.Elsewhere {
+		if _, err := db.logEntry(ctx, tx, e.Incident, e.Entry); err != nil {
+			return nil, err
+		}
 	}
 	msgs := slices.Clone(ch.Messages)
 	for i := range msgs {

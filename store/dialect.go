@@ -62,6 +62,13 @@ type dialect struct {
 	noLimit any
 	// time is the stored form of a time that is not zero.
 	time func(t time.Time) any
+	// searchKey is the column that keys the rows of the search indexes: an FTS5
+	// table's rowid, a PostgreSQL table's number.
+	searchKey string
+	// match is the full-text condition "the row's words have any of terms" (every
+	// one of them with all set) on the search index table, for words that
+	// mim.Words made (letters and digits only).
+	match func(table string, terms []string, all bool) matchCond
 	// unique tells whether err violates the unique constraint named constraint
 	// (SQLite does not name them: any unique violation).
 	unique func(err error, constraint string) bool
@@ -82,7 +89,15 @@ func sqliteDialect() *dialect {
 		greatest:   "max",
 		hasTower:   `EXISTS (SELECT 1 FROM json_each(data, '$.towers') WHERE value = ?)`,
 		noLimit:    -1,
-		time:       func(t time.Time) any { return Truncate(t).UnixMilli() },
+		searchKey:  "rowid",
+		match: func(table string, terms []string, all bool) matchCond {
+			op := " OR "
+			if all {
+				op = " AND "
+			}
+			return matchCond{table + ` MATCH ?`, `"` + strings.Join(terms, `"`+op+`"`) + `"`}
+		},
+		time: func(t time.Time) any { return Truncate(t).UnixMilli() },
 		unique: func(err error, _ string) bool {
 			var e *sqlite.Error
 			return errors.As(err, &e) &&
@@ -107,7 +122,15 @@ func postgresDialect() *dialect {
 		hasTower:   `data->'towers' @> to_jsonb(?::text)`,
 		lockQueue:  `SELECT pg_advisory_xact_lock(?::integer, ?::integer)`,
 		anyArray:   true,
-		time:       func(t time.Time) any { return Truncate(t) },
+		searchKey:  "number",
+		match: func(_ string, terms []string, all bool) matchCond {
+			op := " | "
+			if all {
+				op = " & "
+			}
+			return matchCond{`terms @@ to_tsquery('simple', ?)`, strings.Join(terms, op)}
+		},
+		time: func(t time.Time) any { return Truncate(t) },
 		unique: func(err error, constraint string) bool {
 			var pgErr *pgconn.PgError
 			return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == constraint

@@ -128,7 +128,7 @@ func TestPostgresMigrations(t *testing.T) {
 	}
 	conn := connect(t, url)
 	want := pgTables(t, conn)
-	if diff := cmp.Diff([]string{"actions", "incidents", "known_errors", "models", "outbox", "problem_incidents", "problems", "requests", "timeline", "timers", "war_rooms"}, want); diff != "" {
+	if diff := cmp.Diff([]string{"actions", "incidents", "known_errors", "models", "outbox", "problem_incidents", "problems", "requests", "search_incidents", "search_known", "timeline", "timers", "war_rooms"}, want); diff != "" {
 		t.Errorf("tables after up (-want +got):\n%s", diff)
 	}
 	if _, err := p.DownTo(ctx, 0); err != nil {

@@ -186,6 +186,9 @@ func (db *DB) UpdateProblem(ctx context.Context, ref string, fn func(*mim.Proble
 				k.Number, ref, k.Title, k.RootCause, k.Workaround, db.d.time(k.PublishedAt)); err != nil {
 				return fmt.Errorf("publish %s: %w", k.Ref(), err)
 			}
+			if err := db.indexKnown(ctx, tx, k, edit.Incidents); err != nil {
+				return err
+			}
 		}
 		if err := db.follow(ctx, tx, p.Incidents, edit.Change); err != nil {
 			return err
@@ -259,7 +262,9 @@ func (db *DB) KnownErrors(ctx context.Context, search string) ([]mim.KnownError,
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // openProblems inserts the problem records a change opens, each linked to incident
-// n. A record that exists already (a close carried out twice) gains the link only.
+// n and to the incidents it names (a problem opened for recurring incidents). A
+// record that exists already (a close carried out twice, or an incident recurring
+// once more) gains the links only.
 func (db *DB) openProblems(ctx context.Context, tx *sql.Tx, n int, problems []mim.Problem) error {
 	for _, p := range problems {
 		state := p.State
@@ -273,10 +278,18 @@ func (db *DB) openProblems(ctx context.Context, tx *sql.Tx, n int, problems []mi
 			p.Ref, p.Owner, db.d.time(p.Due), string(state), p.RootCause, p.Workaround, p.Change, db.d.time(p.CreatedAt)); err != nil {
 			return fmt.Errorf("open problem %s: %w", p.Ref, err)
 		}
-		if _, err := db.exec(ctx, tx, `
-			INSERT INTO problem_incidents (problem, incident) VALUES (?, ?)
-			ON CONFLICT DO NOTHING`, p.Ref, n); err != nil {
-			return fmt.Errorf("link problem %s to #%d: %w", p.Ref, n, err)
+		links := []int{n}
+		for _, m := range p.Incidents {
+			if !slices.Contains(links, m) {
+				links = append(links, m)
+			}
+		}
+		for _, m := range links {
+			if _, err := db.exec(ctx, tx, `
+				INSERT INTO problem_incidents (problem, incident) VALUES (?, ?)
+				ON CONFLICT DO NOTHING`, p.Ref, m); err != nil {
+				return fmt.Errorf("link problem %s to #%d: %w", p.Ref, m, err)
+			}
 		}
 	}
 	return nil

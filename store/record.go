@@ -40,6 +40,7 @@ type incidentRecord struct {
 	Tasks       []taskRecord    `json:"tasks,omitempty"`
 	Problem     *problemRecord  `json:"problem,omitempty"`
 	Summary     *summaryRecord  `json:"summary,omitempty"`
+	Similar     []similarRecord `json:"similar,omitempty"`
 
 	IMAssignedAt  time.Time `json:"im_assigned_at,omitzero"`
 	RespondedAt   time.Time `json:"responded_at,omitzero"`
@@ -95,6 +96,17 @@ type problemRecord struct {
 	Owner     string    `json:"owner,omitempty"`
 	Due       time.Time `json:"due,omitzero"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
+}
+
+type similarRecord struct {
+	Kind       string    `json:"kind"`
+	Number     int       `json:"number"`
+	Title      string    `json:"title,omitempty"`
+	Workaround string    `json:"workaround,omitempty"`
+	Towers     []string  `json:"towers,omitempty"`
+	At         time.Time `json:"at,omitzero"`
+	TookMS     int64     `json:"took_ms,omitempty"`
+	Matched    int       `json:"matched,omitempty"`
 }
 
 type summaryRecord struct {
@@ -200,6 +212,18 @@ func EncodeIncident(inc *mim.Incident) ([]byte, error) {
 			}
 		}
 	}
+	for _, sim := range inc.Similar {
+		r.Similar = append(r.Similar, similarRecord{
+			Kind:       string(sim.Kind),
+			Number:     sim.Number,
+			Title:      sim.Title,
+			Workaround: sim.Workaround,
+			Towers:     sim.Towers,
+			At:         Truncate(sim.At),
+			TookMS:     sim.Took.Milliseconds(),
+			Matched:    sim.Matched,
+		})
+	}
 	// Unescaped <, > and &: summaries hold Markdown, SVG and mentions, and the
 	// document should read as it is in a plain SELECT.
 	var b bytes.Buffer
@@ -296,6 +320,19 @@ func DecodeIncident(data []byte, inc *mim.Incident) error {
 				Model:     d.Model,
 			}
 		}
+	}
+	inc.Similar = nil
+	for _, sim := range r.Similar {
+		inc.Similar = append(inc.Similar, mim.Similar{
+			Kind:       mim.SimilarKind(sim.Kind),
+			Number:     sim.Number,
+			Title:      sim.Title,
+			Workaround: sim.Workaround,
+			Towers:     sim.Towers,
+			At:         utc(sim.At),
+			Took:       time.Duration(sim.TookMS) * time.Millisecond,
+			Matched:    sim.Matched,
+		})
 	}
 	return nil
 }

@@ -57,6 +57,12 @@ func full() *mim.Incident {
 			KnownError: "KE-1", ClosedAt: at(58), Incidents: []int{7}},
 		Actions: []mim.Action{{Number: 1, Incident: 7, Text: "Monitor certificate expiry", Owner: "dave", Due: at(59),
 			DoneAt: at(58), DoneBy: "dave", CreatedBy: "bob", CreatedAt: at(51)}},
+		Similar: []mim.Similar{
+			{Kind: mim.SimilarKnownError, Number: 2, Title: "Provider certificate expired", Workaround: "Fail over",
+				Towers: []string{"application"}, At: at(1), Matched: 3},
+			{Kind: mim.SimilarIncident, Number: 4, Title: "Payments failing", Workaround: "Fail over", Towers: []string{"application", "network"},
+				At: at(1), Took: 95 * time.Minute, Matched: 2},
+		},
 		Summary: &mim.SummaryDoc{
 			Markdown: "# #7 Payments down",
 			SVG:      "<svg/>",

@@ -355,7 +355,7 @@ func TestReplicasMigrateTogether(t *testing.T) {
 	if applied != 1 {
 		t.Errorf("migration 1 recorded %d times, want once", applied)
 	}
-	if diff := cmp.Diff([]string{"actions", "incidents", "known_errors", "models", "outbox", "problem_incidents", "problems", "requests", "timeline", "timers", "war_rooms"}, pgTables(t, conn)); diff != "" {
+	if diff := cmp.Diff([]string{"actions", "incidents", "known_errors", "models", "outbox", "problem_incidents", "problems", "requests", "search_incidents", "search_known", "timeline", "timers", "war_rooms"}, pgTables(t, conn)); diff != "" {
 		t.Errorf("tables (-want +got):\n%s", diff)
 	}
 }

@@ -92,7 +92,8 @@ func TestSQLiteMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := sqliteTables(t, sdb)
-	if diff := cmp.Diff([]string{"actions", "incidents", "known_errors", "models", "outbox", "problem_incidents", "problems", "requests", "timeline", "timers", "war_rooms"}, want); diff != "" {
+	if diff := cmp.Diff([]string{"actions", "incidents", "known_errors", "models", "outbox", "problem_incidents", "problems", "requests", "search_incidents", "search_incidents_config", "search_incidents_content", "search_incidents_data", "search_incidents_docsize", "search_incidents_idx",
+		"search_known", "search_known_config", "search_known_content", "search_known_data", "search_known_docsize", "search_known_idx", "timeline", "timers", "war_rooms"}, want); diff != "" {
 		t.Errorf("tables after up (-want +got):\n%s", diff)
 	}
 	if _, err := p.DownTo(ctx, 0); err != nil {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"mimbot/mim"
@@ -140,6 +141,46 @@ func (db *DB) schedule(ctx context.Context, tx *sql.Tx, t mim.Timer) error {
 		t.Incident, t.Key, db.d.time(t.Due))
 	if err != nil {
 		return fmt.Errorf("schedule %s: %w", t.Key, err)
+	}
+	return nil
+}
+
+// scheduleAll schedules timers as schedule does, in one statement: a declaration
+// arms a timer per clock and per page, and each would otherwise be a round trip
+// inside the transaction that holds the write lock. A key given twice keeps its last
+// due time (PostgreSQL refuses to update one row twice in a statement).
+func (db *DB) scheduleAll(ctx context.Context, tx *sql.Tx, timers []mim.Timer) error {
+	type key struct {
+		incident int
+		key      string
+	}
+	last := make(map[key]int, len(timers))
+	for i, t := range timers {
+		last[key{t.Incident, t.Key}] = i
+	}
+	var (
+		rows []string
+		args []any
+		keys []string
+	)
+	for i, t := range timers {
+		if last[key{t.Incident, t.Key}] != i {
+			continue
+		}
+		rows = append(rows, "(?, ?, ?)")
+		args = append(args, t.Incident, t.Key, db.d.time(t.Due))
+		keys = append(keys, t.Key)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := db.exec(ctx, tx, `
+		INSERT INTO timers (incident, key, due) VALUES `+strings.Join(rows, ", ")+`
+		ON CONFLICT (incident, key) DO UPDATE SET
+			due = excluded.due, version = timers.version + 1,
+			lease_owner = NULL, lease_until = NULL, done_at = NULL`, args...)
+	if err != nil {
+		return fmt.Errorf("schedule %s: %w", strings.Join(keys, ", "), err)
 	}
 	return nil
 }

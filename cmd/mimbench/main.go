@@ -23,7 +23,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: mimbench timers|list|queue|report|slack|discord|replicas [flags]  (-h for flags)")
+		fmt.Fprintln(os.Stderr, "usage: mimbench timers|list|queue|report|slack|discord|replicas|similar [flags]  (-h for flags)")
 		os.Exit(2)
 	}
 	var err error
@@ -42,6 +42,8 @@ func main() {
 		err = discordBenchmarks(ctx, os.Args[2:])
 	case "replicas":
 		err = replicas(ctx, os.Args[2:])
+	case "similar":
+		err = similar(ctx, os.Args[2:])
 	default:
 		fmt.Fprintf(os.Stderr, "mimbench: unknown benchmark %q (timers, list)\n", os.Args[1])
 		os.Exit(2)

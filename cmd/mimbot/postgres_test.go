@@ -139,6 +139,11 @@ func TestPostgresOutage(t *testing.T) {
 	if inc, err := svc.Incident(ctx, 1); err == nil {
 		im = inc.IM
 	}
+	// The similar-incident search is due at once: fired before the outage, so that
+	// the one timer left to fire after it is the reminder.
+	if n, err := svc.FireDue(ctx, "test", time.Minute); n != 1 || err != nil {
+		t.Fatalf("before the outage fired %d timers (%v), want the similar search", n, err)
+	}
 
 	px.setDown(true)
 	rep := say(im, "update Investigating incident=1")

@@ -38,10 +38,20 @@ type Incident struct {
 	Tasks           []Task     `json:"tasks"`
 	Problem         *Problem   `json:"problem"`
 	Actions         []Action   `json:"actions"`
+	Similar         []Similar  `json:"similar"`
 	Timeline        []Entry    `json:"timeline"`
 }
 
 // Page is one page of a responder.
+// Similar is a known error or past incident found like this one when it was
+// declared, best first.
+type Similar struct {
+	Kind       string `json:"kind"` // known_error or incident
+	Ref        string `json:"ref"`  // KE-2 or #14
+	Title      string `json:"title"`
+	Workaround string `json:"workaround"`
+}
+
 type Page struct {
 	Person   string     `json:"person"`
 	Tower    string     `json:"tower"`
@@ -93,10 +103,13 @@ func FromIncident(inc *mim.Incident) Incident {
 		DeclaredAt: ts(inc.DeclaredAt), RespondedAt: ts(inc.RespondedAt), NextUpdateDue: ts(inc.NextUpdateDue),
 		MitigatedAt: ts(inc.MitigatedAt), ResolvedAt: ts(inc.ResolvedAt), ClosedAt: ts(inc.ClosedAt),
 		ConfirmedAt: ts(inc.ConfirmedAt), ResolveDue: ts(inc.ResolveDue),
-		Paged: []Page{}, WarRooms: []WarRoom{}, Tasks: []Task{}, Actions: []Action{}, Timeline: []Entry{},
+		Paged: []Page{}, WarRooms: []WarRoom{}, Tasks: []Task{}, Actions: []Action{}, Similar: []Similar{}, Timeline: []Entry{},
 	}
 	if inc.Problem != nil {
 		out.Problem = ProblemOf(inc.Problem)
+	}
+	for _, r := range inc.Similar {
+		out.Similar = append(out.Similar, Similar{Kind: string(r.Kind), Ref: r.Ref(), Title: r.Title, Workaround: r.Workaround})
 	}
 	for _, a := range inc.Actions {
 		out.Actions = append(out.Actions, ActionOf(a))

@@ -40,7 +40,7 @@ func (r *reader) config(root *yaml.Node) *mim.Config {
 		r.addf("", "the configuration must be a YAML mapping with keys such as timezone, people, smo, towers, priorities, channels")
 		return nil
 	}
-	f := r.fields(root, "", "timezone", "declarers", "people", "smo", "towers", "priorities", "channels", "bridge", "models", "intake", "service_desk", "closure", "status", "webhooks")
+	f := r.fields(root, "", "timezone", "declarers", "people", "smo", "towers", "priorities", "channels", "bridge", "models", "intake", "service_desk", "closure", "status", "webhooks", "problems")
 	cfg := &mim.Config{}
 	cfg.Location = r.location(f["timezone"], "timezone")
 	cfg.People = r.people(f["people"], "people")
@@ -56,7 +56,21 @@ func (r *reader) config(root *yaml.Node) *mim.Config {
 	r.closure(f["closure"], "closure", cfg)
 	cfg.Status = r.status(f["status"], "status")
 	cfg.Webhooks = r.webhooks(f["webhooks"], "webhooks")
+	r.problemManagement(f["problems"], "problems", cfg)
 	return cfg
+}
+
+// problemManagement reads problems: {recurrence: {count, within}}: how many similar incidents
+// of a tower within how long open a problem record by themselves.
+func (r *reader) problemManagement(n *yaml.Node, path string, cfg *mim.Config) {
+	f := r.fields(n, path, "recurrence")
+	rpath := join(path, "recurrence")
+	rf := r.fields(f["recurrence"], rpath, "count", "within")
+	cfg.Recurrence.Count = r.atLeastOne(rf["count"], join(rpath, "count"), mim.DefaultRecurrenceCount)
+	if c := cfg.Recurrence.Count; c == 1 {
+		r.addf(join(rpath, "count"), "must be at least 2: one incident does not recur (the default is %d)", mim.DefaultRecurrenceCount)
+	}
+	cfg.Recurrence.Within = r.positive(rf["within"], join(rpath, "within"), mim.DefaultRecurrenceWithin)
 }
 
 // closure reads closure: {confirm_within}: how long the reporter has to confirm a

@@ -418,3 +418,23 @@ func TestAllProblemsTogether(t *testing.T) {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }
+
+// TestRecurrence reads problems.recurrence, and its default when it is absent.
+func TestRecurrence(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want mim.Recurrence
+	}{
+		{"absent", base, mim.Recurrence{Count: 3, Within: 720 * time.Hour}},
+		{"count only", base + "problems: {recurrence: {count: 4}}\n", mim.Recurrence{Count: 4, Within: 720 * time.Hour}},
+		{"both", base + "problems: {recurrence: {count: 2, within: 168h}}\n", mim.Recurrence{Count: 2, Within: 168 * time.Hour}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, mustParse(t, tt.text).Recurrence); diff != "" {
+				t.Errorf("recurrence (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

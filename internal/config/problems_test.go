@@ -194,6 +194,21 @@ func TestProblems(t *testing.T) {
 			want:  []Problem{{"smo.max_concurrent", "must be at least 1"}},
 		},
 		{
+			name: "recurrence count of one",
+			text: base + "problems: {recurrence: {count: 1, within: 720h}}\n",
+			want: []Problem{{"problems.recurrence.count", "must be at least 2: one incident does not recur (the default is 3)"}},
+		},
+		{
+			name: "recurrence within not a duration",
+			text: base + "problems: {recurrence: {within: 30d}}\n",
+			want: []Problem{{"problems.recurrence.within", `"30d" ` + notDuration}},
+		},
+		{
+			name: "recurrence unknown key",
+			text: base + "problems: {recurrence: {cout: 3}}\n",
+			want: []Problem{{"problems.recurrence.cout", "unknown key"}},
+		},
+		{
 			name:  "max_concurrent not a number",
 			pairs: []string{"max_concurrent: 1", "max_concurrent: two"},
 			want:  []Problem{{"smo.max_concurrent", `"two" is not a whole number`}},

@@ -17,6 +17,7 @@ const (
 	maxFieldRunes    = 100   // an entry's time, kind and actor
 	maxIncidentRunes = 300
 	maxFactsRunes    = 8_000
+	maxSimilar       = 3 // results of the similar search given as context
 	// omissionReserve is kept free in the budget for the line that says what was left out.
 	omissionReserve = 120
 )
@@ -54,10 +55,20 @@ type prompt struct {
 // many it left out between them.
 func newPrompt(req mim.DraftRequest) prompt {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Incident: %s\n\nFacts:\n%s\n\nTimeline (%d entries; cite their numbers):\n",
+	fmt.Fprintf(&b, "Incident: %s\n\nFacts:\n%s\n\n",
 		clip(oneLine(req.Incident), maxIncidentRunes),
-		clip(strings.TrimSpace(printable(req.Facts)), maxFactsRunes),
-		len(req.Entries))
+		clip(strings.TrimSpace(printable(req.Facts)), maxFactsRunes))
+	if len(req.Similar) > 0 {
+		// What worked before, for contributing factors and actions; the draft names
+		// it by ref in the statement's text ("as in KE-1"), its cites stay timeline
+		// numbers.
+		b.WriteString("Similar known errors and past incidents (context from before this incident; name them by ref, such as KE-1 or #14, never as facts of this incident):\n")
+		for _, line := range req.Similar[:min(len(req.Similar), maxSimilar)] {
+			b.WriteString("- " + clip(oneLine(line), maxEntryRunes) + "\n")
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "Timeline (%d entries; cite their numbers):\n", len(req.Entries))
 	head := b.String()
 
 	lines := make([]string, len(req.Entries))

@@ -273,6 +273,12 @@ func full(inc *mim.Incident, _ *mim.Change) {
 		ApprovedAt: at(58 * time.Minute),
 		CreatedAt:  at(52 * time.Minute),
 	}
+	inc.Similar = []mim.Similar{
+		{Kind: mim.SimilarKnownError, Number: 2, Title: "Provider certificate expired", Workaround: "Fail over to the secondary provider",
+			Towers: []string{"application"}, At: at(-48 * time.Hour), Matched: 2},
+		{Kind: mim.SimilarIncident, Number: 7, Title: "Payments failing", Workaround: "Fail over", Towers: []string{"application", "network"},
+			At: at(-24 * time.Hour), Took: 95 * time.Minute, Matched: 1},
+	}
 	inc.IMAssignedAt = at(time.Minute)
 	inc.RespondedAt = at(5 * time.Minute)
 	inc.FirstUpdateAt = at(5 * time.Minute)

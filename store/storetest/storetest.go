@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) mim.Store) {
 		{"Action", actionTests()},
 		{"Lease", leaseTests()},
 		{"Trend", trendTests()},
+		{"Similar", similarTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
