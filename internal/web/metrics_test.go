@@ -44,7 +44,7 @@ func TestMetrics(t *testing.T) {
 		{"by state: zero, not missing", `mimbot_open_incidents_by_state{state="mitigated"} 0`},
 		{"store readable", `mimbot_store_up 1`},
 		{"undelivered messages by platform (no relay runs here)", `mimbot_outbox_pending{platform="shell"} 7`},
-		{"timers due and unclaimed (no engine runs here): the summary of the resolved #3", `mimbot_timers_due 1`},
+		{"timers due and unclaimed (no engine runs here): the similar-incident searches of the open #1 and #2, and the summary of the resolved #3 (resolving cancelled its search)", `mimbot_timers_due 3`},
 		{"requests by route pattern, not path", `mimbot_http_requests_total{code="200",route="GET /status/{incident}"} 2`},
 		{"requests by code", `mimbot_http_requests_total{code="401",route="GET /api/v1/incidents"} 1`},
 		{"latency by route", `mimbot_http_request_duration_seconds_count{route="GET /status"} 1`},
