@@ -65,6 +65,10 @@ func TestGracefulShutdown(t *testing.T) {
 	for deadline := time.Now().Add(3 * time.Second); count(t, db, heldTimers) == 0 && time.Now().Before(deadline); {
 		time.Sleep(2 * time.Millisecond)
 	}
+	// Stop while a post is under way (Slack holds its answer back postDelay): that is
+	// the call the stop must not cut off. On a loaded machine the relay takes a while
+	// to get there.
+	waitFor(t, 20*time.Second, "a post under way", func() bool { return e.fake.UnderWay("chat.postMessage") > 0 })
 	t.Logf("at the stop: %d timers and %d messages held", count(t, db, heldTimers), count(t, db, heldMessages))
 
 	stopAt := time.Now()

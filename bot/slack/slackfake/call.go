@@ -74,3 +74,24 @@ func (s *Server) ResetCalls() {
 	defer s.calls.mu.Unlock()
 	s.calls.calls = nil
 }
+
+// underWay counts the calls received and not yet answered, by method.
+type underWay struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (u *underWay) add(method string, d int) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.n[method] += d
+}
+
+// UnderWay is how many calls to method the fake has received and not answered yet
+// (their latency still running): a test can stop the bot while one is under way.
+// Calls only lists a call once it is answered.
+func (s *Server) UnderWay(method string) int {
+	s.underWay.mu.Lock()
+	defer s.underWay.mu.Unlock()
+	return s.underWay.n[method]
+}

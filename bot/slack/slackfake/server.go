@@ -21,11 +21,12 @@ type Server struct {
 	handlers map[string]handlerFunc
 	client   *http.Client
 
-	limiter *limiter
-	faults  *faultTable
-	chaos   *chaosTable
-	calls   *callLog
-	hub     *socketHub
+	limiter  *limiter
+	faults   *faultTable
+	chaos    *chaosTable
+	calls    *callLog
+	underWay *underWay
+	hub      *socketHub
 
 	// mu guards the workspace state below.
 	mu           sync.Mutex
@@ -66,6 +67,7 @@ func New(opts Options) *Server {
 		faults:       newFaultTable(),
 		chaos:        &chaosTable{},
 		calls:        &callLog{},
+		underWay:     &underWay{n: map[string]int{}},
 		users:        map[string]*user{},
 		channels:     map[string]*channel{},
 		files:        map[string]*file{},

@@ -245,6 +245,8 @@ func (s *Server) canonicalChannel(arg string) string {
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	arrived := s.now()
+	s.underWay.add(method, 1)
+	defer s.underWay.add(method, -1)
 	p, form, isJSON, perr := parseParams(r)
 	if form != nil {
 		defer func() { _ = form.RemoveAll() }()
