@@ -106,16 +106,8 @@ func (s *Service) recur(inc *Incident, ch *Change, r recurring, now time.Time) {
 		ch.Log(now, KindProblem, Bot, fmt.Sprintf("Linked to %s, the problem record of the recurring incidents %s", p.Ref, refList(p.Incidents)))
 		return
 	}
-	owner := s.Config.ProblemOwner
-	if owner == "" && len(s.Config.Head) > 0 {
-		owner = s.Config.Head[0]
-	}
-	within := s.target(inc).RCAWithin
-	if within <= 0 {
-		within = defaultRCAWithin
-	}
+	owner, due := s.rcaOwnerAndDue(inc, now)
 	ref := fmt.Sprintf("PRB-%d", inc.Number)
-	due := now.Add(within)
 	all := append(slices.Clone(r.earlier), inc.Number)
 	inc.Problem = &Problem{Ref: ref, Owner: owner, Due: due, CreatedAt: now}
 	ch.Problems = append(ch.Problems, Problem{Ref: ref, Owner: owner, Due: due, CreatedAt: now, State: ProblemOpen, Incidents: all})

@@ -118,15 +118,8 @@ func (s *Service) openProblem(inc *Incident, ch *Change, now time.Time) {
 	if inc.Problem != nil {
 		return
 	}
-	owner := s.Config.ProblemOwner
-	if owner == "" && len(s.Config.Head) > 0 {
-		owner = s.Config.Head[0]
-	}
-	within := s.target(inc).RCAWithin
-	if within <= 0 {
-		within = defaultRCAWithin
-	}
-	inc.Problem = &Problem{Ref: fmt.Sprintf("PRB-%d", inc.Number), Owner: owner, Due: now.Add(within), CreatedAt: now}
+	owner, due := s.rcaOwnerAndDue(inc, now)
+	inc.Problem = &Problem{Ref: fmt.Sprintf("PRB-%d", inc.Number), Owner: owner, Due: due, CreatedAt: now}
 	// The record that is worked starts from what the incident knows: its workaround.
 	ch.Problems = append(ch.Problems, Problem{Ref: inc.Problem.Ref, Owner: owner, Due: inc.Problem.Due, CreatedAt: now,
 		State: ProblemOpen, Workaround: inc.Workaround, Incidents: []int{inc.Number}})
@@ -147,4 +140,19 @@ func (s *Service) Preview(inc *Incident) SummaryDoc {
 	doc := SummaryDoc{CreatedAt: now, DraftNote: "preview computed on request; no summary was written for this incident yet."}
 	doc.Markdown, doc.SVG = s.renderSummary(inc, s.Summarize(inc, now), &doc, now)
 	return doc
+}
+
+// rcaOwnerAndDue is who owns the root-cause analysis of a problem inc opens
+// (smo.problem_owner, else the first head) and when it is due (the priority's
+// rca_within, else defaultRCAWithin).
+func (s *Service) rcaOwnerAndDue(inc *Incident, now time.Time) (string, time.Time) {
+	owner := s.Config.ProblemOwner
+	if owner == "" && len(s.Config.Head) > 0 {
+		owner = s.Config.Head[0]
+	}
+	within := s.target(inc).RCAWithin
+	if within <= 0 {
+		within = defaultRCAWithin
+	}
+	return owner, now.Add(within)
 }

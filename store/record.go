@@ -166,16 +166,7 @@ func EncodeIncident(inc *mim.Incident) ([]byte, error) {
 		ResolveDue:    Truncate(inc.ResolveDue),
 		Updates:       updateTallyRecord(inc.Updates),
 	}
-	for _, p := range inc.Pages {
-		r.Pages = append(r.Pages, pageRecord{
-			Person:   p.Person,
-			Tower:    p.Tower,
-			Level:    p.Level,
-			PagedAt:  Truncate(p.PagedAt),
-			AckedAt:  Truncate(p.AckedAt),
-			Replaced: p.Replaced,
-		})
-	}
+	r.Pages = pageRecords(inc.Pages)
 	for _, w := range inc.WarRooms {
 		r.WarRooms = append(r.WarRooms, warRoomRecord(w))
 	}
@@ -360,4 +351,20 @@ func utc(t time.Time) time.Time {
 		return t
 	}
 	return t.UTC()
+}
+
+// pageRecords are the stored form of an incident's pages (data and the trend column).
+func pageRecords(pages []mim.Page) []pageRecord {
+	var out []pageRecord
+	for _, p := range pages {
+		out = append(out, pageRecord{
+			Person:   p.Person,
+			Tower:    p.Tower,
+			Level:    p.Level,
+			PagedAt:  Truncate(p.PagedAt),
+			AckedAt:  Truncate(p.AckedAt),
+			Replaced: p.Replaced,
+		})
+	}
+	return out
 }

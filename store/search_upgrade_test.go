@@ -1,16 +1,11 @@
 package store
 
 import (
-	"database/sql"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 
-	"mimbot/internal/pgtest"
 	"mimbot/mim"
 )
 
@@ -18,35 +13,7 @@ import (
 // (version 4): resolved and closed incidents and published known errors are found by
 // their words at once, open ones are not, on both dialects.
 func TestUpgradeIndexesThePast(t *testing.T) {
-	tests := []struct {
-		name string
-		open func(t *testing.T) (*sql.DB, *goose.Provider, *dialect)
-	}{
-		{"sqlite", func(t *testing.T) (*sql.DB, *goose.Provider, *dialect) {
-			sdb, err := openSQLite(filepath.Join(t.TempDir(), "mimbot.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := sqliteProvider(sdb)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return sdb, p, sqliteDialect()
-		}},
-		{"postgres", func(t *testing.T) (*sql.DB, *goose.Provider, *dialect) {
-			cfg, err := postgresConfig(pgtest.DB(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sdb := stdlib.OpenDB(*cfg.ConnConfig)
-			p, err := postgresProvider(sdb)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sdb.SetMaxOpenConns(10)
-			return sdb, p, postgresDialect()
-		}},
-	}
+	tests := upgradeDialects()
 	resolved := time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,7 +26,6 @@ type trendRecord struct {
 	RespondedAt time.Time         `json:"responded_at,omitzero"`
 	Pages       []pageRecord      `json:"pages,omitempty"`
 	Updates     updateTallyRecord `json:"updates,omitzero"`
-	Problem     *problemRecord    `json:"problem,omitempty"`
 }
 
 // encodeTrend returns the trend column of inc.
@@ -35,19 +34,7 @@ func encodeTrend(inc *mim.Incident) ([]byte, error) {
 		Towers:      inc.Towers,
 		RespondedAt: Truncate(inc.RespondedAt),
 		Updates:     updateTallyRecord(inc.Updates),
-	}
-	for _, p := range inc.Pages {
-		r.Pages = append(r.Pages, pageRecord{
-			Person:   p.Person,
-			Tower:    p.Tower,
-			Level:    p.Level,
-			PagedAt:  Truncate(p.PagedAt),
-			AckedAt:  Truncate(p.AckedAt),
-			Replaced: p.Replaced,
-		})
-	}
-	if p := inc.Problem; p != nil {
-		r.Problem = &problemRecord{Ref: p.Ref, Owner: p.Owner, Due: Truncate(p.Due), CreatedAt: Truncate(p.CreatedAt)}
+		Pages:       pageRecords(inc.Pages),
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

@@ -19,35 +19,7 @@ import (
 // problems linked to their incidents, and those whose RCA is still ahead get their
 // reminders, on both dialects.
 func TestUpgradeKeepsProblems(t *testing.T) {
-	tests := []struct {
-		name string
-		open func(t *testing.T) (*sql.DB, *goose.Provider, *dialect)
-	}{
-		{"sqlite", func(t *testing.T) (*sql.DB, *goose.Provider, *dialect) {
-			sdb, err := openSQLite(filepath.Join(t.TempDir(), "mimbot.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := sqliteProvider(sdb)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return sdb, p, sqliteDialect()
-		}},
-		{"postgres", func(t *testing.T) (*sql.DB, *goose.Provider, *dialect) {
-			cfg, err := postgresConfig(pgtest.DB(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sdb := stdlib.OpenDB(*cfg.ConnConfig)
-			p, err := postgresProvider(sdb)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sdb.SetMaxOpenConns(10)
-			return sdb, p, postgresDialect()
-		}},
-	}
+	tests := upgradeDialects()
 	// Due dates to the millisecond, one ahead of any test run and one long past.
 	ahead := time.Date(2099, 1, 2, 3, 4, 5, 678000000, time.UTC)
 	past := time.Date(2020, 5, 6, 7, 8, 9, 10000000, time.UTC)
@@ -122,3 +94,39 @@ var cmpIgnoreTimerIdentity = cmp.FilterPath(func(p cmp.Path) bool {
 	s := p.Last().String()
 	return s == ".ID" || s == ".Version"
 }, cmp.Ignore())
+
+// upgradeDialect opens a fresh, unmigrated database of one dialect with the goose
+// provider that migrates it step by step, for the upgrade tests.
+type upgradeDialect struct {
+	name string
+	open func(t *testing.T) (*sql.DB, *goose.Provider, *dialect)
+}
+
+func upgradeDialects() []upgradeDialect {
+	return []upgradeDialect{
+		{"sqlite", func(t *testing.T) (*sql.DB, *goose.Provider, *dialect) {
+			sdb, err := openSQLite(filepath.Join(t.TempDir(), "mimbot.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := sqliteProvider(sdb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sdb, p, sqliteDialect()
+		}},
+		{"postgres", func(t *testing.T) (*sql.DB, *goose.Provider, *dialect) {
+			cfg, err := postgresConfig(pgtest.DB(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sdb := stdlib.OpenDB(*cfg.ConnConfig)
+			p, err := postgresProvider(sdb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sdb.SetMaxOpenConns(10)
+			return sdb, p, postgresDialect()
+		}},
+	}
+}

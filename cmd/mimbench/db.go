@@ -60,3 +60,18 @@ func (d *database) pending(ctx context.Context) (int, error) {
 	defer conn.Close(ctx)
 	return n, conn.QueryRow(ctx, q).Scan(&n)
 }
+
+// openOne makes a database of kind with one store open on it, for a benchmark that
+// runs a single replica; done closes both.
+func openOne(ctx context.Context, kind string) (*store.DB, func(), error) {
+	db, err := newDatabase(ctx, kind)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := db.open(ctx)
+	if err != nil {
+		db.close()
+		return nil, nil, err
+	}
+	return st, func() { st.Close(); db.close() }, nil
+}

@@ -19,16 +19,11 @@ func list(ctx context.Context, args []string) error {
 	calls := fs.Int("calls", 200, "list calls measured")
 	kind := fs.String("db", "postgres", "postgres or sqlite")
 	fs.Parse(args)
-	db, err := newDatabase(ctx, *kind)
+	st, done, err := openOne(ctx, *kind)
 	if err != nil {
 		return err
 	}
-	defer db.close()
-	st, err := db.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	start := time.Now()
 	total := *closed + *active
 	err = seed(ctx, st, total, func(i int, inc *mim.Incident, ch *mim.Change) {

@@ -20,16 +20,11 @@ func queue(ctx context.Context, args []string) error {
 	calls := fs.Int("calls", 200, "queue calls measured per filter")
 	kind := fs.String("db", "postgres", "postgres or sqlite")
 	fs.Parse(args)
-	db, err := newDatabase(ctx, *kind)
+	st, done, err := openOne(ctx, *kind)
 	if err != nil {
 		return err
 	}
-	defer db.close()
-	st, err := db.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	start := time.Now()
 	towers := []string{"application", "database", "network", "cloud"}
 	owners := []string{"", "lee", "noor", "omar", "sam"}

@@ -25,16 +25,11 @@ func report(ctx context.Context, args []string) error {
 	summary := fs.Int("summary", 6000, "bytes of post-incident summary (Markdown and SVG) stored with each closed incident")
 	kind := fs.String("db", "postgres", "postgres or sqlite")
 	fs.Parse(args)
-	db, err := newDatabase(ctx, *kind)
+	st, done, err := openOne(ctx, *kind)
 	if err != nil {
 		return err
 	}
-	defer db.close()
-	st, err := db.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	cfg := config.Demo()
 	now := time.Now().UTC().Truncate(time.Second)
 	year := 365 * 24 * time.Hour

@@ -54,16 +54,11 @@ func similar(ctx context.Context, args []string) error {
 	calls := fs.Int("calls", 200, "searches measured, each for a new title")
 	kind := fs.String("db", "postgres", "postgres or sqlite")
 	fs.Parse(args)
-	db, err := newDatabase(ctx, *kind)
+	st, done, err := openOne(ctx, *kind)
 	if err != nil {
 		return err
 	}
-	defer db.close()
-	st, err := db.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	now := time.Now()
 	span := 2 * 365 * 24 * time.Hour
 	err = seed(ctx, st, *closed, func(i int, inc *mim.Incident, ch *mim.Change) {

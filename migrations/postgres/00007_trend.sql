@@ -1,6 +1,5 @@
 -- The trend report (mimbot report, /reports) reads a year of incidents at once: their
--- clocks, towers, pages, the tally of their status-update cadence and their problem
--- record. Those live in data, and data also holds the post-incident summary (Markdown
+-- clocks, towers, pages and the tally of their status-update cadence. Those live in data, and data also holds the post-incident summary (Markdown
 -- and SVG, kilobytes per incident), which PostgreSQL keeps compressed out of line:
 -- reading one key of data decompresses the whole document, a hundred thousand times.
 -- trend is a small copy of just those keys, written by the store with data in the
@@ -31,8 +30,7 @@ UPDATE incidents SET trend = jsonb_strip_nulls(jsonb_build_object(
     'towers', data->'towers',
     'responded_at', data->'responded_at',
     'pages', data->'pages',
-    'updates', data->'updates',
-    'problem', data->'problem'));
+    'updates', data->'updates'));
 
 -- The report reads the incidents declared in a window, whatever their state.
 CREATE INDEX incidents_declared ON incidents (declared_at);

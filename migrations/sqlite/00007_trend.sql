@@ -1,6 +1,5 @@
 -- The trend report (mimbot report, /reports) reads a year of incidents at once: their
--- clocks, towers, pages, the tally of their status-update cadence and their problem
--- record. Those live in data, and data also holds the post-incident summary (Markdown
+-- clocks, towers, pages and the tally of their status-update cadence. Those live in data, and data also holds the post-incident summary (Markdown
 -- and SVG, kilobytes per incident): parsing a hundred thousand such documents to read
 -- a few keys is most of a report's time. trend is a small copy of just those keys,
 -- written by the store with data in the same statement (like incident_manager, owner
@@ -30,11 +29,9 @@ UPDATE incidents SET trend = json_patch('{}', json_object(
     'towers', data -> '$.towers',
     'responded_at', data -> '$.responded_at',
     'pages', data -> '$.pages',
-    'updates', data -> '$.updates',
-    'problem', data -> '$.problem'));
+    'updates', data -> '$.updates'));
 
--- The report reads the incidents declared in a window, whatever their state, and
--- every problem record. SQLite keeps a row's columns one after the other, and a
+-- The report reads the incidents declared in a window, whatever their state. SQLite keeps a row's columns one after the other, and a
 -- column added by ALTER TABLE comes after data: reaching trend means walking data's
 -- overflow pages, kilobytes per incident. This index holds every column the report
 -- reads (the number is the rowid, in every index), so that its queries read the
