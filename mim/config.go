@@ -68,7 +68,7 @@ type Config struct {
 	// TeamsMeeting: the Teams war room gets a Teams meeting as its bridge
 	// (bridge: {teams: meeting}) instead of the bridge URL.
 	TeamsMeeting bool
-	Models           map[string]Model
+	Models       map[string]Model
 	// ProblemOwner owns the RCA of closed incidents; "": the first head.
 	ProblemOwner string
 	// Recurrence is when similar incidents open a problem record by themselves;
