@@ -26,15 +26,15 @@ type manifest struct {
 	Developer       struct {
 		Name, WebsiteURL, PrivacyURL, TermsOfUseURL string
 	} `json:"developer"`
-	Name        struct{ Short, Full string } `json:"name"`
-	Description struct{ Short, Full string } `json:"description"`
+	Name        struct{ Short, Full string }    `json:"name"`
+	Description struct{ Short, Full string }    `json:"description"`
 	Icons       struct{ Color, Outline string } `json:"icons"`
-	AccentColor string `json:"accentColor"`
+	AccentColor string                          `json:"accentColor"`
 	Bots        []struct {
 		BotID        string   `json:"botId"`
 		Scopes       []string `json:"scopes"`
 		CommandLists []struct {
-			Scopes   []string `json:"scopes"`
+			Scopes   []string                              `json:"scopes"`
 			Commands []struct{ Title, Description string } `json:"commands"`
 		} `json:"commandLists"`
 	} `json:"bots"`
