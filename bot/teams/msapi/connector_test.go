@@ -144,7 +144,10 @@ func TestConnectorRetryAfterHonoured(t *testing.T) {
 			}
 			c := s.connector()
 			done := make(chan error, 1)
-			go func() { _, err := c.Send(context.Background(), s.serviceURL(), "19:a@thread.tacv2", Activity{Text: "x"}); done <- err }()
+			go func() {
+				_, err := c.Send(context.Background(), s.serviceURL(), "19:a@thread.tacv2", Activity{Text: "x"})
+				done <- err
+			}()
 			waitFor(t, "the first attempt", func() bool { return len(s.calls()) == 1 })
 			advanceUntil(t, s.clock, 250*time.Millisecond, 40, "the retry", func() bool { return len(s.calls()) == 2 })
 			if err := <-done; err != nil {
@@ -176,10 +179,15 @@ func TestConnectorLongRetryAfterReturned(t *testing.T) {
 
 func TestConnectorRetriesBounded(t *testing.T) {
 	s := newServer(t)
-	s.handle = func(w http.ResponseWriter, h hit, n int) { answer(w, http.StatusServiceUnavailable, "ServiceUnavailable", "1") }
+	s.handle = func(w http.ResponseWriter, h hit, n int) {
+		answer(w, http.StatusServiceUnavailable, "ServiceUnavailable", "1")
+	}
 	c := s.connector()
 	done := make(chan error, 1)
-	go func() { _, err := c.Send(context.Background(), s.serviceURL(), "19:a@thread.tacv2", Activity{Text: "x"}); done <- err }()
+	go func() {
+		_, err := c.Send(context.Background(), s.serviceURL(), "19:a@thread.tacv2", Activity{Text: "x"})
+		done <- err
+	}()
 	var err error
 	returned := false
 	advanceUntil(t, s.clock, 500*time.Millisecond, 100, "the call to give up", func() bool {
@@ -232,7 +240,9 @@ func TestConnectorUnauthorizedRefreshesTheTokenOnce(t *testing.T) {
 
 func TestConnectorRefusalNotRetried(t *testing.T) {
 	s := newServer(t)
-	s.handle = func(w http.ResponseWriter, h hit, n int) { answer(w, http.StatusRequestEntityTooLarge, "MessageSizeTooBig", "") }
+	s.handle = func(w http.ResponseWriter, h hit, n int) {
+		answer(w, http.StatusRequestEntityTooLarge, "MessageSizeTooBig", "")
+	}
 	_, err := s.connector().Send(context.Background(), s.serviceURL(), "19:a@thread.tacv2", Activity{Text: "x"})
 	var e *Error
 	if !errors.As(err, &e) || e.Code != "MessageSizeTooBig" {
@@ -297,7 +307,7 @@ func TestConnectorPacingThirtySeconds(t *testing.T) {
 	if n := len(s.calls()); n != 60 {
 		t.Fatalf("the 61st message went out within 30 seconds of the first")
 	}
-	advanceUntil(t, s.clock, 500*time.Millisecond, 100, "the 61st message", func() bool { return len(s.calls()) == 61 })
+	advanceUntil(t, s.clock, 2*time.Second, 20, "the 61st message", func() bool { return len(s.calls()) == 61 })
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +330,10 @@ func TestConnectorOrderPerConversation(t *testing.T) {
 	c := s.connector()
 	ctx := context.Background()
 	first := make(chan error, 1)
-	go func() { _, err := c.Send(ctx, s.serviceURL(), "19:a@thread.tacv2", Activity{Text: "first"}); first <- err }()
+	go func() {
+		_, err := c.Send(ctx, s.serviceURL(), "19:a@thread.tacv2", Activity{Text: "first"})
+		first <- err
+	}()
 	waitFor(t, "the first attempt", func() bool { return len(s.calls()) == 1 })
 	// The second message, made while the first waits for its Retry-After, goes after it
 	// (a reply in the channel's thread keeps the channel's order too).
