@@ -85,6 +85,12 @@ func TestPersonalConversations(t *testing.T) {
 	if _, ok := s.Personal(bob.AADObjectID); ok {
 		t.Error("Bob got a personal conversation")
 	}
+	if !s.SetAppInstalled(bob.AADObjectID, true) {
+		t.Fatal("Bob is not a user")
+	}
+	if a := c.createPersonal(bob.AADObjectID); a.status != http.StatusCreated || a.id() == first.id() {
+		t.Errorf("create for Bob once installed: %d %s", a.status, a.body)
+	}
 	if a := c.createPersonal("aad-nobody"); a.status != http.StatusNotFound {
 		t.Errorf("create for a stranger: %d %s", a.status, a.body)
 	}

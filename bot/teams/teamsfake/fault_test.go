@@ -93,3 +93,27 @@ func TestDeliverDoesNotRetry(t *testing.T) {
 		t.Errorf("bot called %d times, want 1", got)
 	}
 }
+
+func TestUnderWayCountsUnansweredCalls(t *testing.T) {
+	s, _ := start(t, Options{})
+	c := newConnector(t, s)
+	s.SetLatency("/connector", 300*time.Millisecond)
+	done := make(chan answer)
+	go func() { done <- c.send(s.generalID(), text("x")) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.UnderWay("/connector/v3") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the call never showed as under way")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := len(s.Calls()); n != 1 { // the token call only
+		t.Errorf("%d calls listed while one is under way, want 1", n)
+	}
+	if a := <-done; a.status != 201 {
+		t.Errorf("send: %d", a.status)
+	}
+	if n := s.UnderWay("/connector"); n != 0 {
+		t.Errorf("UnderWay = %d after the answer", n)
+	}
+}
