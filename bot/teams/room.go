@@ -224,4 +224,4 @@ func (a *Adapter) roomReady(inc *mim.Incident, room mim.WarRoom) {
 
 // wantsMeeting tells whether the configuration asks for a Teams meeting as the bridge
 // (bridge: {teams: meeting}).
-func (a *Adapter) wantsMeeting() bool { return false }
+func (a *Adapter) wantsMeeting() bool { return a.surface.Config().TeamsMeeting }

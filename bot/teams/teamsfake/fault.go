@@ -152,6 +152,8 @@ func (r *recorder) WriteHeader(status int) {
 // serve wraps a handler with faults, early-retry detection, latency and the call log.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.HandlerFunc) {
 	at := s.now()
+	s.calls.begin(r.URL.Path)
+	defer s.calls.end(r.URL.Path)
 	c := Call{Method: r.Method, Path: r.URL.Path, At: at}
 	c.EarlyRetry = s.pace.early(pacedKey(r, s.opts.TeamID), r.URL.Path, at)
 	rec := &recorder{header: http.Header{}}

@@ -130,3 +130,17 @@ func (s *Server) nextIDLocked() string {
 	s.lastID = ms
 	return strconv.FormatInt(ms, 10)
 }
+
+// SetAppInstalled installs the bot in the user's personal scope (or removes
+// it): only then may the bot open a 1:1 conversation with them.
+func (s *Server) SetAppInstalled(userAAD string, installed bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.users {
+		if s.users[i].AADObjectID == userAAD {
+			s.users[i].AppInstalled = installed
+			return true
+		}
+	}
+	return false
+}

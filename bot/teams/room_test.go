@@ -1,0 +1,294 @@
+package teams_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"mimbot/bot"
+	"mimbot/bot/teams"
+	"mimbot/bot/teams/msapi"
+	"mimbot/bot/teams/teamsfake"
+	"mimbot/mim"
+)
+
+const payments = "Payments down impact=high urgency=high towers=application"
+
+// warRooms are the team's channels but General.
+func (h *harness) warRooms() []teamsfake.Channel {
+	var out []teamsfake.Channel
+	for _, c := range h.fake.Channels() {
+		if c.DisplayName != "General" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// mentions tells whether the entities mention each person key.
+func mentions(entities []teamsfake.Entity, keys ...string) bool {
+	for _, k := range keys {
+		found := false
+		for _, e := range entities {
+			found = found || e.Type == "mention" && e.Mentioned != nil && e.Mentioned.ID == aad(k) && strings.Contains(e.Text, "<at>")
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// TestDeclareInAChannel: a declaration typed in a channel opens one war-room channel
+// with the card and a first message naming the IM and the paged lead, pages the lead
+// in a personal chat with an Acknowledge button, tells the stakeholders, and
+// completes its reply in place once the room is ready.
+func TestDeclareInAChannel(t *testing.T) {
+	h := newHarness(t)
+	a := h.say("sam", h.general, "incident declare "+payments)
+	h.eventually("the declare reply", func() bool { return len(containing(h.replies(h.general, a.ID), "Declared #1")) > 0 })
+	h.drain()
+	inc := h.incident(1)
+	room := h.room(inc)
+	if !room.Ready || room.Card == "" {
+		t.Fatalf("room %+v: want ready with its card", room)
+	}
+	rooms := h.warRooms()
+	if len(rooms) != 1 || rooms[0].ID != room.ID || rooms[0].DisplayName != msapi.ChannelName(inc.RoomName, 1) || rooms[0].MembershipType != "standard" {
+		t.Fatalf("war-room channels %+v, want one standard channel %q", rooms, msapi.ChannelName(inc.RoomName, 1))
+	}
+	card, ok := h.fake.Post(room.ID, room.Card)
+	if !ok {
+		t.Fatal("the card is not in the war room")
+	}
+	for _, want := range []string{"P0 #1 · investigating · Payments down", "Acknowledge", "Post update", "Resolve", "Incident manager", "not acknowledged yet"} {
+		if !strings.Contains(text(card), want) {
+			t.Errorf("the card does not say %q:\n%s", want, text(card))
+		}
+	}
+	if !mentions(cardEntities(t, card), inc.IM, "dave") {
+		t.Errorf("the card does not mention the IM (%s) and dave: %+v", inc.IM, cardEntities(t, card))
+	}
+	first := containing(h.fake.Posts(room.ID), "War room of #1")
+	if len(first) != 1 || !mentions(first[0].Entities, inc.IM, "dave") {
+		t.Errorf("first message %+v: want one, mentioning %s and dave", first, inc.IM)
+	}
+	conv, ok := h.fake.Personal(aad("dave"))
+	if !ok {
+		t.Fatal("dave, the application lead, has no personal chat with the bot")
+	}
+	page := containing(h.fake.Posts(conv), "You are paged to", "Acknowledge")
+	if len(page) != 1 {
+		t.Errorf("dave's chat %v: want one page with an Acknowledge button", h.fake.Posts(conv))
+	}
+	if len(containing(h.fake.Posts(stakeholders), "Major incident declared")) != 1 {
+		t.Errorf("stakeholders were not told: %v", h.fake.Posts(stakeholders))
+	}
+	h.eventually("the reply completed in place", func() bool {
+		return len(containing(h.replies(h.general, a.ID), "Declared #1", "Opening war room... done: "+room.Name)) == 1
+	})
+	if n := len(h.replies(h.general, a.ID)); n != 1 {
+		t.Errorf("%d replies to the declaration, want one (completed in place)", n)
+	}
+}
+
+// TestOpenRoomAgain: a room whose channel was created but not recorded (the process
+// died) is adopted by the next attempt, in a new process; a recorded room opened
+// again gets no second channel and no second card.
+func TestOpenRoomAgain(t *testing.T) {
+	h := newHarness(t)
+	if rep := h.router.Commit(h.ctx, bot.Request{Platform: teams.Platform, User: aad("sam"), Text: "declare " + payments, RequestID: "teams:1"}); rep.Err != nil {
+		t.Fatal(rep.Err)
+	}
+	inc := h.incident(1)
+	req := mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 1}
+	lost, err := h.adapter.OpenRoom(h.ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A new process tries again: the channel is there, unrecorded.
+	h.adapter = h.newAdapter()
+	req.Attempt = 2
+	room, err := h.adapter.OpenRoom(h.ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if room.ID != lost.ID {
+		t.Fatalf("the retry opened %s, not the channel %s the first attempt created", room.ID, lost.ID)
+	}
+	if err := h.svc.RecordRoom(h.ctx, 1, room); err != nil {
+		t.Fatal(err)
+	}
+	req.Existing = &room
+	room, err = h.adapter.OpenRoom(h.ctx, req)
+	if err != nil || room.Card == "" {
+		t.Fatalf("OpenRoom with the room: %+v, %v", room, err)
+	}
+	if err := h.svc.RecordRoom(h.ctx, 1, room); err != nil {
+		t.Fatal(err)
+	}
+	// And once more, in yet another process, with everything recorded.
+	h.adapter = h.newAdapter()
+	again, err := h.adapter.OpenRoom(h.ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Card != room.Card {
+		t.Errorf("a second card was posted: %s, then %s", room.Card, again.Card)
+	}
+	if n := len(h.warRooms()); n != 1 {
+		t.Errorf("%d war-room channels, want 1", n)
+	}
+	if n := len(containing(h.fake.Posts(room.ID), "P0 #1")); n != 1 {
+		t.Errorf("%d cards in the war room, want 1", n)
+	}
+	if n := len(containing(h.fake.Posts(room.ID), "War room of #1")); n != 1 {
+		t.Errorf("%d first messages in the war room, want 1", n)
+	}
+}
+
+// TestTakenName: a channel of the room's name made before the incident is no orphan:
+// the room gets the numbered name.
+func TestTakenName(t *testing.T) {
+	h := newHarness(t)
+	taken := h.fake.AddChannel("mi-1-payments-down")
+	h.clock.Advance(time.Minute)
+	inc := h.declare(payments)
+	room := h.room(inc)
+	if room.ID == taken.ID || room.Name != "mi-1-payments-down-2" {
+		t.Fatalf("room %+v, want a new channel mi-1-payments-down-2", room)
+	}
+	if n := len(h.warRooms()); n != 2 {
+		t.Errorf("%d channels besides General, want the taken one and the room", n)
+	}
+}
+
+// TestAcknowledgeButton: the Acknowledge button of a page in a personal chat
+// acknowledges the page, and the page loses its button.
+func TestAcknowledgeButton(t *testing.T) {
+	h := newHarness(t)
+	h.declare(payments)
+	conv, _ := h.fake.Personal(aad("dave"))
+	page := containing(h.fake.Posts(conv), "You are paged to")
+	if len(page) != 1 {
+		t.Fatalf("dave's chat: %v", h.fake.Posts(conv))
+	}
+	sub := h.fake.Submit(conv, aad("dave"), page[0].ID, map[string]any{"mimbot": "ack", "incident": 1})
+	if status, body, _ := h.deliver(sub); status != 200 {
+		t.Fatalf("HTTP %d %s", status, body)
+	}
+	h.eventually("the page acknowledged", func() bool {
+		for _, p := range h.incident(1).Pages {
+			if p.Person == "dave" && p.Acked() {
+				return true
+			}
+		}
+		return false
+	})
+	h.eventually("the page's button gone", func() bool {
+		p, _ := h.fake.Post(conv, page[0].ID)
+		return strings.Contains(text(p), "You acknowledged the page to #1") && !strings.Contains(text(p), "Acknowledge\n")
+	})
+	h.drain()
+	room := h.room(h.incident(1))
+	card, _ := h.fake.Post(room.ID, room.Card)
+	if !strings.Contains(text(card), "acknowledged after") {
+		t.Errorf("the card does not show the acknowledgement:\n%s", text(card))
+	}
+}
+
+// gaveUp records the messages the relay gave up on.
+type gaveUp struct {
+	mu      sync.Mutex
+	reasons []string
+}
+
+func (g *gaveUp) Committed(*mim.Incident, *mim.Change) {}
+func (g *gaveUp) GaveUp(m mim.Outgoing, reason error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.reasons = append(g.reasons, string(m.To)+" "+m.Person+": "+reason.Error())
+}
+
+// TestNoApp: a lead who has not installed the app gets no personal chat; the relay
+// gives up on the page with a reason that says why, and the war room still mentions
+// the lead.
+func TestNoApp(t *testing.T) {
+	h := newHarness(t, withoutApp("dave"))
+	g := &gaveUp{}
+	h.svc.Observer = g
+	inc := h.declare(payments)
+	if _, ok := h.fake.Personal(aad("dave")); ok {
+		t.Error("a personal chat was opened with dave, who has not installed the app")
+	}
+	g.mu.Lock()
+	reasons := strings.Join(g.reasons, "\n")
+	g.mu.Unlock()
+	if !strings.Contains(reasons, "person dave: ") || !strings.Contains(reasons, "Dave Kowalski has not installed the mimbot app in Teams; the war-room mention stands") {
+		t.Errorf("given up on:\n%s\nwant dave's page, saying he has not installed the app", reasons)
+	}
+	paging := containing(h.fake.Posts(h.room(inc).ID), "Paging")
+	if len(paging) != 1 || !mentions(cardEntities(t, paging[0]), "dave") {
+		t.Errorf("the war room's paging message %v does not mention dave", paging)
+	}
+}
+
+// TestCardKeptCurrentAndClosed: the card is updated in place as the incident moves,
+// says closed once it is, without buttons, and the channel is renamed closed-....
+func TestCardKeptCurrentAndClosed(t *testing.T) {
+	h := newHarness(t)
+	inc := h.declare(payments)
+	room := h.room(inc)
+	h.say(inc.IM, room.ID, "incident resolve rolled back the release")
+	h.eventually("resolved", func() bool { return h.incident(1).State == mim.Resolved })
+	h.drain()
+	card, _ := h.fake.Post(room.ID, room.Card)
+	if !strings.Contains(text(card), "· resolved ·") {
+		t.Errorf("the card was not updated in place:\n%s", text(card))
+	}
+	h.say(inc.IM, room.ID, "incident close")
+	h.eventually("closed", func() bool { return h.incident(1).State == mim.Closed })
+	h.drain()
+	after := h.room(h.incident(1))
+	if after.Card != room.Card {
+		t.Errorf("the card was posted again (%s, was %s)", after.Card, room.Card)
+	}
+	card, _ = h.fake.Post(room.ID, room.Card)
+	if s := text(card); !strings.Contains(s, "This incident is closed.") || strings.Contains(s, "Acknowledge") || strings.Contains(s, "Post update") {
+		t.Errorf("the closed card:\n%s\nwant it to say closed, without buttons", s)
+	}
+	ch, ok := h.fake.ChannelByName("closed-" + room.Name)
+	if !ok || ch.ID != room.ID {
+		t.Errorf("channels %+v: want %s renamed closed-%s", h.fake.Channels(), room.ID, room.Name)
+	}
+	if after.Name != "closed-"+room.Name {
+		t.Errorf("the recorded room is named %q, want closed-%s", after.Name, room.Name)
+	}
+}
+
+// TestMeeting: with bridge: {teams: meeting}, the war room gets a Teams meeting
+// organised by the IM, once, given on the card and in the first message.
+func TestMeeting(t *testing.T) {
+	h := newHarness(t, withConfig(func(c *mim.Config) { c.TeamsMeeting = true }))
+	inc := h.declare(payments)
+	room := h.room(inc)
+	meetings := h.fake.Meetings()
+	if len(meetings) != 1 || meetings[0].Organizer != aad(inc.IM) || room.Voice != meetings[0].JoinURL {
+		t.Fatalf("meetings %+v, room %+v: want one organised by the IM, its link in the room", meetings, room)
+	}
+	card, _ := h.fake.Post(room.ID, room.Card)
+	if !strings.Contains(text(card), meetings[0].JoinURL) {
+		t.Errorf("the card does not give the meeting:\n%s", text(card))
+	}
+	if len(containing(h.fake.Posts(room.ID), "War room of #1", meetings[0].JoinURL)) != 1 {
+		t.Error("the first message does not give the meeting")
+	}
+	// Opened again, the room books no second meeting.
+	if _, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Existing: &room, Attempt: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.fake.Meetings()); n != 1 {
+		t.Errorf("%d meetings, want 1", n)
+	}
+}
