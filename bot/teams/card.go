@@ -103,19 +103,14 @@ func textButton(button string, n int) object {
 	}}
 }
 
-// buttonLabel is what a button says.
+// buttonLabel is what a button says (the same words on every platform).
 func buttonLabel(b string) string {
-	switch b {
-	case mim.ButtonAck:
-		return "Acknowledge"
-	case mim.ButtonUpdate:
-		return "Post update"
-	case mim.ButtonResolve:
-		return "Resolve"
-	case mim.ButtonConfirm:
-		return "It works: close it"
-	case mim.ButtonReopen:
-		return "Still broken: reopen"
+	labels := map[string]string{
+		mim.ButtonAck: "Acknowledge", mim.ButtonUpdate: "Post update", mim.ButtonResolve: "Resolve",
+		mim.ButtonConfirm: "It works: close it", mim.ButtonReopen: "Still broken: reopen",
+	}
+	if l, ok := labels[b]; ok {
+		return l
 	}
 	return b
 }

@@ -46,7 +46,9 @@ func TestUpdateButton(t *testing.T) {
 	if status, body, _ := h.deliver(sub); status != http.StatusOK {
 		t.Fatalf("HTTP %d %s", status, body)
 	}
-	h.eventually("the update", func() bool { return strings.Contains(timelineText(h.incident(1)), "DB failed over; retry=3 did not help") })
+	h.eventually("the update", func() bool {
+		return strings.Contains(timelineText(h.incident(1)), "DB failed over; retry=3 did not help")
+	})
 	h.drain()
 	if len(containing(h.fake.Posts(room.ID), "Status update from", "DB failed over; retry=3 did not help")) != 1 {
 		t.Errorf("the war room did not get the update: %v", h.fake.Posts(room.ID))
