@@ -34,7 +34,7 @@ func (a *Adapter) serveActivity(w http.ResponseWriter, r *http.Request) {
 		why = v.check(r.Context(), r.Header.Get("Authorization"), &act)
 	}
 	if why != "" {
-		a.log.Warn("teams: request refused", "platform", Platform, "reason", why)
+		a.log.Warn("teams: request refused", "reason", why) // a.log names the platform
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
@@ -67,6 +67,7 @@ func nothing() {}
 // and the work to start once it is out. It makes no call to Microsoft, but to look
 // up a person mentioned whom it does not know, and then it answers first.
 func (a *Adapter) handle(ctx context.Context, act *msapi.Activity) (any, func()) {
+	a.installed(act)
 	switch act.Type {
 	case "message":
 		if len(act.Value) > 0 && strings.TrimSpace(act.Text) == "" {
@@ -78,14 +79,13 @@ func (a *Adapter) handle(ctx context.Context, act *msapi.Activity) (any, func())
 			return a.invoked(ctx, act)
 		}
 		return invokeMessage("mimbot does not know this action."), nothing
-	case "conversationUpdate", "installationUpdate":
-		a.installed(act)
 	}
 	return nil, nothing
 }
 
-// installed remembers the personal conversation an activity of a 1:1 chat reveals,
-// so that a direct message to its person needs no conversation created.
+// installed remembers the personal conversation an activity of a 1:1 chat reveals
+// (the app installed, a message), so that a direct message to its person needs no
+// conversation created.
 func (a *Adapter) installed(act *msapi.Activity) {
 	if act.Conversation == nil || act.Conversation.ConversationType != "personal" || act.From == nil || act.From.AADObjectID == "" {
 		return

@@ -1,10 +1,13 @@
 package teams_test
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"mimbot/bot"
 	"mimbot/bot/teams"
@@ -290,5 +293,52 @@ func TestMeeting(t *testing.T) {
 	}
 	if n := len(h.fake.Meetings()); n != 1 {
 		t.Errorf("%d meetings, want 1", n)
+	}
+}
+
+// TestCardGone: a card Teams no longer has is posted again, and the room returned
+// with it for the relay to record.
+func TestCardGone(t *testing.T) {
+	h := newHarness(t)
+	inc := h.declare(payments)
+	room := h.room(inc)
+	gone := room
+	gone.Card = "1"
+	changed, err := h.adapter.Send(h.ctx, mim.Delivery{Message: mim.Outgoing{Platform: teams.Platform, Incident: 1, To: mim.ToCard}, Incident: inc, Room: &gone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed == nil || changed.Card == "" || changed.Card == "1" || changed.Card == room.Card {
+		t.Fatalf("Send returned %+v: want the room with a new card", changed)
+	}
+	if n := len(containing(h.fake.Posts(room.ID), "P0 #1 · investigating")); n != 2 {
+		t.Errorf("%d cards in the room, want the first and the new one", n)
+	}
+}
+
+// TestLongText: a text longer than a Teams message goes in parts, in order.
+func TestLongText(t *testing.T) {
+	h := newHarness(t)
+	inc := h.declare(payments)
+	room := h.room(inc)
+	var lines []string
+	for i := range 1500 {
+		lines = append(lines, "line "+strconv.Itoa(i)+" of the timeline")
+	}
+	m := mim.Outgoing{Platform: teams.Platform, Incident: 1, To: mim.ToWarRoom, Kind: mim.KindSummary, Text: strings.Join(lines, "\n")}
+	before := len(h.fake.Posts(room.ID))
+	if _, err := h.adapter.Send(h.ctx, mim.Delivery{Message: m, Incident: inc, Room: &room}); err != nil {
+		t.Fatal(err)
+	}
+	parts := h.fake.Posts(room.ID)[before:]
+	if len(parts) < 2 {
+		t.Fatalf("%d messages for %d characters, want several", len(parts), len(m.Text))
+	}
+	var got []string
+	for _, p := range parts {
+		got = append(got, strings.Split(p.Text, "<br>")...)
+	}
+	if diff := cmp.Diff(lines, got); diff != "" {
+		t.Errorf("the parts do not give the text in order (-want +got):\n%s", diff)
 	}
 }
