@@ -2,7 +2,6 @@ package teamsfake
 
 import (
 	"encoding/json"
-	"strconv"
 	"time"
 )
 
@@ -119,16 +118,6 @@ func (s *Server) userLocked(id string) (User, bool) {
 		}
 	}
 	return User{}, false
-}
-
-// nextIDLocked returns a new message id: epoch milliseconds, strictly increasing.
-func (s *Server) nextIDLocked() string {
-	ms := s.now().UnixMilli()
-	if ms <= s.lastID {
-		ms = s.lastID + 1
-	}
-	s.lastID = ms
-	return strconv.FormatInt(ms, 10)
 }
 
 // SetAppInstalled installs the bot in the user's personal scope (or removes
