@@ -54,6 +54,8 @@ func UserID(p mim.Person, platform string) string {
 		return p.Slack
 	case "discord":
 		return p.Discord
+	case "teams":
+		return p.Teams
 	}
 	return ""
 }

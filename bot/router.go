@@ -13,7 +13,7 @@ import (
 
 // Request is one command typed on a platform.
 type Request struct {
-	Platform  string // shell, slack, discord
+	Platform  string // shell, slack, discord, teams
 	User      string // the platform's user id (the person key on the shell)
 	Room      string // the platform's channel id where it was typed; "" in a DM
 	Text      string // after `/incident`
@@ -407,7 +407,7 @@ func (r *Router) incident(ctx context.Context, req Request, cmd Command) (int, e
 	return 0, mim.Errorf(mim.EINVALID, "Which incident? Type %s in its war room, or add incident=<number>.%s", cmd.Verb, hint)
 }
 
-var mentionRE = regexp.MustCompile(`^<@!?([A-Za-z0-9]+)(\|[^>]*)?>$`)
+var mentionRE = regexp.MustCompile(`^<@!?([A-Za-z0-9-]+)(\|[^>]*)?>$`)
 
 // Person maps a platform user to a person key.
 func (r *Router) Person(platform, user string) (string, error) {
@@ -420,7 +420,7 @@ func (r *Router) Person(platform, user string) (string, error) {
 	}
 	for _, k := range cfg.PersonKeys() {
 		p := cfg.People[k]
-		if platform == "slack" && p.Slack == user || platform == "discord" && p.Discord == user {
+		if id := UserID(p, platform); id != "" && strings.EqualFold(id, user) {
 			return k, nil
 		}
 	}

@@ -14,6 +14,7 @@ type Person struct {
 	Name    string
 	Slack   string // user id, U...
 	Discord string // user snowflake
+	Teams   string // Microsoft Entra object id (a GUID)
 	Email   string
 }
 
@@ -57,14 +58,17 @@ type Config struct {
 	MaxConcurrent int
 	Towers        map[string]Tower
 	Policy        Policy
-	// Stakeholders maps a platform (slack, discord) to its stakeholders channel id.
+	// Stakeholders maps a platform (slack, discord, teams) to its stakeholders channel id.
 	Stakeholders     map[string]string
 	Digest           Schedule // nil: no digest
 	DigestSpec       string
 	WarRoom          *template.Template // fields: Number, Slug, Title, Priority
 	WarRoomPlatforms []string
 	Bridge           *template.Template // fields: Channel, Number, Slug
-	Models           map[string]Model
+	// TeamsMeeting: the Teams war room gets a Teams meeting as its bridge
+	// (bridge: {teams: meeting}) instead of the bridge URL.
+	TeamsMeeting bool
+	Models       map[string]Model
 	// ProblemOwner owns the RCA of closed incidents; "": the first head.
 	ProblemOwner string
 	// Recurrence is when similar incidents open a problem record by themselves;

@@ -146,3 +146,29 @@ func TestObserverHearsOfMessagesGivenUp(t *testing.T) {
 		}
 	}
 }
+
+// A direct message that can never be delivered (the person cannot be reached on the
+// platform) is said on the incident's timeline: the team must know the person was
+// not reached by it.
+func TestUndeliveredDirectMessageIsOnTheTimeline(t *testing.T) {
+	h := newHarness(t, nil)
+	h.relay.Chats["shell"] = &failing{}
+	h.declare("VPN drops", mim.Medium, mim.Medium, "network") // minor: the lead is told by DM
+	if _, err := h.relay.Drain(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	for _, e := range h.incident(1).Timeline {
+		if e.Kind == mim.KindNote && strings.HasPrefix(e.Text, "Direct message to ") {
+			notes = append(notes, e.Text)
+		}
+	}
+	if len(notes) == 0 {
+		t.Fatalf("no timeline entry says the direct message was not delivered; timeline kinds %v", h.kinds(1))
+	}
+	for _, n := range notes {
+		if n != "Direct message to ivan on shell not delivered: channel_not_found" {
+			t.Errorf("note %q does not name the person, the platform and the reason", n)
+		}
+	}
+}

@@ -168,8 +168,11 @@ func (r *Relay) deliver(ctx context.Context, d Delivery) bool {
 		log.Error("relay: giving up on message", "attempts", m.Attempts, "err", err)
 		if derr := s.Store.MessageDone(ctx, m.ID, err.Error()); derr != nil {
 			log.Error("relay: mark failed", "err", derr)
-		} else if s.Observer != nil {
-			s.Observer.GaveUp(m, err)
+		} else {
+			if s.Observer != nil {
+				s.Observer.GaveUp(m, err)
+			}
+			r.noteUndelivered(ctx, m, err)
 		}
 	default:
 		log.Warn("relay: will retry", "attempts", m.Attempts, "err", err)
@@ -313,4 +316,22 @@ func (s *Service) RecordRoom(ctx context.Context, number int, room WarRoom) erro
 		return nil
 	})
 	return err
+}
+
+// noteUndelivered says on the incident's timeline that a direct message could not
+// reach its person (a page to a lead who has not installed the app, a person with no
+// id on the platform), so that the incident team knows the page reached them only
+// where they were mentioned, or not at all.
+func (r *Relay) noteUndelivered(ctx context.Context, m Outgoing, err error) {
+	if m.To != ToPerson || m.Incident == 0 {
+		return
+	}
+	s := r.Service
+	text := fmt.Sprintf("Direct message to %s on %s not delivered: %s", m.Person, m.Platform, ErrorMessage(err))
+	if _, uerr := s.update(ctx, m.Incident, func(inc *Incident, ch *Change) error {
+		ch.Log(s.Clock.Now(), KindNote, "mimbot", text)
+		return nil
+	}); uerr != nil {
+		s.Log.Error("relay: note an undelivered message", "incident", m.Incident, "err", uerr)
+	}
 }

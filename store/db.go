@@ -37,6 +37,8 @@ type DB struct {
 	// took 1.7 s to commit at p99 instead of the sum of their work. nil on PostgreSQL,
 	// whose writers lock rows, not the database.
 	writers *sync.Mutex
+	// docs holds the incidents' parsed documents for lists.
+	docs documents
 }
 
 var _ mim.Store = (*DB)(nil)

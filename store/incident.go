@@ -282,7 +282,7 @@ func (db *DB) Incidents(ctx context.Context, f mim.Filter) ([]*mim.Incident, err
 	defer rows.Close()
 	out := []*mim.Incident{}
 	for rows.Next() {
-		inc, err := nextIncident(rows)
+		inc, err := db.nextIncident(rows)
 		if err != nil {
 			return nil, db.fail("list incidents", err)
 		}
@@ -390,6 +390,11 @@ func (r *incidentRow) dest() []any {
 
 // incident decodes the row; nil when there was no incident.
 func (r *incidentRow) incident() (*mim.Incident, error) {
+	return r.decode(DecodeIncident)
+}
+
+// decode decodes the row, its document with decodeDoc; nil when there was no incident.
+func (r *incidentRow) decode(decodeDoc func([]byte, *mim.Incident) error) (*mim.Incident, error) {
 	if !r.number.Valid {
 		return nil, nil
 	}
@@ -407,7 +412,7 @@ func (r *incidentRow) incident() (*mim.Incident, error) {
 		return nil, fmt.Errorf("incident %d: %w", inc.Number, err)
 	}
 	inc.Priority = p
-	if err := DecodeIncident(r.data, inc); err != nil {
+	if err := decodeDoc(r.data, inc); err != nil {
 		return nil, err
 	}
 	return inc, nil
@@ -422,9 +427,10 @@ func scanIncident(row *sql.Row) (*mim.Incident, error) {
 }
 
 // nextIncident scans the current row of a list. The document is read in place
-// (sql.RawBytes, valid until the next row) and decoded at once: a list of many
-// incidents copies none of their documents.
-func nextIncident(rows *sql.Rows) (*mim.Incident, error) {
+// (sql.RawBytes, valid until the next row) and decoded at once, through the document
+// cache: a list of many incidents copies none of their documents, and parses only
+// those that changed since the last list.
+func (db *DB) nextIncident(rows *sql.Rows) (*mim.Incident, error) {
 	var r incidentRow
 	var data sql.RawBytes
 	dest := r.dest()
@@ -433,7 +439,7 @@ func nextIncident(rows *sql.Rows) (*mim.Incident, error) {
 		return nil, err
 	}
 	r.data = data
-	return r.incident()
+	return r.decode(db.docs.decode)
 }
 
 // insertIncident inserts inc under its number and returns the document it stored.

@@ -43,7 +43,7 @@ func (db *DB) Queue(ctx context.Context, f mim.QueueFilter) ([]*mim.Incident, in
 	defer rows.Close()
 	var out []*mim.Incident
 	for rows.Next() {
-		inc, err := nextIncident(rows)
+		inc, err := db.nextIncident(rows)
 		if err != nil {
 			return nil, 0, db.fail("queue", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"mimbot/mim"
@@ -230,19 +231,36 @@ func EncodeIncident(inc *mim.Incident) ([]byte, error) {
 // the column fields and the Timeline as they are: the backend sets them. Times come
 // back in UTC.
 func DecodeIncident(data []byte, inc *mim.Incident) error {
-	var r incidentRecord
-	if err := json.Unmarshal(data, &r); err != nil {
-		return fmt.Errorf("decode incident %d: %w", inc.Number, err)
+	r, err := unmarshalIncident(data, inc.Number)
+	if err != nil {
+		return err
 	}
+	r.apply(inc)
+	return nil
+}
+
+// unmarshalIncident parses the document of incident number.
+func unmarshalIncident(data []byte, number int) (*incidentRecord, error) {
+	r := &incidentRecord{}
+	if err := json.Unmarshal(data, r); err != nil {
+		return nil, fmt.Errorf("decode incident %d: %w", number, err)
+	}
+	return r, nil
+}
+
+// apply sets inc's document fields from r. Nothing of inc shares memory with r, so
+// one record may be applied to many incidents (the document cache) and each of them
+// changed freely.
+func (r *incidentRecord) apply(inc *mim.Incident) {
 	inc.Title = r.Title
 	inc.Impact = mim.Level(r.Impact)
 	inc.Urgency = mim.Level(r.Urgency)
-	inc.Towers = r.Towers
+	inc.Towers = slices.Clone(r.Towers)
 	inc.Model = r.Model
 	inc.DeclaredBy = r.DeclaredBy
 	inc.Source = r.Source
 	inc.Description = r.Description
-	inc.Platforms = r.Platforms
+	inc.Platforms = slices.Clone(r.Platforms)
 	inc.IM = r.IM
 	inc.Comms = r.Comms
 	inc.Owner = r.Owner
@@ -319,13 +337,12 @@ func DecodeIncident(data []byte, inc *mim.Incident) error {
 			Number:     sim.Number,
 			Title:      sim.Title,
 			Workaround: sim.Workaround,
-			Towers:     sim.Towers,
+			Towers:     slices.Clone(sim.Towers),
 			At:         utc(sim.At),
 			Took:       time.Duration(sim.TookMS) * time.Millisecond,
 			Matched:    sim.Matched,
 		})
 	}
-	return nil
 }
 
 func encodeStatements(in []mim.Statement) []statementRecord {
@@ -339,7 +356,7 @@ func encodeStatements(in []mim.Statement) []statementRecord {
 func decodeStatements(in []statementRecord) []mim.Statement {
 	var out []mim.Statement
 	for _, st := range in {
-		out = append(out, mim.Statement{Text: st.Text, Cites: st.Cites})
+		out = append(out, mim.Statement{Text: st.Text, Cites: slices.Clone(st.Cites)})
 	}
 	return out
 }

@@ -17,6 +17,7 @@ import (
 	"mimbot/internal/config"
 	"mimbot/mim"
 	"mimbot/store"
+	"mimbot/teams-app"
 	"mimbot/templates"
 )
 
@@ -55,8 +56,9 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-const usage = `usage: mimbot [serve | shell | migrate | config check [FILE] | config demo | incident list [--json] | incident show <number> [--json] | summary <number> [--format json] | problem list [--json] | problem show <PRB-n> [--json] | known list [--json] | action list [--json] | report [--since 720h] [--format md|json] | healthcheck]
-With no arguments: the terminal chat, or serve when SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN is set.
+const usage = `usage: mimbot [serve | shell | migrate | config check [FILE] | config demo | incident list [--json] | incident show <number> [--json] | summary <number> [--format json] | problem list [--json] | problem show <PRB-n> [--json] | known list [--json] | action list [--json] | report [--since 720h] [--format md|json] | teams manifest | healthcheck]
+With no arguments: the terminal chat, or serve when SLACK_BOT_TOKEN, DISCORD_BOT_TOKEN or TEAMS_APP_ID is set.
+teams manifest: writes the Teams app package (zip) for TEAMS_APP_ID to standard output.
 healthcheck: GET /healthz of the serve on MIMBOT_ADDR (3 s timeout); exit 0 on 200, else 1 (the container's HEALTHCHECK).`
 
 // Run runs one invocation and returns its exit status.
@@ -86,7 +88,7 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	}
 	switch cmd {
 	case "":
-		if m.Getenv("SLACK_BOT_TOKEN") != "" || m.Getenv("DISCORD_BOT_TOKEN") != "" {
+		if m.Getenv("SLACK_BOT_TOKEN") != "" || m.Getenv("DISCORD_BOT_TOKEN") != "" || m.Getenv("TEAMS_APP_ID") != "" {
 			return m.serve(ctx)
 		}
 		return m.shell(ctx)
@@ -119,6 +121,14 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.healthcheck(ctx, args)
 	case "report":
 		return m.report(ctx, args)
+	case "teams":
+		if len(args) == 1 && args[0] == "manifest" {
+			if err := teamsapp.Zip(m.Stdout, m.Getenv("TEAMS_APP_ID")); err != nil {
+				return usagef("%v", err)
+			}
+			return nil
+		}
+		return usagef("usage: mimbot teams manifest > app.zip (the Teams app package for TEAMS_APP_ID, to upload in Teams)")
 	case "help", "-h", "--help":
 		fmt.Fprintln(m.Stdout, usage)
 		return nil

@@ -9,7 +9,7 @@ import (
 )
 
 // platforms are the chat platforms a configuration can name.
-func platforms() []string { return []string{"slack", "discord"} }
+func platforms() []string { return []string{"slack", "discord", "teams"} }
 
 // channels reads stakeholders, digest, war_room and war_room_platforms.
 func (r *reader) channels(n *yaml.Node, path string, cfg *mim.Config) {
@@ -27,12 +27,12 @@ func (r *reader) channels(n *yaml.Node, path string, cfg *mim.Config) {
 	cfg.Digest, cfg.DigestSpec = r.schedule(f["digest"], join(path, "digest"), cfg.Location, false)
 	cfg.WarRoom = r.warRoom(f["war_room"], join(path, "war_room"))
 
-	for _, it := range r.texts(f["war_room_platforms"], join(path, "war_room_platforms"), "[slack, discord]") {
+	for _, it := range r.texts(f["war_room_platforms"], join(path, "war_room_platforms"), "[slack, discord, teams]") {
 		switch {
 		case !it.ok:
 			continue
-		case it.value != "slack" && it.value != "discord":
-			r.addf(it.path, "%q is not a platform (use slack or discord)", it.value)
+		case !slices.Contains(platforms(), it.value):
+			r.addf(it.path, "%q is not a platform (use slack, discord or teams)", it.value)
 		case slices.Contains(cfg.WarRoomPlatforms, it.value):
 			r.addf(it.path, "%q is listed twice", it.value)
 		default:

@@ -50,7 +50,7 @@ func (r *reader) config(root *yaml.Node) *mim.Config {
 	cfg.Towers = r.towers(f["towers"], "towers", cfg.People)
 	cfg.Policy = r.priorities(f["priorities"], "priorities")
 	r.channels(f["channels"], "channels", cfg)
-	cfg.Bridge = r.bridge(f["bridge"], "bridge")
+	cfg.Bridge, cfg.TeamsMeeting = r.bridge(f["bridge"], "bridge")
 	cfg.Models = r.models(f["models"], "models", cfg.Towers)
 	cfg.Intake = r.intake(f["intake"], "intake")
 	r.closure(f["closure"], "closure", cfg)

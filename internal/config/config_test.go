@@ -232,6 +232,30 @@ func TestParseVariations(t *testing.T) {
 			want:  []string{"slack", "discord"},
 		},
 		{
+			name:  "war rooms on all three platforms",
+			pairs: []string{"war_room_platforms: []", "war_room_platforms: [slack, discord, teams]"},
+			got:   func(c *mim.Config) any { return c.WarRoomPlatforms },
+			want:  []string{"slack", "discord", "teams"},
+		},
+		{
+			name:  "a person's Teams id is their Entra object id",
+			pairs: []string{"bob: {name: Bob Okafor}", "bob: {name: Bob Okafor, teams: 8d3c2f1e-0b7a-4c55-9e1d-2a6f4b9c7e10}"},
+			got:   func(c *mim.Config) any { return c.People["bob"].Teams },
+			want:  "8d3c2f1e-0b7a-4c55-9e1d-2a6f4b9c7e10",
+		},
+		{
+			name:  "a Teams stakeholders conversation",
+			pairs: []string{"stakeholders: {slack: C01STAKE}", "stakeholders: {slack: C01STAKE, teams: '19:stake@thread.v2'}"},
+			got:   func(c *mim.Config) any { return c.Stakeholders["teams"] },
+			want:  "19:stake@thread.v2",
+		},
+		{
+			name:  "a Teams meeting as the bridge on Teams",
+			pairs: []string{`bridge: {url: "https://meet.jit.si/{{.Channel}}"}`, `bridge: {url: "https://meet.jit.si/{{.Channel}}", teams: meeting}`},
+			got:   func(c *mim.Config) any { return c.TeamsMeeting },
+			want:  true,
+		},
+		{
 			name: "anchors and merge keys share tower settings",
 			pairs: []string{
 				"  application: {leads: [dave], ack_within: 10m}",

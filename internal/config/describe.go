@@ -196,6 +196,9 @@ func describeChannels(b *strings.Builder, cfg *mim.Config, now time.Time) {
 		example, _ := render(cfg.Bridge, data)
 		fmt.Fprintf(b, "  Bridge: %s (for incident 42: %s)\n", templateText(cfg.Bridge), example)
 	}
+	if cfg.TeamsMeeting {
+		b.WriteString("  Bridge on Teams: a Teams meeting\n")
+	}
 }
 
 func describeModels(b *strings.Builder, cfg *mim.Config) {

@@ -8,18 +8,19 @@ import (
 	"mimbot/mim"
 )
 
-// people reads the people mapping: key -> name, slack, discord, email.
+// people reads the people mapping: key -> name, slack, discord, teams (the Entra object id), email.
 func (r *reader) people(n *yaml.Node, path string) map[string]mim.Person {
 	es, _ := r.entries(n, path, "person keys to people, such as alice: {name: Alice Ng, slack: U01ALICE}")
 	out := make(map[string]mim.Person, len(es))
 	for _, e := range sorted(es) {
 		r.checkKey(e, "person key")
-		f := r.fields(e.value, e.path, "name", "slack", "discord", "email")
+		f := r.fields(e.value, e.path, "name", "slack", "discord", "teams", "email")
 		out[e.key] = mim.Person{
 			Key:     e.key,
 			Name:    r.text(f["name"], e.path+".name"),
 			Slack:   r.text(f["slack"], e.path+".slack"),
 			Discord: r.text(f["discord"], e.path+".discord"),
+			Teams:   r.text(f["teams"], e.path+".teams"),
 			Email:   r.text(f["email"], e.path+".email"),
 		}
 	}

@@ -61,8 +61,8 @@ func TestProblems(t *testing.T) {
 		},
 		{
 			name:  "unknown stakeholder platform",
-			pairs: []string{"stakeholders: {slack: C01STAKE}", "stakeholders: {slack: C01STAKE, teams: T1}"},
-			want:  []Problem{{"channels.stakeholders.teams", "unknown key"}},
+			pairs: []string{"stakeholders: {slack: C01STAKE}", "stakeholders: {slack: C01STAKE, matrix: M1}"},
+			want:  []Problem{{"channels.stakeholders.matrix", "unknown key"}},
 		},
 		{
 			name:  "duplicate key",
@@ -72,7 +72,7 @@ func TestProblems(t *testing.T) {
 		{
 			name:  "a person that is not a mapping",
 			pairs: []string{"bob: {name: Bob Okafor}", "bob: Bob Okafor"},
-			want:  []Problem{{"people.bob", "must be a mapping of name, slack, discord, email"}},
+			want:  []Problem{{"people.bob", "must be a mapping of name, slack, discord, teams, email"}},
 		},
 		{
 			name:  "members that are not a list",
@@ -354,8 +354,13 @@ func TestProblems(t *testing.T) {
 		},
 		{
 			name:  "war room platform unknown",
-			pairs: []string{"war_room_platforms: []", "war_room_platforms: [slack, teams]"},
-			want:  []Problem{{"channels.war_room_platforms[1]", `"teams" is not a platform (use slack or discord)`}},
+			pairs: []string{"war_room_platforms: []", "war_room_platforms: [slack, matrix]"},
+			want:  []Problem{{"channels.war_room_platforms[1]", `"matrix" is not a platform (use slack, discord or teams)`}},
+		},
+		{
+			name:  "teams bridge unknown",
+			pairs: []string{`bridge: {url: "https://meet.jit.si/{{.Channel}}"}`, `bridge: {url: "https://meet.jit.si/{{.Channel}}", teams: zoom}`},
+			want:  []Problem{{"bridge.teams", `"zoom" is not a Teams bridge (use meeting for a Teams meeting, or url for the bridge URL)`}},
 		},
 		{
 			name:  "war room platform twice",

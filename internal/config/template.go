@@ -90,17 +90,26 @@ func (r *reader) warRoom(n *yaml.Node, path string) *template.Template {
 	return t
 }
 
-// bridge reads the bridge section: url, a template that must render an absolute URL.
-func (r *reader) bridge(n *yaml.Node, path string) *template.Template {
-	f := r.fields(n, path, "url")
+// bridge reads the bridge section: url, a template that must render an absolute URL,
+// and teams: "meeting" when the Teams war room gets a Teams meeting instead.
+func (r *reader) bridge(n *yaml.Node, path string) (*template.Template, bool) {
+	f := r.fields(n, path, "url", "teams")
+	meeting := false
+	switch v := r.text(f["teams"], join(path, "teams")); v {
+	case "", "url":
+	case "meeting":
+		meeting = true
+	default:
+		r.addf(join(path, "teams"), "%q is not a Teams bridge (use meeting for a Teams meeting, or url for the bridge URL)", v)
+	}
 	p := join(path, "url")
 	t, out := r.template(f["url"], p, defaultBridge, sampleBridge(), ".Channel, .Number, .Slug")
 	if t == nil {
-		return nil
+		return nil, meeting
 	}
 	if u, err := url.Parse(strings.TrimSpace(out)); err != nil || u.Scheme == "" || (u.Host == "" && u.Opaque == "") {
 		r.addf(p, "renders %q for a sample incident, which is not an absolute URL (such as https://meet.jit.si/{{.Channel}})", out)
-		return nil
+		return nil, meeting
 	}
-	return t
+	return t, meeting
 }

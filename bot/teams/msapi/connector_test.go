@@ -71,6 +71,20 @@ func TestConnectorPathsEscapedWithOrWithoutSlash(t *testing.T) {
 	}
 }
 
+func TestConnectorTokenOnlyOverHTTPS(t *testing.T) {
+	s := newServer(t)
+	c := s.connector()
+	for _, base := range []string{"http://smba.example/teams/", "smba.trafficmanager.net/teams", "ftp://127.0.0.1/"} {
+		_, err := c.Send(context.Background(), base, "19:a@thread.tacv2", Activity{Text: "x"})
+		if Code(err) != mim.EINVALID {
+			t.Errorf("%s: err = %v, want EINVALID", base, err)
+		}
+	}
+	if n, m := len(s.calls()), len(s.tokenCalls()); n != 0 || m != 0 {
+		t.Errorf("calls = %d, token requests = %d; want none", n, m)
+	}
+}
+
 func TestConnectorBodies(t *testing.T) {
 	s := newServer(t)
 	c := s.connector()

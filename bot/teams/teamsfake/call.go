@@ -1,6 +1,7 @@
 package teamsfake
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -13,15 +14,49 @@ type Call struct {
 	// RetryAfter is the wait announced with a 429 or 503.
 	RetryAfter time.Duration
 	// EarlyRetry is true when the call came before a Retry-After given for
-	// its conversation, team or faulted path had passed.
+	// it had passed: for its conversation (a message post or update), its
+	// team (a channel creation), else for the same method and path.
 	EarlyRetry bool
 	// Fault is true when an injected fault answered the call.
 	Fault bool
 }
 
 type callLog struct {
-	mu    sync.Mutex
-	calls []Call
+	mu       sync.Mutex
+	calls    []Call
+	underWay []string // paths of the calls received and not yet answered
+}
+
+func (l *callLog) begin(path string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.underWay = append(l.underWay, path)
+}
+
+func (l *callLog) end(path string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, p := range l.underWay {
+		if p == path {
+			l.underWay = append(l.underWay[:i], l.underWay[i+1:]...)
+			return
+		}
+	}
+}
+
+// UnderWay is how many calls under the path prefix the fake has received and
+// not answered yet (their latency still running): a test can stop the bot
+// while one is under way. Calls lists a call once it is answered.
+func (s *Server) UnderWay(prefix string) int {
+	s.calls.mu.Lock()
+	defer s.calls.mu.Unlock()
+	n := 0
+	for _, p := range s.calls.underWay {
+		if strings.HasPrefix(p, prefix) {
+			n++
+		}
+	}
+	return n
 }
 
 func (l *callLog) add(c Call) {

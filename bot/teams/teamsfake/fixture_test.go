@@ -2,6 +2,7 @@ package teamsfake
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
@@ -43,12 +44,25 @@ var (
 	bob   = User{AADObjectID: "aad-bob", Name: "Bob", UPN: "bob@contoso.example"}
 )
 
+// sharedKey is one signing key for every server of the suite: generating
+// 2048-bit keys is what makes New slow.
+var sharedKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
 // start starts a fake with Alice and Bob and a fake clock.
 func start(t *testing.T, opts Options) (*Server, *clock) {
 	t.Helper()
 	c := newClock()
 	if opts.Clock == nil {
 		opts.Clock = c.Now
+	}
+	if opts.SigningKey == nil {
+		opts.SigningKey = sharedKey()
 	}
 	if opts.Users == nil {
 		opts.Users = []User{alice, bob}

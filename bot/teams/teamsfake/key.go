@@ -28,8 +28,11 @@ type keyRing struct {
 	forged  *signingKey // never published; made on first use
 }
 
-func newKeyRing() *keyRing {
-	return &keyRing{current: newSigningKey()}
+func newKeyRing(first *rsa.PrivateKey) *keyRing {
+	if first == nil {
+		return &keyRing{current: newSigningKey()}
+	}
+	return &keyRing{current: keyWithID(first)}
 }
 
 // newSigningKey generates a 2048-bit RSA key, the size the Bot Framework uses.
@@ -38,6 +41,11 @@ func newSigningKey() signingKey {
 	if err != nil {
 		panic("teamsfake: generate key: " + err.Error())
 	}
+	return keyWithID(k)
+}
+
+// keyWithID names a key after a hash of its modulus.
+func keyWithID(k *rsa.PrivateKey) signingKey {
 	sum := sha256.Sum256(k.N.Bytes())
 	return signingKey{kid: base64.RawURLEncoding.EncodeToString(sum[:20]), key: k}
 }

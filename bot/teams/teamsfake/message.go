@@ -2,7 +2,6 @@ package teamsfake
 
 import (
 	"encoding/json"
-	"strconv"
 	"time"
 )
 
@@ -121,12 +120,16 @@ func (s *Server) userLocked(id string) (User, bool) {
 	return User{}, false
 }
 
-// nextIDLocked returns a new message id: epoch milliseconds, strictly increasing.
-func (s *Server) nextIDLocked() string {
-	ms := s.now().UnixMilli()
-	if ms <= s.lastID {
-		ms = s.lastID + 1
+// SetAppInstalled installs the bot in the user's personal scope (or removes
+// it): only then may the bot open a 1:1 conversation with them.
+func (s *Server) SetAppInstalled(userAAD string, installed bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.users {
+		if s.users[i].AADObjectID == userAAD {
+			s.users[i].AppInstalled = installed
+			return true
+		}
 	}
-	s.lastID = ms
-	return strconv.FormatInt(ms, 10)
+	return false
 }

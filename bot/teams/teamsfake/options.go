@@ -1,6 +1,7 @@
 package teamsfake
 
 import (
+	"crypto/rsa"
 	"time"
 )
 
@@ -29,6 +30,11 @@ type Options struct {
 	// channels and the personal ones, e.g. a stakeholders group chat
 	// ("19:...@thread.v2"). Every user is a member of them.
 	Conversations []string
+
+	// SigningKey is the first key that signs activities to the bot. Default:
+	// a fresh 2048-bit RSA key. A suite that starts many servers may
+	// generate one and share it, as key generation is the slow part of New.
+	SigningKey *rsa.PrivateKey
 
 	// RateLimitScale divides the length of every pacing window: the message
 	// counts stay (7 per 1 s, 60 per 30 s per conversation; 30 channel

@@ -59,7 +59,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts:     o,
 		now:      o.Clock,
-		keys:     newKeyRing(),
+		keys:     newKeyRing(o.SigningKey),
 		calls:    &callLog{},
 		fault:    newFaultTable(),
 		pace:     newPacer(),

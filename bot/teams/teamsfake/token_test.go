@@ -112,6 +112,18 @@ func TestRoutesWantAValidTokenOfTheirScope(t *testing.T) {
 	})
 }
 
+func TestExpireTokens(t *testing.T) {
+	s, _ := start(t, Options{})
+	c := newConnector(t, s)
+	if a := c.send(s.generalID(), text("x")); a.status != 201 {
+		t.Fatalf("send: %d", a.status)
+	}
+	s.ExpireTokens()
+	if a := c.send(s.generalID(), text("x")); a.status != 401 {
+		t.Errorf("send with an expired token: %d", a.status)
+	}
+}
+
 // generalID is the General channel's id.
 func (s *Server) generalID() string {
 	c, _ := s.ChannelByName(generalName)
