@@ -215,8 +215,8 @@ func (g *gaveUp) GaveUp(m mim.Outgoing, reason error) {
 }
 
 // TestNoApp: a lead who has not installed the app gets no personal chat; the relay
-// gives up on the page with a reason that says why, and the war room still mentions
-// the lead.
+// gives up on the page with a reason that says why, which the timeline shows, and the
+// war room still mentions the lead.
 func TestNoApp(t *testing.T) {
 	h := newHarness(t, withoutApp("dave"))
 	g := &gaveUp{}
@@ -230,6 +230,9 @@ func TestNoApp(t *testing.T) {
 	g.mu.Unlock()
 	if !strings.Contains(reasons, "person dave: ") || !strings.Contains(reasons, "Dave Kowalski has not installed the mimbot app in Teams; the war-room mention stands") {
 		t.Errorf("given up on:\n%s\nwant dave's page, saying he has not installed the app", reasons)
+	}
+	if tl := timelineText(h.incident(1)); !strings.Contains(tl, "Direct message to dave on teams not delivered: Dave Kowalski has not installed the mimbot app in Teams") {
+		t.Errorf("the timeline does not say why dave got no page:\n%s", tl)
 	}
 	paging := containing(h.fake.Posts(h.room(inc).ID), "Paging")
 	if len(paging) != 1 || !mentions(cardEntities(t, paging[0]), "dave") {
