@@ -63,8 +63,14 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 		a.welcome.Add(room.ID)
 	}
 	if a.welcome.Has(room.ID) {
-		if _, err := a.connector.Send(ctx, a.connectorURL(), room.ID, a.textActivity(a.welcomeText(inc, room))); err != nil {
+		_, err := a.connector.Send(ctx, a.connectorURL(), room.ID, a.textActivity(a.welcomeText(inc, room)))
+		if err != nil && mim.ErrorCode(coded(err)) == mim.EUNAVAILABLE {
 			return room, fmt.Errorf("teams: open room %s: first message: %w", room.ID, coded(err))
+		}
+		if err != nil {
+			// Teams will never take it; the card and the service's own messages
+			// say the same.
+			log.Warn("teams: war room's first message given up", "channel", room.ID, "err", err)
 		}
 		a.welcome.Forget(room.ID)
 	}
