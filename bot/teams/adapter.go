@@ -71,9 +71,6 @@ type Adapter struct {
 	seen     *bot.Recent // activity ids handled: a delivery repeated is handled once
 	// created holds the channels this process created and has not set up yet.
 	created *bot.Recent
-	// welcome holds the rooms whose card this process posted and whose first message
-	// is not out yet.
-	welcome *bot.Recent
 
 	mu         sync.Mutex
 	serviceURL string            // the Connector the last activity came through
@@ -135,7 +132,6 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 		progress:   bot.NewProgress[*reply](progressTTL, cfg.Clock),
 		seen:       bot.NewRecent(10000),
 		created:    bot.NewRecent(10000),
-		welcome:    bot.NewRecent(10000),
 		serviceURL: cfg.ServiceURL,
 		members:    map[string]string{},
 		personal:   map[string]string{},

@@ -137,7 +137,8 @@ func (c *card) activity(summary string) msapi.Activity {
 }
 
 // incidentCard is the war room's card: what a person joining needs at a glance, and
-// the buttons to act while the incident is open; once it is over, it says so.
+// the buttons to act while the incident is open; once it is over, it says so. The
+// text above it mentions the people on the incident (see welcomeText).
 func (a *Adapter) incidentCard(inc *mim.Incident, room mim.WarRoom) msapi.Activity {
 	cfg := a.surface.Config()
 	now := a.surface.Now()
@@ -195,7 +196,10 @@ func (a *Adapter) incidentCard(inc *mim.Incident, room mim.WarRoom) msapi.Activi
 	if inc.State.Open() {
 		c.buttons([]string{mim.ButtonAck, mim.ButtonUpdate, mim.ButtonResolve}, inc.Number)
 	}
-	return c.activity(headline)
+	act := c.activity(headline)
+	act.Text, act.Entities = a.messageText(a.welcomeText(inc, room))
+	act.TextFormat = "xml"
+	return act
 }
 
 // textCard is a message with buttons: its lines, and the buttons under them.

@@ -1,8 +1,8 @@
 // Package teams is mimbot's Microsoft Teams adapter: it turns the Bot Framework
 // activities Teams sends to POST /teams/messages (messages that mention the bot,
 // Adaptive Card buttons and forms) into bot.Request values, and it is the mim.Chat of
-// the "teams" platform: war rooms (a standard channel of one team, with the incident
-// card and a first message, and a Teams meeting when the configuration asks for one),
+// the "teams" platform: war rooms (a standard channel of one team, opened by the
+// incident card, and a Teams meeting when the configuration asks for one),
 // channel posts, personal chats and the card. The Microsoft APIs themselves (tokens,
 // the Connector, Graph) are in bot/teams/msapi.
 //
@@ -44,9 +44,10 @@
 // since the declaration that no incident recorded (an earlier attempt's, here or in
 // another replica) and adopts it, so an incident never gets two channels. The second
 // step books the Teams meeting (bridge: {teams: meeting}; organised by the IM or the
-// first smo.head; its join link kept in WarRoom.Voice), posts the card (its activity
-// id kept in WarRoom.Card) and a first message that mentions the IM and the paged
-// leads and gives the bridge. A step recorded as done is not done again.
+// first smo.head; its join link kept in WarRoom.Voice), then posts the room's first
+// message: a text that mentions the IM and the paged leads and gives the bridge, with
+// the card under it, in one activity (its id kept in WarRoom.Card), so that a room is
+// ready after two calls in a row. A step recorded as done is not done again.
 //
 // # Deliveries
 //
