@@ -67,6 +67,14 @@ func nothing() {}
 // and the work to start once it is out. It makes no call to Microsoft, but to look
 // up a person mentioned whom it does not know, and then it answers first.
 func (a *Adapter) handle(ctx context.Context, act *msapi.Activity) (any, func()) {
+	if t := tenantOf(act); t != "" && t != a.cfg.TenantID {
+		// The bot is single-tenant: its war rooms and people are in one tenant.
+		a.log.Warn("teams: activity from another tenant ignored", "tenant", t)
+		if act.Type == "invoke" {
+			return invokeMessage("mimbot serves another organisation; nothing was done."), nothing
+		}
+		return nil, nothing
+	}
 	a.installed(act)
 	switch act.Type {
 	case "message":
@@ -91,6 +99,17 @@ func (a *Adapter) installed(act *msapi.Activity) {
 		return
 	}
 	a.rememberPersonal(act.From.AADObjectID, act.Conversation.ID)
+}
+
+// tenantOf is the tenant an activity comes from, or "" when it does not say.
+func tenantOf(act *msapi.Activity) string {
+	if act.ChannelData != nil && act.ChannelData.Tenant != nil && act.ChannelData.Tenant.ID != "" {
+		return act.ChannelData.Tenant.ID
+	}
+	if act.Conversation != nil {
+		return act.Conversation.TenantID
+	}
+	return ""
 }
 
 // conversationID is the conversation of an activity, or "".

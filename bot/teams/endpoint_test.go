@@ -177,3 +177,22 @@ func TestBodyLimit(t *testing.T) {
 		t.Errorf("HTTP %d for a 300 KB activity, want 413", status)
 	}
 }
+
+// TestOtherTenant: a genuine activity from another tenant changes nothing.
+func TestOtherTenant(t *testing.T) {
+	h := newHarness(t)
+	before := h.apiCalls()
+	a := h.fake.Message(h.general, aad("sam"), declareText)
+	a.ChannelData.Tenant.ID = "another-tenant"
+	a.Conversation.TenantID = "another-tenant"
+	if status, body, _ := h.deliver(a); status != http.StatusOK {
+		t.Fatalf("HTTP %d %s", status, body)
+	}
+	if _, err := h.svc.Store.Incident(h.ctx, 1); mim.ErrorCode(err) != mim.ENOTFOUND {
+		t.Errorf("another tenant declared: %v", err)
+	}
+	h.drain()
+	if n := h.apiCalls() - before; n != 0 {
+		t.Errorf("%d calls to Microsoft for another tenant's activity", n)
+	}
+}
