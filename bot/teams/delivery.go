@@ -29,14 +29,13 @@ const closedPrefix = "closed-"
 // war room when the delivery changed it (a card posted again, the room renamed), for
 // the relay to record.
 func (a *Adapter) Send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
-	m := d.Message
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 	room, err := a.send(ctx, d)
 	if err != nil {
-		return room, fmt.Errorf("teams: send %s of incident %d: %w", m.To, m.Incident, coded(err))
+		err = fmt.Errorf("teams: send %s of incident %d: %w", d.Message.To, d.Message.Incident, coded(err))
 	}
-	return room, nil
+	return room, err
 }
 
 func (a *Adapter) send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
