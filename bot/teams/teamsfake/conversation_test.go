@@ -349,3 +349,25 @@ func TestSubmitFollowsTheCardsThread(t *testing.T) {
 		t.Errorf("reply to the submit: %d %s", a.status, a.body)
 	}
 }
+
+func TestExecuteIsAnInvoke(t *testing.T) {
+	s, _ := start(t, Options{})
+	c := newConnector(t, s)
+	conv := c.createPersonal(alice.AADObjectID).id()
+	cardID := c.send(conv, card(goodCard)).id()
+	a := s.Execute(conv, alice.AADObjectID, cardID, "ack", map[string]any{"incident": 7})
+	var v struct {
+		Action struct {
+			Type, Verb string
+			Data       map[string]any
+		}
+		Trigger string
+	}
+	if err := json.Unmarshal(a.Value, &v); err != nil {
+		t.Fatal(err)
+	}
+	if a.Type != "invoke" || a.Name != "adaptiveCard/action" || a.ReplyToID != cardID || a.Conversation.ID != conv ||
+		v.Action.Type != "Action.Execute" || v.Action.Verb != "ack" || v.Action.Data["incident"] != float64(7) || v.Trigger != "manual" {
+		t.Errorf("execute = %+v, value %s", a, a.Value)
+	}
+}

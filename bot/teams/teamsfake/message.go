@@ -80,6 +80,23 @@ func (s *Server) Submit(conv, userAAD, replyToID string, value map[string]any) A
 	return a
 }
 
+// Execute is an Adaptive Card Action.Execute (Universal Actions): an
+// "invoke" activity named "adaptiveCard/action" whose value carries the
+// action's verb and data. The bot answers it in the HTTP response, with an
+// invoke response ({"statusCode":200,"type":...,"value":...}).
+func (s *Server) Execute(conv, userAAD, replyToID, verb string, data map[string]any) Activity {
+	a := s.Submit(conv, userAAD, replyToID, nil)
+	raw, err := json.Marshal(map[string]any{
+		"action":  map[string]any{"type": "Action.Execute", "verb": verb, "data": data},
+		"trigger": "manual",
+	})
+	if err != nil {
+		panic("teamsfake: execute data: " + err.Error())
+	}
+	a.Type, a.Name, a.Value, a.TextFormat = "invoke", "adaptiveCard/action", raw, ""
+	return a
+}
+
 // inboundLocked is the common part of an activity from a user to the bot.
 func (s *Server) inboundLocked(id, userAAD string) Activity {
 	return Activity{
