@@ -312,9 +312,18 @@ func (s *Server) readActivity(w http.ResponseWriter, r *http.Request, base, thre
 	s.mu.Lock()
 	c := s.convs[base]
 	threadOK := c != nil && !c.deleted && (thread == "" || (c.kind == "channel" && c.known[thread] == thread))
+	removed := false
+	if threadOK && c.kind == "personal" {
+		u, ok := s.userLocked(c.user)
+		removed = !ok || !u.AppInstalled
+	}
 	s.mu.Unlock()
-	if !threadOK {
+	switch {
+	case !threadOK:
 		writeError(w, http.StatusNotFound, "ConversationNotFound", "Conversation not found.")
+		return Activity{}, false
+	case removed:
+		writeError(w, http.StatusForbidden, "Forbidden", "The bot is not part of the conversation roster.")
 		return Activity{}, false
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))

@@ -97,6 +97,14 @@ func TestPersonalConversations(t *testing.T) {
 	if a := c.send(first.id(), text("your incident")); a.status != http.StatusCreated {
 		t.Errorf("send to Alice: %d %s", a.status, a.body)
 	}
+	s.SetAppInstalled(alice.AADObjectID, false)
+	if a := c.send(first.id(), text("your incident")); a.status != http.StatusForbidden || a.code() != "Forbidden" {
+		t.Errorf("send to Alice after she removed the app: %d %s", a.status, a.body)
+	}
+	s.PersonalMessage(alice.AADObjectID, "hello again")
+	if a := c.send(first.id(), text("hi")); a.status != http.StatusCreated {
+		t.Errorf("send to Alice after she wrote to the bot: %d %s", a.status, a.body)
+	}
 }
 
 func TestUnknownConversationsAndActivities(t *testing.T) {

@@ -29,10 +29,12 @@ func (s *Server) Message(channelID, userAAD, text string) Activity {
 
 // PersonalMessage is a message in the user's 1:1 conversation with the bot
 // (no mention needed). The conversation is the same one CreatePersonal
-// answers for that user.
+// answers for that user. A user who writes to the bot has it installed in
+// their personal scope: the fake marks them so.
 func (s *Server) PersonalMessage(userAAD, text string) Activity {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.setInstalledLocked(userAAD, true)
 	id := s.nextIDLocked()
 	conv := s.personalLocked(userAAD)
 	s.convs[conv].known[id] = ""
@@ -138,10 +140,15 @@ func (s *Server) userLocked(id string) (User, bool) {
 }
 
 // SetAppInstalled installs the bot in the user's personal scope (or removes
-// it): only then may the bot open a 1:1 conversation with them.
+// it): only then may the bot open a 1:1 conversation with them, or post in
+// one opened before.
 func (s *Server) SetAppInstalled(userAAD string, installed bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.setInstalledLocked(userAAD, installed)
+}
+
+func (s *Server) setInstalledLocked(userAAD string, installed bool) bool {
 	for i := range s.users {
 		if s.users[i].AADObjectID == userAAD {
 			s.users[i].AppInstalled = installed
