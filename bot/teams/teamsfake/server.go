@@ -124,6 +124,15 @@ func (s *Server) URL() string {
 	return s.base
 }
 
+// SetURL tells the fake its base URL when something other than Start
+// serves it, e.g. httptest.NewServer(fake): the OpenID metadata's jwks_uri
+// and the activities' serviceUrl are built from it.
+func (s *Server) SetURL(base string) {
+	s.lifeMu.Lock()
+	defer s.lifeMu.Unlock()
+	s.base = strings.TrimRight(base, "/")
+}
+
 // LoginURL is the Entra login base: tokens at LoginURL()+"/{tenant}/oauth2/v2.0/token".
 func (s *Server) LoginURL() string { return s.URL() + loginPrefix }
 
