@@ -227,7 +227,7 @@ func TestActivityShapes(t *testing.T) {
 				}
 				return
 			}
-			if a.status != 400 || !strings.Contains(a.message(), tt.want) {
+			if a.status != 400 || a.code() != "BadRequest" || !strings.Contains(a.message(), tt.want) {
 				t.Errorf("got %d %s, want 400 naming %s", a.status, a.body, tt.want)
 			}
 		})
