@@ -66,6 +66,7 @@ func TestRefused(t *testing.T) {
 		name   string
 		opts   []teamsfake.SignOption
 		custom bool // signed by a key of nobody's, under an unknown kid
+		edit   func(*teamsfake.Activity)
 		reason string
 	}{
 		{name: "no token", opts: []teamsfake.SignOption{teamsfake.NoToken()}, reason: "no bearer token"},
@@ -75,12 +76,16 @@ func TestRefused(t *testing.T) {
 		{name: "wrong issuer", opts: []teamsfake.SignOption{teamsfake.Issuer("https://sts.windows.net/x/")}, reason: "wrong issuer"},
 		{name: "wrong serviceurl", opts: []teamsfake.SignOption{teamsfake.ServiceURL("https://evil.example/")}, reason: "serviceurl claim does not match"},
 		{name: "unknown kid", custom: true, reason: "signing key unknown"},
+		{name: "channel not endorsed", edit: func(a *teamsfake.Activity) { a.ChannelID = "webchat" }, reason: "does not endorse channel webchat"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
 			before := h.apiCalls()
 			a := h.fake.Message(h.general, aad("sam"), declareText)
+			if tc.edit != nil {
+				tc.edit(&a)
+			}
 			status := 0
 			if tc.custom {
 				status = h.postSigned(a, stranger, "not-a-published-kid")
