@@ -52,6 +52,10 @@ type Config struct {
 	// Clock paces the Connector, checks the tokens' times and ages the declarations'
 	// progress; default mim.SystemClock.
 	Clock mim.Clock
+	// RateScale divides the Connector's pacing windows, for tests and benchmarks
+	// against a teamsfake whose RateLimitScale is not 1 (see
+	// msapi.Connector.SetRateScale); 0: Teams' own windows.
+	RateScale float64
 }
 
 // Adapter is the Microsoft Teams adapter. It is the mim.Chat of the teams platform.
@@ -120,13 +124,15 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 		log = slog.New(slog.DiscardHandler)
 	}
 	tokens := msapi.NewTokens(cfg.LoginURL, cfg.TenantID, cfg.AppID, cfg.AppPassword, cfg.HTTPClient, cfg.Clock)
+	connector := msapi.NewConnector(tokens, cfg.HTTPClient, cfg.Clock)
+	connector.SetRateScale(cfg.RateScale)
 	return &Adapter{
 		cfg:        cfg,
 		surface:    surface,
 		log:        log.With("platform", Platform),
 		botID:      "28:" + cfg.AppID,
 		tokens:     tokens,
-		connector:  msapi.NewConnector(tokens, cfg.HTTPClient, cfg.Clock),
+		connector:  connector,
 		graph:      msapi.NewGraph(cfg.GraphURL, cfg.TeamID, tokens, cfg.HTTPClient, cfg.Clock),
 		work:       bot.NewWorkers("teams", cfg.Concurrency, workTimeout),
 		progress:   bot.NewProgress[*reply](progressTTL, cfg.Clock),

@@ -138,7 +138,7 @@ func newHarness(t testing.TB, opts ...option) *harness {
 	h.cfg = teams.Config{
 		AppID: h.fake.AppID(), AppPassword: h.fake.AppPassword(), TenantID: h.fake.TenantID(), TeamID: h.fake.TeamID(),
 		OpenIDURL: h.fake.OpenIDURL(), LoginURL: h.fake.LoginURL(), GraphURL: h.fake.GraphURL(), ServiceURL: h.fake.ServiceURL(),
-		Clock: h.ms,
+		Clock: h.ms, RateScale: 10,
 	}
 	h.adapter = h.newAdapter()
 	mux := http.NewServeMux()
