@@ -372,3 +372,31 @@ func TestOpenRoomTwoCalls(t *testing.T) {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
 }
+
+// TestTwoReplicas: two processes opening the same room at once (each a first
+// attempt) end with one channel: the one whose name is taken adopts the other's.
+func TestTwoReplicas(t *testing.T) {
+	h := newHarness(t)
+	if rep := h.router.Commit(h.ctx, bot.Request{Platform: teams.Platform, User: aad("sam"), Text: "declare " + payments, RequestID: "teams:1"}); rep.Err != nil {
+		t.Fatal(rep.Err)
+	}
+	inc := h.incident(1)
+	first, second := h.adapter, h.newAdapter()
+	req := mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 1}
+	rooms := make([]mim.WarRoom, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, a := range []*teams.Adapter{first, second} {
+		wg.Go(func() { rooms[i], errs[i] = a.OpenRoom(h.ctx, req) })
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("OpenRoom: %v, %v", errs[0], errs[1])
+	}
+	if rooms[0].ID != rooms[1].ID {
+		t.Errorf("two rooms: %+v and %+v", rooms[0], rooms[1])
+	}
+	if n := len(h.warRooms()); n != 1 {
+		t.Errorf("%d war-room channels, want 1", n)
+	}
+}
