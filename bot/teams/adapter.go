@@ -77,10 +77,10 @@ type Adapter struct {
 	created *bot.Recent
 
 	mu         sync.Mutex
-	serviceURL string            // the Connector the last activity came through
-	members    map[string]string // 29: user id -> Entra object id
-	personal   map[string]string // Entra object id -> personal conversation id
-	channels   map[string]string // channel id -> display name, as last seen
+	serviceURL string                   // the Connector the last activity came through
+	members    map[string]string        // 29: user id -> Entra object id
+	personal   map[string]string        // Entra object id -> personal conversation id
+	channels   map[string]msapi.Channel // by id, as last seen
 	stop       context.CancelFunc
 }
 
@@ -141,7 +141,7 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 		serviceURL: cfg.ServiceURL,
 		members:    map[string]string{},
 		personal:   map[string]string{},
-		channels:   map[string]string{},
+		channels:   map[string]msapi.Channel{},
 	}, nil
 }
 
@@ -172,7 +172,7 @@ func (a *Adapter) Start(ctx context.Context) error {
 		return nil
 	}
 	for _, c := range chans {
-		a.rememberChannel(c.ID, c.DisplayName)
+		a.rememberChannel(c)
 	}
 	a.log.Info("teams: connected", "app", a.cfg.AppID, "team", a.cfg.TeamID, "channels", len(chans))
 	return nil
@@ -209,21 +209,22 @@ func (a *Adapter) sawServiceURL(u string) {
 	a.mu.Unlock()
 }
 
-// rememberChannel keeps a channel's name, to name it in replies.
-func (a *Adapter) rememberChannel(id, name string) {
+// rememberChannel keeps a channel's name and link, to name it in replies.
+func (a *Adapter) rememberChannel(c msapi.Channel) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.channels) > 20000 {
 		clear(a.channels)
 	}
-	a.channels[id] = name
+	a.channels[c.ID] = c
 }
 
-// channelName is a channel's name as last seen, or "".
-func (a *Adapter) channelName(id string) string {
+// channel is a channel as last seen; ok false when the adapter never saw it.
+func (a *Adapter) channel(id string) (msapi.Channel, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.channels[id]
+	c, ok := a.channels[id]
+	return c, ok
 }
 
 // teamsID is a person's Entra object id, or "".

@@ -119,7 +119,10 @@ func (a *Adapter) archive(ctx context.Context, inc *mim.Incident, room mim.WarRo
 		}
 		switch {
 		case err == nil:
-			a.rememberChannel(room.ID, name)
+			if c, ok := a.channel(room.ID); ok {
+				c.DisplayName = name
+				a.rememberChannel(c)
+			}
 			a.log.Info("teams: war room renamed", "incident", inc.Number, "channel", room.ID, "name", name)
 			room.Name = name
 			return &room, nil

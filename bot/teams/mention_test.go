@@ -15,7 +15,7 @@ func TestMessageText(t *testing.T) {
 	p := a.surface.Config().People["dave"]
 	p.Teams = "aad-dave"
 	a.surface.Config().People["dave"] = p
-	a.rememberChannel("19:room@thread.tacv2", "mi-4-payments-down")
+	a.rememberChannel(msapi.Channel{ID: "19:room@thread.tacv2", DisplayName: "mi-4-payments-down", WebURL: "https://teams.example/l/channel/19%3Aroom?a=1&b=2"})
 	tests := []struct {
 		name, in, want string
 		entities       []msapi.Entity
@@ -26,7 +26,8 @@ func TestMessageText(t *testing.T) {
 			[]msapi.Entity{{Type: "mention", Text: "<at>Dave Kowalski</at>", Mentioned: &msapi.Account{ID: "aad-dave", Name: "Dave Kowalski"}}}},
 		{"no Teams id", "Escalated to <@hana>.", "Escalated to Hana Sato.", nil},
 		{"escaped, lines and code", "Post it with `/incident update <text>`\nA & B", "Post it with <code>/incident update &lt;text&gt;</code><br>A &amp; B", nil},
-		{"channel", "War room <#19:room@thread.tacv2> is open.", "War room mi-4-payments-down is open.", nil},
+		{"channel", "War room <#19:room@thread.tacv2> is open.", `War room <a href="https://teams.example/l/channel/19%3Aroom?a=1&amp;b=2">mi-4-payments-down</a> is open.`, nil},
+		{"unknown channel", "In <#19:other>.", "In the war room.", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -38,7 +38,7 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 		if err != nil {
 			return mim.WarRoom{}, fmt.Errorf("teams: open room: %w", coded(err))
 		}
-		a.rememberChannel(ch.ID, ch.DisplayName)
+		a.rememberChannel(ch)
 		log.Info("teams: war room created", "channel", ch.ID, "name", ch.DisplayName)
 		return mim.WarRoom{Platform: Platform, ID: ch.ID, Name: ch.DisplayName}, nil
 	}
@@ -126,7 +126,7 @@ func (a *Adapter) orphan(ctx context.Context, inc *mim.Incident, base string) (m
 	}
 	var found msapi.Channel
 	for _, c := range chans {
-		a.rememberChannel(c.ID, c.DisplayName)
+		a.rememberChannel(c)
 		if c.CreatedAt.Before(inc.DeclaredAt.Add(-orphanLeeway)) || !roomNamed(c.DisplayName, base) {
 			continue
 		}

@@ -91,7 +91,7 @@ func TestDeclareInAChannel(t *testing.T) {
 		t.Errorf("stakeholders were not told: %v", h.fake.Posts(stakeholders))
 	}
 	h.eventually("the reply completed in place", func() bool {
-		return len(containing(h.replies(h.general, a.ID), "Declared #1", "Opening war room... done: "+room.Name)) == 1
+		return len(containing(h.replies(h.general, a.ID), "Declared #1", "Opening war room... done: <a href=", ">"+room.Name+"</a>")) == 1
 	})
 	if n := len(h.replies(h.general, a.ID)); n != 1 {
 		t.Errorf("%d replies to the declaration, want one (completed in place)", n)
