@@ -400,3 +400,21 @@ func TestTwoReplicas(t *testing.T) {
 		t.Errorf("%d war-room channels, want 1", n)
 	}
 }
+
+// TestClosedNameTaken: when closed-<name> is taken (a room of an earlier database),
+// the closed room is numbered.
+func TestClosedNameTaken(t *testing.T) {
+	h := newHarness(t)
+	h.fake.AddChannel("closed-mi-1-payments-down")
+	inc := h.declare(payments)
+	room := h.room(inc)
+	h.say(inc.IM, room.ID, "incident cancel reason=\"false alarm\"")
+	h.eventually("cancelled", func() bool { return h.incident(1).State == mim.Cancelled })
+	h.drain()
+	if got := h.room(h.incident(1)).Name; got != "closed-mi-1-payments-down-2" {
+		t.Errorf("the cancelled room is named %q, want closed-mi-1-payments-down-2", got)
+	}
+	if ch, ok := h.fake.ChannelByName("closed-mi-1-payments-down-2"); !ok || ch.ID != room.ID {
+		t.Errorf("channels %+v", h.fake.Channels())
+	}
+}
