@@ -69,9 +69,9 @@ func TestTokenCachedPerScopeUntilFiveMinutesBeforeExpiry(t *testing.T) {
 
 func TestTokenOneFetchForConcurrentCallers(t *testing.T) {
 	s := newServer(t)
-	release := make(chan struct{})
+	release := newGate(t)
 	s.tokenFor = func(n int) (int, string) {
-		<-release
+		release.wait()
 		return http.StatusOK, `{"token_type":"Bearer","expires_in":3599,"access_token":"shared"}`
 	}
 	tokens := s.tokensClient()
@@ -90,7 +90,7 @@ func TestTokenOneFetchForConcurrentCallers(t *testing.T) {
 	started.Wait()
 	waitFor(t, "the token request", func() bool { return len(s.tokenCalls()) > 0 })
 	settle() // every caller is waiting on the fetch in flight
-	close(release)
+	release.open()
 	done.Wait()
 	for i := range got {
 		if errs[i] != nil || got[i] != "shared" {
@@ -104,9 +104,9 @@ func TestTokenOneFetchForConcurrentCallers(t *testing.T) {
 
 func TestTokenFetchOutlivesTheCallerThatStartedIt(t *testing.T) {
 	s := newServer(t)
-	release := make(chan struct{})
+	release := newGate(t)
 	s.tokenFor = func(n int) (int, string) {
-		<-release
+		release.wait()
 		return http.StatusOK, `{"token_type":"Bearer","expires_in":3599,"access_token":"late"}`
 	}
 	tokens := s.tokensClient()
@@ -118,7 +118,7 @@ func TestTokenFetchOutlivesTheCallerThatStartedIt(t *testing.T) {
 	if err := <-first; err == nil {
 		t.Fatal("a caller whose context ended got no error")
 	}
-	close(release)
+	release.open()
 	tok, err := tokens.Token(context.Background(), ConnectorScope)
 	if err != nil || tok != "late" {
 		t.Fatalf("second caller: %q, %v", tok, err)
