@@ -2,6 +2,7 @@ package msapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -169,5 +170,23 @@ func TestTokenThrottledWaitsRetryAfter(t *testing.T) {
 	advanceUntil(t, s.clock, 100*time.Millisecond, 100, "the second token request", func() bool { return len(s.tokenCalls()) == 2 })
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestTokenShortLivedRefreshedAtHalfItsLife(t *testing.T) {
+	s := newServer(t)
+	s.tokenFor = func(n int) (int, string) {
+		return http.StatusOK, fmt.Sprintf(`{"token_type":"Bearer","expires_in":240,"access_token":"short-%d"}`, n)
+	}
+	tokens := s.tokensClient()
+	ctx := context.Background()
+	first, _ := tokens.Token(ctx, GraphScope)
+	s.clock.Advance(time.Minute)
+	if tok, _ := tokens.Token(ctx, GraphScope); tok != first {
+		t.Errorf("a 4-minute token was replaced after a minute: %s, %s", first, tok)
+	}
+	s.clock.Advance(time.Minute)
+	if tok, _ := tokens.Token(ctx, GraphScope); tok == first {
+		t.Errorf("a 4-minute token still used after two minutes")
 	}
 }
