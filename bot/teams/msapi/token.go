@@ -55,7 +55,8 @@ type fetch struct {
 }
 
 // NewTokens returns the tokens of app appID in tenant, from loginURL ("" is
-// DefaultLoginURL).
+// DefaultLoginURL), asked for through hc (nil: http.DefaultClient) and timed by clock
+// (nil: the wall clock).
 func NewTokens(loginURL, tenant, appID, password string, hc *http.Client, clock mim.Clock) *Tokens {
 	if loginURL == "" {
 		loginURL = DefaultLoginURL
