@@ -23,7 +23,8 @@ type Connector struct {
 	pace   *pace
 }
 
-// NewConnector returns a Connector whose calls carry tokens of ConnectorScope.
+// NewConnector returns a Connector whose calls carry tokens of ConnectorScope, made
+// through hc (nil: http.DefaultClient) and timed by clock (nil: the wall clock).
 func NewConnector(tokens *Tokens, hc *http.Client, clock mim.Clock) *Connector {
 	c := newClient(hc, tokens, clock)
 	return &Connector{client: c, pace: newPace(c.clock)}

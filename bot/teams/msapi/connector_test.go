@@ -379,14 +379,14 @@ func TestConnectorOneCallAtATimePerConversation(t *testing.T) {
 	s := newServer(t)
 	var mu sync.Mutex
 	inFlight, most := map[string]int{}, 0
-	gate := make(chan struct{})
+	gate := newGate(t)
 	s.handle = func(w http.ResponseWriter, h hit, n int) {
 		conv := strings.Split(h.Path, "/")[4]
 		mu.Lock()
 		inFlight[conv]++
 		most = max(most, inFlight[conv])
 		mu.Unlock()
-		<-gate
+		gate.wait()
 		mu.Lock()
 		inFlight[conv]--
 		mu.Unlock()
@@ -408,7 +408,7 @@ func TestConnectorOneCallAtATimePerConversation(t *testing.T) {
 	// Both conversations get a call out at once; neither gets two.
 	waitFor(t, "a call on each conversation", func() bool { return len(s.calls()) == 2 })
 	settle()
-	close(gate)
+	gate.open()
 	wg.Wait()
 	if most != 1 || len(s.calls()) != 6 {
 		t.Errorf("at most %d calls at once on one conversation, %d calls; want 1 and 6", most, len(s.calls()))

@@ -33,7 +33,8 @@ type Graph struct {
 	until time.Time // no call before this (the end of the last Retry-After)
 }
 
-// NewGraph returns the Graph client of team, at graphURL ("" is DefaultGraphURL).
+// NewGraph returns the Graph client of team, at graphURL ("" is DefaultGraphURL),
+// calling through hc (nil: http.DefaultClient), timed by clock (nil: the wall clock).
 func NewGraph(graphURL, team string, tokens *Tokens, hc *http.Client, clock mim.Clock) *Graph {
 	if graphURL == "" {
 		graphURL = DefaultGraphURL
