@@ -73,8 +73,6 @@ type Adapter struct {
 	work     *bot.Workers
 	progress *bot.Progress[*reply]
 	seen     *bot.Recent // activity ids handled: a delivery repeated is handled once
-	// created holds the channels this process created and has not set up yet.
-	created *bot.Recent
 
 	mu         sync.Mutex
 	serviceURL string                   // the Connector the last activity came through
@@ -137,7 +135,6 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 		work:       bot.NewWorkers("teams", cfg.Concurrency, workTimeout),
 		progress:   bot.NewProgress[*reply](progressTTL, cfg.Clock),
 		seen:       bot.NewRecent(10000),
-		created:    bot.NewRecent(10000),
 		serviceURL: cfg.ServiceURL,
 		members:    map[string]string{},
 		personal:   map[string]string{},
