@@ -67,6 +67,9 @@ func (a *Adapter) send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error
 	parts := bot.Split(m.Text, maxText)
 	for i, p := range parts {
 		act := a.textActivity(p)
+		if m.Kind == mim.KindSummary {
+			act = a.markdownActivity(p)
+		}
 		if i == len(parts)-1 && len(m.Buttons) > 0 && m.Incident > 0 {
 			act = a.textCard(p, m.Buttons, m.Incident)
 		}

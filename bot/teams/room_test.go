@@ -327,7 +327,7 @@ func TestLongText(t *testing.T) {
 	for i := range 1500 {
 		lines = append(lines, "line "+strconv.Itoa(i)+" of the timeline")
 	}
-	m := mim.Outgoing{Platform: teams.Platform, Incident: 1, To: mim.ToWarRoom, Kind: mim.KindSummary, Text: strings.Join(lines, "\n")}
+	m := mim.Outgoing{Platform: teams.Platform, Incident: 1, To: mim.ToWarRoom, Kind: mim.KindUpdate, Text: strings.Join(lines, "\n")}
 	before := len(h.fake.Posts(room.ID))
 	if _, err := h.adapter.Send(h.ctx, mim.Delivery{Message: m, Incident: inc, Room: &room}); err != nil {
 		t.Fatal(err)
@@ -416,5 +416,23 @@ func TestClosedNameTaken(t *testing.T) {
 	}
 	if ch, ok := h.fake.ChannelByName("closed-mi-1-payments-down-2"); !ok || ch.ID != room.ID {
 		t.Errorf("channels %+v", h.fake.Channels())
+	}
+}
+
+// TestSummaryMarkdown: the post-incident summary goes as Markdown, which Teams
+// renders, its mentions still mentions.
+func TestSummaryMarkdown(t *testing.T) {
+	h := newHarness(t)
+	inc := h.declare(payments)
+	room := h.room(inc)
+	m := mim.Outgoing{Platform: teams.Platform, Incident: 1, To: mim.ToWarRoom, Kind: mim.KindSummary, Text: "# Post-incident summary\n\n- IM: <@" + inc.IM + ">\n- `a<b`"}
+	if _, err := h.adapter.Send(h.ctx, mim.Delivery{Message: m, Incident: inc, Room: &room}); err != nil {
+		t.Fatal(err)
+	}
+	posts := h.fake.Posts(room.ID)
+	last := posts[len(posts)-1]
+	want := "# Post-incident summary\n\n- IM: <at>" + h.svc.Config.Display(inc.IM) + "</at>\n- `a<b`"
+	if last.TextFormat != "markdown" || last.Text != want || !mentions(last.Entities, inc.IM) {
+		t.Errorf("summary %q (%s), entities %+v; want %q as markdown mentioning %s", last.Text, last.TextFormat, last.Entities, want, inc.IM)
 	}
 }
