@@ -54,9 +54,14 @@ func (m *mentioner) channel(id string, escape func(string) string) string {
 	return m.link(c.DisplayName, c.WebURL)
 }
 
+// slashRE finds the command written as a slash command (`/incident ack`): on Teams it
+// is typed after the bot's mention, without the slash.
+var slashRE = regexp.MustCompile("(^|[\\s`(])/incident\\b")
+
 // render lays text out with plain (which escapes and formats the text between
 // references) and mentions each person.
 func (m *mentioner) render(text string, plain func(string) string, escape func(string) string) string {
+	text = slashRE.ReplaceAllString(text, "${1}incident")
 	var b strings.Builder
 	last := 0
 	for _, loc := range refRE.FindAllStringSubmatchIndex(text, -1) {

@@ -25,7 +25,8 @@ func TestMessageText(t *testing.T) {
 		{"twice, one entity", "<@dave> and <@dave>", "<at>Dave Kowalski</at> and <at>Dave Kowalski</at>",
 			[]msapi.Entity{{Type: "mention", Text: "<at>Dave Kowalski</at>", Mentioned: &msapi.Account{ID: "aad-dave", Name: "Dave Kowalski"}}}},
 		{"no Teams id", "Escalated to <@hana>.", "Escalated to Hana Sato.", nil},
-		{"escaped, lines and code", "Post it with `/incident update <text>`\nA & B", "Post it with <code>/incident update &lt;text&gt;</code><br>A &amp; B", nil},
+		{"escaped, lines and code", "Post it with `/incident update <text>`\nA & B", "Post it with <code>incident update &lt;text&gt;</code><br>A &amp; B", nil},
+		{"slash command", "/incident help, see https://status.example/incident/4", "incident help, see https://status.example/incident/4", nil},
 		{"channel", "War room <#19:room@thread.tacv2> is open.", `War room <a href="https://teams.example/l/channel/19%3Aroom?a=1&amp;b=2">mi-4-payments-down</a> is open.`, nil},
 		{"unknown channel", "In <#19:other>.", "In the war room.", nil},
 	}
