@@ -24,6 +24,9 @@ var (
 	markRE  = regexp.MustCompile("\x00([0-9]+)\x00")
 	breakRE = regexp.MustCompile(`(?i)<br\s*/?>|</p>|</div>`)
 	tagRE   = regexp.MustCompile(`<[^>]*>`)
+	// objectIDRE is what an Entra object id (a GUID) may hold: a mention of anything
+	// else names nobody.
+	objectIDRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 )
 
 // mentioned is a person mentioned in a message: the id Teams gave (29:... or an Entra
@@ -35,7 +38,8 @@ type mentioned struct {
 // plainText turns an activity's text into the grammar's plain text, calling who for
 // each person mentioned (but the bot) to write them (<@aad>). It returns the text.
 func (a *Adapter) plainText(act *msapi.Activity, who func(m mentioned) string) string {
-	text := act.Text
+	// NUL marks the mentions below: a NUL of the person's own is dropped.
+	text := strings.ReplaceAll(act.Text, "\x00", "")
 	var people []mentioned
 	for _, e := range act.Entities {
 		if !strings.EqualFold(e.Type, "mention") || e.Mentioned == nil || e.Text == "" || !strings.Contains(text, e.Text) {
@@ -52,7 +56,10 @@ func (a *Adapter) plainText(act *msapi.Activity, who func(m mentioned) string) s
 	text = tagRE.ReplaceAllString(text, "")
 	text = strings.ReplaceAll(html.UnescapeString(text), "\u00a0", " ")
 	text = markRE.ReplaceAllStringFunc(text, func(s string) string {
-		i, _ := strconv.Atoi(strings.Trim(s, "\x00"))
+		i, err := strconv.Atoi(strings.Trim(s, "\x00"))
+		if err != nil || i >= len(people) {
+			return ""
+		}
 		return who(people[i])
 	})
 	var lines []string
@@ -101,7 +108,7 @@ func (a *Adapter) entraID(m mentioned) (string, bool) {
 // <@entra-object-id> (or by its name, when the person's object id is unknown).
 func (a *Adapter) commandText(act *msapi.Activity) string {
 	return a.plainText(act, func(m mentioned) string {
-		if aad, ok := a.entraID(m); ok && aad != "" {
+		if aad, ok := a.entraID(m); ok && objectIDRE.MatchString(aad) {
 			return "<@" + aad + ">"
 		}
 		return "someone"

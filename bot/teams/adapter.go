@@ -52,6 +52,10 @@ type Config struct {
 	// Clock paces the Connector, checks the tokens' times and ages the declarations'
 	// progress; default mim.SystemClock.
 	Clock mim.Clock
+	// RateScale divides the Connector's pacing windows, for tests and benchmarks
+	// against a teamsfake whose RateLimitScale is not 1 (see
+	// msapi.Connector.SetRateScale); 0: Teams' own windows.
+	RateScale float64
 }
 
 // Adapter is the Microsoft Teams adapter. It is the mim.Chat of the teams platform.
@@ -69,17 +73,12 @@ type Adapter struct {
 	work     *bot.Workers
 	progress *bot.Progress[*reply]
 	seen     *bot.Recent // activity ids handled: a delivery repeated is handled once
-	// created holds the channels this process created and has not set up yet.
-	created *bot.Recent
-	// welcome holds the rooms whose card this process posted and whose first message
-	// is not out yet.
-	welcome *bot.Recent
 
 	mu         sync.Mutex
-	serviceURL string            // the Connector the last activity came through
-	members    map[string]string // 29: user id -> Entra object id
-	personal   map[string]string // Entra object id -> personal conversation id
-	channels   map[string]string // channel id -> display name, as last seen
+	serviceURL string                   // the Connector the last activity came through
+	members    map[string]string        // 29: user id -> Entra object id
+	personal   map[string]string        // Entra object id -> personal conversation id
+	channels   map[string]msapi.Channel // by id, as last seen
 	stop       context.CancelFunc
 }
 
@@ -123,23 +122,23 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 		log = slog.New(slog.DiscardHandler)
 	}
 	tokens := msapi.NewTokens(cfg.LoginURL, cfg.TenantID, cfg.AppID, cfg.AppPassword, cfg.HTTPClient, cfg.Clock)
+	connector := msapi.NewConnector(tokens, cfg.HTTPClient, cfg.Clock)
+	connector.SetRateScale(cfg.RateScale)
 	return &Adapter{
 		cfg:        cfg,
 		surface:    surface,
 		log:        log.With("platform", Platform),
 		botID:      "28:" + cfg.AppID,
 		tokens:     tokens,
-		connector:  msapi.NewConnector(tokens, cfg.HTTPClient, cfg.Clock),
+		connector:  connector,
 		graph:      msapi.NewGraph(cfg.GraphURL, cfg.TeamID, tokens, cfg.HTTPClient, cfg.Clock),
 		work:       bot.NewWorkers("teams", cfg.Concurrency, workTimeout),
 		progress:   bot.NewProgress[*reply](progressTTL, cfg.Clock),
 		seen:       bot.NewRecent(10000),
-		created:    bot.NewRecent(10000),
-		welcome:    bot.NewRecent(10000),
 		serviceURL: cfg.ServiceURL,
 		members:    map[string]string{},
 		personal:   map[string]string{},
-		channels:   map[string]string{},
+		channels:   map[string]msapi.Channel{},
 	}, nil
 }
 
@@ -170,7 +169,7 @@ func (a *Adapter) Start(ctx context.Context) error {
 		return nil
 	}
 	for _, c := range chans {
-		a.rememberChannel(c.ID, c.DisplayName)
+		a.rememberChannel(c)
 	}
 	a.log.Info("teams: connected", "app", a.cfg.AppID, "team", a.cfg.TeamID, "channels", len(chans))
 	return nil
@@ -207,21 +206,22 @@ func (a *Adapter) sawServiceURL(u string) {
 	a.mu.Unlock()
 }
 
-// rememberChannel keeps a channel's name, to name it in replies.
-func (a *Adapter) rememberChannel(id, name string) {
+// rememberChannel keeps a channel's name and link, to name it in replies.
+func (a *Adapter) rememberChannel(c msapi.Channel) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.channels) > 20000 {
 		clear(a.channels)
 	}
-	a.channels[id] = name
+	a.channels[c.ID] = c
 }
 
-// channelName is a channel's name as last seen, or "".
-func (a *Adapter) channelName(id string) string {
+// channel is a channel as last seen; ok false when the adapter never saw it.
+func (a *Adapter) channel(id string) (msapi.Channel, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.channels[id]
+	c, ok := a.channels[id]
+	return c, ok
 }
 
 // teamsID is a person's Entra object id, or "".

@@ -103,19 +103,14 @@ func textButton(button string, n int) object {
 	}}
 }
 
-// buttonLabel is what a button says.
+// buttonLabel is what a button says (the same words on every platform).
 func buttonLabel(b string) string {
-	switch b {
-	case mim.ButtonAck:
-		return "Acknowledge"
-	case mim.ButtonUpdate:
-		return "Post update"
-	case mim.ButtonResolve:
-		return "Resolve"
-	case mim.ButtonConfirm:
-		return "It works: close it"
-	case mim.ButtonReopen:
-		return "Still broken: reopen"
+	labels := map[string]string{
+		mim.ButtonAck: "Acknowledge", mim.ButtonUpdate: "Post update", mim.ButtonResolve: "Resolve",
+		mim.ButtonConfirm: "It works: close it", mim.ButtonReopen: "Still broken: reopen",
+	}
+	if l, ok := labels[b]; ok {
+		return l
 	}
 	return b
 }
@@ -142,7 +137,8 @@ func (c *card) activity(summary string) msapi.Activity {
 }
 
 // incidentCard is the war room's card: what a person joining needs at a glance, and
-// the buttons to act while the incident is open; once it is over, it says so.
+// the buttons to act while the incident is open; once it is over, it says so. The
+// text above it mentions the people on the incident (see welcomeText).
 func (a *Adapter) incidentCard(inc *mim.Incident, room mim.WarRoom) msapi.Activity {
 	cfg := a.surface.Config()
 	now := a.surface.Now()
@@ -200,7 +196,10 @@ func (a *Adapter) incidentCard(inc *mim.Incident, room mim.WarRoom) msapi.Activi
 	if inc.State.Open() {
 		c.buttons([]string{mim.ButtonAck, mim.ButtonUpdate, mim.ButtonResolve}, inc.Number)
 	}
-	return c.activity(headline)
+	act := c.activity(headline)
+	act.Text, act.Entities = a.messageText(a.welcomeText(inc, room))
+	act.TextFormat = "xml"
+	return act
 }
 
 // textCard is a message with buttons: its lines, and the buttons under them.

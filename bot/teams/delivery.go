@@ -29,14 +29,13 @@ const closedPrefix = "closed-"
 // war room when the delivery changed it (a card posted again, the room renamed), for
 // the relay to record.
 func (a *Adapter) Send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
-	m := d.Message
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 	room, err := a.send(ctx, d)
 	if err != nil {
-		return room, fmt.Errorf("teams: send %s of incident %d: %w", m.To, m.Incident, coded(err))
+		err = fmt.Errorf("teams: send %s of incident %d: %w", d.Message.To, d.Message.Incident, coded(err))
 	}
-	return room, nil
+	return room, err
 }
 
 func (a *Adapter) send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error) {
@@ -68,6 +67,9 @@ func (a *Adapter) send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, error
 	parts := bot.Split(m.Text, maxText)
 	for i, p := range parts {
 		act := a.textActivity(p)
+		if m.Kind == mim.KindSummary {
+			act = a.markdownActivity(p)
+		}
 		if i == len(parts)-1 && len(m.Buttons) > 0 && m.Incident > 0 {
 			act = a.textCard(p, m.Buttons, m.Incident)
 		}
@@ -120,7 +122,10 @@ func (a *Adapter) archive(ctx context.Context, inc *mim.Incident, room mim.WarRo
 		}
 		switch {
 		case err == nil:
-			a.rememberChannel(room.ID, name)
+			if c, ok := a.channel(room.ID); ok {
+				c.DisplayName = name
+				a.rememberChannel(c)
+			}
 			a.log.Info("teams: war room renamed", "incident", inc.Number, "channel", room.ID, "name", name)
 			room.Name = name
 			return &room, nil

@@ -34,7 +34,7 @@ func (a *Adapter) serveActivity(w http.ResponseWriter, r *http.Request) {
 		why = v.check(r.Context(), r.Header.Get("Authorization"), &act)
 	}
 	if why != "" {
-		a.log.Warn("teams: request refused", "platform", Platform, "reason", why)
+		a.log.Warn("teams: request refused", "reason", why) // a.log names the platform
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
@@ -67,6 +67,15 @@ func nothing() {}
 // and the work to start once it is out. It makes no call to Microsoft, but to look
 // up a person mentioned whom it does not know, and then it answers first.
 func (a *Adapter) handle(ctx context.Context, act *msapi.Activity) (any, func()) {
+	if t := tenantOf(act); t != "" && t != a.cfg.TenantID {
+		// The bot is single-tenant: its war rooms and people are in one tenant.
+		a.log.Warn("teams: activity from another tenant ignored", "tenant", t)
+		if act.Type == "invoke" {
+			return invokeMessage("mimbot serves another organisation; nothing was done."), nothing
+		}
+		return nil, nothing
+	}
+	a.installed(act)
 	switch act.Type {
 	case "message":
 		if len(act.Value) > 0 && strings.TrimSpace(act.Text) == "" {
@@ -78,19 +87,29 @@ func (a *Adapter) handle(ctx context.Context, act *msapi.Activity) (any, func())
 			return a.invoked(ctx, act)
 		}
 		return invokeMessage("mimbot does not know this action."), nothing
-	case "conversationUpdate", "installationUpdate":
-		a.installed(act)
 	}
 	return nil, nothing
 }
 
-// installed remembers the personal conversation an activity of a 1:1 chat reveals,
-// so that a direct message to its person needs no conversation created.
+// installed remembers the personal conversation an activity of a 1:1 chat reveals
+// (the app installed, a message), so that a direct message to its person needs no
+// conversation created.
 func (a *Adapter) installed(act *msapi.Activity) {
 	if act.Conversation == nil || act.Conversation.ConversationType != "personal" || act.From == nil || act.From.AADObjectID == "" {
 		return
 	}
 	a.rememberPersonal(act.From.AADObjectID, act.Conversation.ID)
+}
+
+// tenantOf is the tenant an activity comes from, or "" when it does not say.
+func tenantOf(act *msapi.Activity) string {
+	if act.ChannelData != nil && act.ChannelData.Tenant != nil && act.ChannelData.Tenant.ID != "" {
+		return act.ChannelData.Tenant.ID
+	}
+	if act.Conversation != nil {
+		return act.Conversation.TenantID
+	}
+	return ""
 }
 
 // conversationID is the conversation of an activity, or "".

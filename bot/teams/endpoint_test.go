@@ -66,6 +66,7 @@ func TestRefused(t *testing.T) {
 		name   string
 		opts   []teamsfake.SignOption
 		custom bool // signed by a key of nobody's, under an unknown kid
+		edit   func(*teamsfake.Activity)
 		reason string
 	}{
 		{name: "no token", opts: []teamsfake.SignOption{teamsfake.NoToken()}, reason: "no bearer token"},
@@ -75,12 +76,16 @@ func TestRefused(t *testing.T) {
 		{name: "wrong issuer", opts: []teamsfake.SignOption{teamsfake.Issuer("https://sts.windows.net/x/")}, reason: "wrong issuer"},
 		{name: "wrong serviceurl", opts: []teamsfake.SignOption{teamsfake.ServiceURL("https://evil.example/")}, reason: "serviceurl claim does not match"},
 		{name: "unknown kid", custom: true, reason: "signing key unknown"},
+		{name: "channel not endorsed", edit: func(a *teamsfake.Activity) { a.ChannelID = "webchat" }, reason: "does not endorse channel webchat"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
 			before := h.apiCalls()
 			a := h.fake.Message(h.general, aad("sam"), declareText)
+			if tc.edit != nil {
+				tc.edit(&a)
+			}
 			status := 0
 			if tc.custom {
 				status = h.postSigned(a, stranger, "not-a-published-kid")
@@ -175,5 +180,24 @@ func TestBodyLimit(t *testing.T) {
 	a := h.fake.Message(h.general, aad("sam"), "incident note "+strings.Repeat("x", 300<<10))
 	if status, _, _ := h.deliver(a); status != http.StatusRequestEntityTooLarge {
 		t.Errorf("HTTP %d for a 300 KB activity, want 413", status)
+	}
+}
+
+// TestOtherTenant: a genuine activity from another tenant changes nothing.
+func TestOtherTenant(t *testing.T) {
+	h := newHarness(t)
+	before := h.apiCalls()
+	a := h.fake.Message(h.general, aad("sam"), declareText)
+	a.ChannelData.Tenant.ID = "another-tenant"
+	a.Conversation.TenantID = "another-tenant"
+	if status, body, _ := h.deliver(a); status != http.StatusOK {
+		t.Fatalf("HTTP %d %s", status, body)
+	}
+	if _, err := h.svc.Store.Incident(h.ctx, 1); mim.ErrorCode(err) != mim.ENOTFOUND {
+		t.Errorf("another tenant declared: %v", err)
+	}
+	h.drain()
+	if n := h.apiCalls() - before; n != 0 {
+		t.Errorf("%d calls to Microsoft for another tenant's activity", n)
 	}
 }

@@ -1,7 +1,6 @@
 package teams_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -45,22 +44,23 @@ type movingClock struct {
 
 func (c movingClock) Now() time.Time { return c.svc.Now().Add(time.Since(c.start)) }
 
-// logBuffer keeps what the adapter logs.
+// logBuffer keeps what the adapter logs, a record a line.
 type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	lines []string
 }
 
 func (l *logBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
+	l.lines = append(l.lines, string(p))
+	l.mu.Unlock()
+	return len(p), nil
 }
 
 func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.b.String()
+	return strings.Join(l.lines, "")
 }
 
 // harness is the Teams adapter on a fake Microsoft, a service on a fresh SQLite file
@@ -138,7 +138,7 @@ func newHarness(t testing.TB, opts ...option) *harness {
 	h.cfg = teams.Config{
 		AppID: h.fake.AppID(), AppPassword: h.fake.AppPassword(), TenantID: h.fake.TenantID(), TeamID: h.fake.TeamID(),
 		OpenIDURL: h.fake.OpenIDURL(), LoginURL: h.fake.LoginURL(), GraphURL: h.fake.GraphURL(), ServiceURL: h.fake.ServiceURL(),
-		Clock: h.ms,
+		Clock: h.ms, RateScale: 10,
 	}
 	h.adapter = h.newAdapter()
 	mux := http.NewServeMux()
@@ -158,16 +158,18 @@ func (h *harness) newAdapter() *teams.Adapter {
 	h.t.Helper()
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := teams.NewAdapter(h.cfg, h.router, log)
-	if err != nil {
-		h.t.Fatal(err)
+	if err == nil {
+		err = a.Start(h.ctx)
 	}
-	if err := a.Start(h.ctx); err != nil {
-		h.t.Fatal(err)
+	if err != nil {
+		h.t.Fatalf("start the adapter: %v", err)
 	}
 	h.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = a.Shutdown(ctx)
+		ctx, stop := context.WithTimeout(h.ctx, 10*time.Second)
+		defer stop()
+		if err := a.Shutdown(ctx); err != nil {
+			h.t.Errorf("shutdown: %v", err)
+		}
 	})
 	h.relay = &mim.Relay{Service: h.svc, Chats: map[string]mim.Chat{teams.Platform: a}, Owner: "test"}
 	return a
@@ -201,16 +203,13 @@ func (h *harness) drain() {
 	}
 }
 
-// eventually waits up to ten seconds for cond.
+// eventually waits up to ten seconds for cond, looking every 10 ms.
 func (h *harness) eventually(what string, cond func() bool) {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			h.t.Logf("adapter logs:\n%s", h.logs.String())
-			h.t.Fatalf("timed out waiting for %s", what)
+	for start := time.Now(); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			h.t.Fatalf("timed out waiting for %s; the adapter logged:\n%s", what, h.logs)
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

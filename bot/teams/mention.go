@@ -21,6 +21,8 @@ var refRE = regexp.MustCompile(`<@([a-z0-9][a-z0-9_.-]*)>|<#([^<>\s]+)>`)
 type mentioner struct {
 	a        *Adapter
 	entities []msapi.Entity
+	// link writes a link to a channel in the message's format; nil: its name only.
+	link func(name, url string) string
 }
 
 // person renders person key as a mention ("<at>Name</at>"), or as the name when the
@@ -40,17 +42,26 @@ func (m *mentioner) person(key string, escape func(string) string) string {
 	return at
 }
 
-// channel names a channel by its id.
-func (m *mentioner) channel(id string) string {
-	if name := m.a.channelName(id); name != "" {
-		return name
+// channel names a channel by its id, linked to it when the format allows.
+func (m *mentioner) channel(id string, escape func(string) string) string {
+	c, ok := m.a.channel(id)
+	if !ok || c.DisplayName == "" {
+		return escape("the war room")
 	}
-	return "the war room"
+	if m.link == nil || c.WebURL == "" {
+		return escape(c.DisplayName)
+	}
+	return m.link(c.DisplayName, c.WebURL)
 }
+
+// slashRE finds the command written as a slash command (`/incident ack`): on Teams it
+// is typed after the bot's mention, without the slash.
+var slashRE = regexp.MustCompile("(^|[\\s`(])/incident\\b")
 
 // render lays text out with plain (which escapes and formats the text between
 // references) and mentions each person.
 func (m *mentioner) render(text string, plain func(string) string, escape func(string) string) string {
+	text = slashRE.ReplaceAllString(text, "${1}incident")
 	var b strings.Builder
 	last := 0
 	for _, loc := range refRE.FindAllStringSubmatchIndex(text, -1) {
@@ -58,7 +69,7 @@ func (m *mentioner) render(text string, plain func(string) string, escape func(s
 		if loc[2] >= 0 {
 			b.WriteString(m.person(text[loc[2]:loc[3]], escape))
 		} else {
-			b.WriteString(escape(m.channel(text[loc[4]:loc[5]])))
+			b.WriteString(m.channel(text[loc[4]:loc[5]], escape))
 		}
 		last = loc[1]
 	}
@@ -80,7 +91,9 @@ func xmlText(s string) string {
 // messageText renders text for a message activity: the XML text and its mention
 // entities.
 func (a *Adapter) messageText(text string) (string, []msapi.Entity) {
-	m := &mentioner{a: a}
+	m := &mentioner{a: a, link: func(name, url string) string {
+		return `<a href="` + html.EscapeString(url) + `">` + html.EscapeString(name) + "</a>"
+	}}
 	out := m.render(text, xmlText, html.EscapeString)
 	return out, m.entities
 }

@@ -59,3 +59,11 @@ func (a *Adapter) textActivity(text string) msapi.Activity {
 	out, entities := a.messageText(text)
 	return msapi.Activity{Type: "message", Text: out, TextFormat: "xml", Entities: entities}
 }
+
+// markdownActivity is a message of Markdown (the post-incident summary), which Teams
+// renders as it is; its mentions are Teams mentions.
+func (a *Adapter) markdownActivity(text string) msapi.Activity {
+	m := &mentioner{a: a}
+	out := m.render(text, same, same)
+	return msapi.Activity{Type: "message", Text: out, TextFormat: "markdown", Entities: m.entities}
+}

@@ -24,10 +24,12 @@ const meetingLength = 8 * time.Hour
 // creates a standard channel of the team, named like the room under Teams' rules (a
 // numbered name when it is taken), or adopts the one an earlier attempt created but
 // could not record, and returns it to be recorded. Then it books the Teams meeting
-// when the configuration asks for one, posts the incident card and a first message
-// that mentions the incident manager and the paged leads and gives the bridge. A
-// step already done (the meeting in WarRoom.Voice, the card in WarRoom.Card) is not
-// done again.
+// when the configuration asks for one, and posts the room's first message: a text that
+// mentions the incident manager and the paged leads and gives the bridge, with the
+// incident card under it. A step already done (the meeting in WarRoom.Voice, the card
+// in WarRoom.Card) is not done again. Text and card are one activity, one call: the
+// Connector sends a conversation's messages one at a time, and the room is ready a
+// call sooner.
 func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoom, error) {
 	inc := req.Incident
 	log := a.log.With("incident", inc.Number)
@@ -36,7 +38,7 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 		if err != nil {
 			return mim.WarRoom{}, fmt.Errorf("teams: open room: %w", coded(err))
 		}
-		a.rememberChannel(ch.ID, ch.DisplayName)
+		a.rememberChannel(ch)
 		log.Info("teams: war room created", "channel", ch.ID, "name", ch.DisplayName)
 		return mim.WarRoom{Platform: Platform, ID: ch.ID, Name: ch.DisplayName}, nil
 	}
@@ -60,13 +62,6 @@ func (a *Adapter) OpenRoom(ctx context.Context, req mim.RoomRequest) (mim.WarRoo
 			return room, fmt.Errorf("teams: open room %s: card: %w", room.ID, coded(err))
 		}
 		room.Card = id
-		a.welcome.Add(room.ID)
-	}
-	if a.welcome.Has(room.ID) {
-		if _, err := a.connector.Send(ctx, a.connectorURL(), room.ID, a.textActivity(a.welcomeText(inc, room))); err != nil {
-			return room, fmt.Errorf("teams: open room %s: first message: %w", room.ID, coded(err))
-		}
-		a.welcome.Forget(room.ID)
 	}
 	room.Ready = true
 	a.roomReady(inc, room)
@@ -131,7 +126,7 @@ func (a *Adapter) orphan(ctx context.Context, inc *mim.Incident, base string) (m
 	}
 	var found msapi.Channel
 	for _, c := range chans {
-		a.rememberChannel(c.ID, c.DisplayName)
+		a.rememberChannel(c)
 		if c.CreatedAt.Before(inc.DeclaredAt.Add(-orphanLeeway)) || !roomNamed(c.DisplayName, base) {
 			continue
 		}
@@ -178,7 +173,9 @@ func (a *Adapter) meeting(ctx context.Context, inc *mim.Incident) (string, error
 	return a.graph.CreateMeeting(ctx, organizer, subject, now, now.Add(meetingLength))
 }
 
-// welcomeText is the war room's first message: who is on it and where to talk.
+// welcomeText is the text above the card: who is on the incident and where to talk.
+// It is written again with each update of the card; its mentions notify people when
+// the card is first posted.
 func (a *Adapter) welcomeText(inc *mim.Incident, room mim.WarRoom) string {
 	cfg := a.surface.Config()
 	var b strings.Builder

@@ -1,10 +1,13 @@
 package teams_test
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"mimbot/bot"
 	"mimbot/bot/teams"
@@ -41,7 +44,7 @@ func mentions(entities []teamsfake.Entity, keys ...string) bool {
 }
 
 // TestDeclareInAChannel: a declaration typed in a channel opens one war-room channel
-// with the card and a first message naming the IM and the paged lead, pages the lead
+// whose first message names the IM and the paged lead above the card, pages the lead
 // in a personal chat with an Acknowledge button, tells the stakeholders, and
 // completes its reply in place once the room is ready.
 func TestDeclareInAChannel(t *testing.T) {
@@ -70,9 +73,11 @@ func TestDeclareInAChannel(t *testing.T) {
 	if !mentions(cardEntities(t, card), inc.IM, "dave") {
 		t.Errorf("the card does not mention the IM (%s) and dave: %+v", inc.IM, cardEntities(t, card))
 	}
-	first := containing(h.fake.Posts(room.ID), "War room of #1")
-	if len(first) != 1 || !mentions(first[0].Entities, inc.IM, "dave") {
-		t.Errorf("first message %+v: want one, mentioning %s and dave", first, inc.IM)
+	if !strings.Contains(card.Text, "War room of #1") || !mentions(card.Entities, inc.IM, "dave") {
+		t.Errorf("the card's text %q, entities %+v: want it to mention %s and dave", card.Text, card.Entities, inc.IM)
+	}
+	if posts := h.fake.Posts(room.ID); len(posts) == 0 || posts[0].ID != room.Card {
+		t.Errorf("the card is not the war room's first message: %v", posts)
 	}
 	conv, ok := h.fake.Personal(aad("dave"))
 	if !ok {
@@ -86,7 +91,7 @@ func TestDeclareInAChannel(t *testing.T) {
 		t.Errorf("stakeholders were not told: %v", h.fake.Posts(stakeholders))
 	}
 	h.eventually("the reply completed in place", func() bool {
-		return len(containing(h.replies(h.general, a.ID), "Declared #1", "Opening war room... done: "+room.Name)) == 1
+		return len(containing(h.replies(h.general, a.ID), "Declared #1", "Opening war room... done: <a href=", ">"+room.Name+"</a>")) == 1
 	})
 	if n := len(h.replies(h.general, a.ID)); n != 1 {
 		t.Errorf("%d replies to the declaration, want one (completed in place)", n)
@@ -142,9 +147,6 @@ func TestOpenRoomAgain(t *testing.T) {
 	}
 	if n := len(containing(h.fake.Posts(room.ID), "P0 #1")); n != 1 {
 		t.Errorf("%d cards in the war room, want 1", n)
-	}
-	if n := len(containing(h.fake.Posts(room.ID), "War room of #1")); n != 1 {
-		t.Errorf("%d first messages in the war room, want 1", n)
 	}
 }
 
@@ -212,8 +214,8 @@ func (g *gaveUp) GaveUp(m mim.Outgoing, reason error) {
 }
 
 // TestNoApp: a lead who has not installed the app gets no personal chat; the relay
-// gives up on the page with a reason that says why, and the war room still mentions
-// the lead.
+// gives up on the page with a reason that says why, which the timeline shows, and the
+// war room still mentions the lead.
 func TestNoApp(t *testing.T) {
 	h := newHarness(t, withoutApp("dave"))
 	g := &gaveUp{}
@@ -227,6 +229,9 @@ func TestNoApp(t *testing.T) {
 	g.mu.Unlock()
 	if !strings.Contains(reasons, "person dave: ") || !strings.Contains(reasons, "Dave Kowalski has not installed the mimbot app in Teams; the war-room mention stands") {
 		t.Errorf("given up on:\n%s\nwant dave's page, saying he has not installed the app", reasons)
+	}
+	if tl := timelineText(h.incident(1)); !strings.Contains(tl, "Direct message to dave on teams not delivered: Dave Kowalski has not installed the mimbot app in Teams") {
+		t.Errorf("the timeline does not say why dave got no page:\n%s", tl)
 	}
 	paging := containing(h.fake.Posts(h.room(inc).ID), "Paging")
 	if len(paging) != 1 || !mentions(cardEntities(t, paging[0]), "dave") {
@@ -268,7 +273,7 @@ func TestCardKeptCurrentAndClosed(t *testing.T) {
 }
 
 // TestMeeting: with bridge: {teams: meeting}, the war room gets a Teams meeting
-// organised by the IM, once, given on the card and in the first message.
+// organised by the IM, once, given on the card and in the text above it.
 func TestMeeting(t *testing.T) {
 	h := newHarness(t, withConfig(func(c *mim.Config) { c.TeamsMeeting = true }))
 	inc := h.declare(payments)
@@ -281,8 +286,8 @@ func TestMeeting(t *testing.T) {
 	if !strings.Contains(text(card), meetings[0].JoinURL) {
 		t.Errorf("the card does not give the meeting:\n%s", text(card))
 	}
-	if len(containing(h.fake.Posts(room.ID), "War room of #1", meetings[0].JoinURL)) != 1 {
-		t.Error("the first message does not give the meeting")
+	if !strings.Contains(card.Text, meetings[0].JoinURL) {
+		t.Errorf("the text above the card does not give the meeting: %q", card.Text)
 	}
 	// Opened again, the room books no second meeting.
 	if _, err := h.adapter.OpenRoom(h.ctx, mim.RoomRequest{Incident: inc, Name: inc.RoomName, Existing: &room, Attempt: 2}); err != nil {
@@ -290,5 +295,144 @@ func TestMeeting(t *testing.T) {
 	}
 	if n := len(h.fake.Meetings()); n != 1 {
 		t.Errorf("%d meetings, want 1", n)
+	}
+}
+
+// TestCardGone: a card Teams no longer has is posted again, and the room returned
+// with it for the relay to record.
+func TestCardGone(t *testing.T) {
+	h := newHarness(t)
+	inc := h.declare(payments)
+	room := h.room(inc)
+	gone := room
+	gone.Card = "1"
+	changed, err := h.adapter.Send(h.ctx, mim.Delivery{Message: mim.Outgoing{Platform: teams.Platform, Incident: 1, To: mim.ToCard}, Incident: inc, Room: &gone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed == nil || changed.Card == "" || changed.Card == "1" || changed.Card == room.Card {
+		t.Fatalf("Send returned %+v: want the room with a new card", changed)
+	}
+	if n := len(containing(h.fake.Posts(room.ID), "P0 #1 · investigating")); n != 2 {
+		t.Errorf("%d cards in the room, want the first and the new one", n)
+	}
+}
+
+// TestLongText: a text longer than a Teams message goes in parts, in order.
+func TestLongText(t *testing.T) {
+	h := newHarness(t)
+	inc := h.declare(payments)
+	room := h.room(inc)
+	var lines []string
+	for i := range 1500 {
+		lines = append(lines, "line "+strconv.Itoa(i)+" of the timeline")
+	}
+	m := mim.Outgoing{Platform: teams.Platform, Incident: 1, To: mim.ToWarRoom, Kind: mim.KindUpdate, Text: strings.Join(lines, "\n")}
+	before := len(h.fake.Posts(room.ID))
+	if _, err := h.adapter.Send(h.ctx, mim.Delivery{Message: m, Incident: inc, Room: &room}); err != nil {
+		t.Fatal(err)
+	}
+	parts := h.fake.Posts(room.ID)[before:]
+	if len(parts) < 2 {
+		t.Fatalf("%d messages for %d characters, want several", len(parts), len(m.Text))
+	}
+	var got []string
+	for _, p := range parts {
+		got = append(got, strings.Split(p.Text, "<br>")...)
+	}
+	if diff := cmp.Diff(lines, got); diff != "" {
+		t.Errorf("the parts do not give the text in order (-want +got):\n%s", diff)
+	}
+}
+
+// TestOpenRoomTwoCalls: a first attempt opens a war room in two calls to Microsoft,
+// one after the other: the channel, then its first message with the card.
+func TestOpenRoomTwoCalls(t *testing.T) {
+	h := newHarness(t)
+	if rep := h.router.Commit(h.ctx, bot.Request{Platform: teams.Platform, User: aad("sam"), Text: "declare " + payments, RequestID: "teams:1"}); rep.Err != nil {
+		t.Fatal(rep.Err)
+	}
+	inc := h.incident(1)
+	before := len(h.fake.Calls())
+	req := mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 1}
+	room, err := h.adapter.OpenRoom(h.ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Existing = &room
+	if room, err = h.adapter.OpenRoom(h.ctx, req); err != nil || room.Card == "" {
+		t.Fatalf("OpenRoom: %+v, %v", room, err)
+	}
+	var calls []string
+	for _, c := range h.fake.Calls()[before:] {
+		calls = append(calls, c.Method+" "+c.Path)
+	}
+	want := []string{"POST /graph/v1.0/teams/" + h.fake.TeamID() + "/channels", "POST /connector/v3/conversations/" + room.ID + "/activities"}
+	if diff := cmp.Diff(want, calls); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+}
+
+// TestTwoReplicas: two processes opening the same room at once (each a first
+// attempt) end with one channel: the one whose name is taken adopts the other's.
+func TestTwoReplicas(t *testing.T) {
+	h := newHarness(t)
+	if rep := h.router.Commit(h.ctx, bot.Request{Platform: teams.Platform, User: aad("sam"), Text: "declare " + payments, RequestID: "teams:1"}); rep.Err != nil {
+		t.Fatal(rep.Err)
+	}
+	inc := h.incident(1)
+	first, second := h.adapter, h.newAdapter()
+	req := mim.RoomRequest{Incident: inc, Name: inc.RoomName, Attempt: 1}
+	rooms := make([]mim.WarRoom, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, a := range []*teams.Adapter{first, second} {
+		wg.Go(func() { rooms[i], errs[i] = a.OpenRoom(h.ctx, req) })
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("OpenRoom: %v, %v", errs[0], errs[1])
+	}
+	if rooms[0].ID != rooms[1].ID {
+		t.Errorf("two rooms: %+v and %+v", rooms[0], rooms[1])
+	}
+	if n := len(h.warRooms()); n != 1 {
+		t.Errorf("%d war-room channels, want 1", n)
+	}
+}
+
+// TestClosedNameTaken: when closed-<name> is taken (a room of an earlier database),
+// the closed room is numbered.
+func TestClosedNameTaken(t *testing.T) {
+	h := newHarness(t)
+	h.fake.AddChannel("closed-mi-1-payments-down")
+	inc := h.declare(payments)
+	room := h.room(inc)
+	h.say(inc.IM, room.ID, "incident cancel reason=\"false alarm\"")
+	h.eventually("cancelled", func() bool { return h.incident(1).State == mim.Cancelled })
+	h.drain()
+	if got := h.room(h.incident(1)).Name; got != "closed-mi-1-payments-down-2" {
+		t.Errorf("the cancelled room is named %q, want closed-mi-1-payments-down-2", got)
+	}
+	if ch, ok := h.fake.ChannelByName("closed-mi-1-payments-down-2"); !ok || ch.ID != room.ID {
+		t.Errorf("channels %+v", h.fake.Channels())
+	}
+}
+
+// TestSummaryMarkdown: the post-incident summary goes as Markdown, which Teams
+// renders, its mentions still mentions.
+func TestSummaryMarkdown(t *testing.T) {
+	h := newHarness(t)
+	inc := h.declare(payments)
+	room := h.room(inc)
+	m := mim.Outgoing{Platform: teams.Platform, Incident: 1, To: mim.ToWarRoom, Kind: mim.KindSummary, Text: "# Post-incident summary\n\n- IM: <@" + inc.IM + ">\n- `a<b`"}
+	if _, err := h.adapter.Send(h.ctx, mim.Delivery{Message: m, Incident: inc, Room: &room}); err != nil {
+		t.Fatal(err)
+	}
+	posts := h.fake.Posts(room.ID)
+	last := posts[len(posts)-1]
+	want := "# Post-incident summary\n\n- IM: <at>" + h.svc.Config.Display(inc.IM) + "</at>\n- `a<b`"
+	if last.TextFormat != "markdown" || last.Text != want || !mentions(last.Entities, inc.IM) {
+		t.Errorf("summary %q (%s), entities %+v; want %q as markdown mentioning %s", last.Text, last.TextFormat, last.Entities, want, inc.IM)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,28 +23,62 @@ type Connector struct {
 	pace   *pace
 }
 
-// NewConnector returns a Connector whose calls carry tokens of ConnectorScope.
+// NewConnector returns a Connector whose calls carry tokens of ConnectorScope, made
+// through hc (nil: http.DefaultClient) and timed by clock (nil: the wall clock).
 func NewConnector(tokens *Tokens, hc *http.Client, clock mim.Clock) *Connector {
 	c := newClient(hc, tokens, clock)
 	return &Connector{client: c, pace: newPace(c.clock)}
 }
 
+// SetRateScale divides the length of the pacing windows by scale, as
+// teamsfake.Options.RateLimitScale does (0.1: windows ten times longer), so that a
+// test against a stricter fake keeps its pace too. 0 or 1: Teams' own windows. Call
+// it before the first call.
+func (c *Connector) SetRateScale(scale float64) {
+	if scale <= 0 {
+		scale = 1
+	}
+	c.pace.limits.Mu.Lock()
+	defer c.pace.limits.Mu.Unlock()
+	c.pace.scale = scale
+}
+
 // conversationURL is {serviceURL}/v3/conversations/{conv}, with or without a trailing
 // slash on serviceURL, conv escaped as one path segment (a thread's
-// ";messageid=..." stays in it).
-func conversationURL(serviceURL, conv string) string {
-	u := strings.TrimRight(serviceURL, "/") + "/v3/conversations"
-	if conv != "" {
-		u += "/" + url.PathEscape(conv)
+// ";messageid=..." stays in it), then the escaped elements of rest. serviceURL must be
+// https (or http on this machine, for tests): the bot's token goes with the call.
+func conversationURL(serviceURL, conv string, rest ...string) (string, error) {
+	u, err := url.Parse(serviceURL)
+	if err != nil || u.Host == "" || !(u.Scheme == "https" || u.Scheme == "http" && loopback(u.Hostname())) {
+		return "", mim.Errorf(mim.EINVALID, "msapi: service URL %q: the bot's token goes only to an https URL (or http on this machine)", serviceURL)
 	}
-	return u
+	s := strings.TrimRight(serviceURL, "/") + "/v3/conversations"
+	if conv != "" {
+		s += "/" + url.PathEscape(conv)
+	}
+	for _, r := range rest {
+		s += "/" + url.PathEscape(r)
+	}
+	return s, nil
+}
+
+// loopback tells whether host is this machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Send posts a as a new message in conv (in a channel, a new thread) and returns its
 // id.
 func (c *Connector) Send(ctx context.Context, serviceURL, conv string, a Activity) (id string, err error) {
-	return c.post(ctx, serviceURL, conv, "POST /v3/conversations/{conv}/activities",
-		conversationURL(serviceURL, conv)+"/activities", a)
+	u, err := conversationURL(serviceURL, conv, "activities")
+	if err != nil {
+		return "", err
+	}
+	return c.post(ctx, serviceURL, conv, "POST /v3/conversations/{conv}/activities", u, a)
 }
 
 // Reply posts a in reply to the activity replyTo (in a channel, in its thread) and
@@ -52,8 +87,11 @@ func (c *Connector) Reply(ctx context.Context, serviceURL, conv, replyTo string,
 	if a.ReplyToID == "" {
 		a.ReplyToID = replyTo
 	}
-	return c.post(ctx, serviceURL, conv, "POST /v3/conversations/{conv}/activities/{id}",
-		conversationURL(serviceURL, conv)+"/activities/"+url.PathEscape(replyTo), a)
+	u, err := conversationURL(serviceURL, conv, "activities", replyTo)
+	if err != nil {
+		return "", err
+	}
+	return c.post(ctx, serviceURL, conv, "POST /v3/conversations/{conv}/activities/{id}", u, a)
 }
 
 // Update replaces the activity id of conv with a (a card kept current).
@@ -61,10 +99,14 @@ func (c *Connector) Update(ctx context.Context, serviceURL, conv, id string, a A
 	if a.ID == "" {
 		a.ID = id
 	}
-	_, err := c.paced(ctx, serviceURL, conv, request{
+	u, err := conversationURL(serviceURL, conv, "activities", id)
+	if err != nil {
+		return err
+	}
+	_, err = c.paced(ctx, serviceURL, conv, request{
 		name:       "PUT /v3/conversations/{conv}/activities/{id}",
 		method:     http.MethodPut,
-		url:        conversationURL(serviceURL, conv) + "/activities/" + url.PathEscape(id),
+		url:        u,
 		body:       message(a),
 		idempotent: true,
 	})
@@ -94,7 +136,7 @@ func (c *Connector) paced(ctx context.Context, serviceURL, conv string, r reques
 	defer release()
 	r.scope = ConnectorScope
 	r.before = func(ctx context.Context, deadline time.Time) error {
-		return c.pace.wait(ctx, key, r.name, deadline)
+		return c.pace.wait(ctx, key, deadline)
 	}
 	r.held = func(until time.Time) { c.pace.hold(key, until) }
 	var out struct {
@@ -121,13 +163,17 @@ func (c *Connector) CreatePersonal(ctx context.Context, serviceURL, tenant, botI
 		"channelData": ChannelData{Tenant: &Ref{ID: tenant}},
 		"isGroup":     false,
 	}
+	u, err := conversationURL(serviceURL, "")
+	if err != nil {
+		return "", err
+	}
 	var out struct {
 		ID string `json:"id"`
 	}
 	err = c.client.do(ctx, request{
 		name:   "POST /v3/conversations",
 		method: http.MethodPost,
-		url:    conversationURL(serviceURL, ""),
+		url:    u,
 		body:   body,
 		scope:  ConnectorScope,
 		// Creating it again finds the same conversation.
@@ -148,11 +194,15 @@ func (c *Connector) CreatePersonal(ctx context.Context, serviceURL, tenant, botI
 
 // Member returns user (a "29:" id or an Entra object id) as a member of conv.
 func (c *Connector) Member(ctx context.Context, serviceURL, conv, user string) (Account, error) {
+	u, err := conversationURL(serviceURL, conv, "members", user)
+	if err != nil {
+		return Account{}, err
+	}
 	var out Account
-	err := c.client.do(ctx, request{
+	err = c.client.do(ctx, request{
 		name:       "GET /v3/conversations/{conv}/members/{id}",
 		method:     http.MethodGet,
-		url:        conversationURL(serviceURL, conv) + "/members/" + url.PathEscape(user),
+		url:        u,
 		scope:      ConnectorScope,
 		idempotent: true,
 	}, &out)

@@ -71,6 +71,20 @@ func TestConnectorPathsEscapedWithOrWithoutSlash(t *testing.T) {
 	}
 }
 
+func TestConnectorTokenOnlyOverHTTPS(t *testing.T) {
+	s := newServer(t)
+	c := s.connector()
+	for _, base := range []string{"http://smba.example/teams/", "smba.trafficmanager.net/teams", "ftp://127.0.0.1/"} {
+		_, err := c.Send(context.Background(), base, "19:a@thread.tacv2", Activity{Text: "x"})
+		if Code(err) != mim.EINVALID {
+			t.Errorf("%s: err = %v, want EINVALID", base, err)
+		}
+	}
+	if n, m := len(s.calls()), len(s.tokenCalls()); n != 0 || m != 0 {
+		t.Errorf("calls = %d, token requests = %d; want none", n, m)
+	}
+}
+
 func TestConnectorBodies(t *testing.T) {
 	s := newServer(t)
 	c := s.connector()
@@ -365,14 +379,14 @@ func TestConnectorOneCallAtATimePerConversation(t *testing.T) {
 	s := newServer(t)
 	var mu sync.Mutex
 	inFlight, most := map[string]int{}, 0
-	gate := make(chan struct{})
+	gate := newGate(t)
 	s.handle = func(w http.ResponseWriter, h hit, n int) {
 		conv := strings.Split(h.Path, "/")[4]
 		mu.Lock()
 		inFlight[conv]++
 		most = max(most, inFlight[conv])
 		mu.Unlock()
-		<-gate
+		gate.wait()
 		mu.Lock()
 		inFlight[conv]--
 		mu.Unlock()
@@ -394,7 +408,7 @@ func TestConnectorOneCallAtATimePerConversation(t *testing.T) {
 	// Both conversations get a call out at once; neither gets two.
 	waitFor(t, "a call on each conversation", func() bool { return len(s.calls()) == 2 })
 	settle()
-	close(gate)
+	gate.open()
 	wg.Wait()
 	if most != 1 || len(s.calls()) != 6 {
 		t.Errorf("at most %d calls at once on one conversation, %d calls; want 1 and 6", most, len(s.calls()))

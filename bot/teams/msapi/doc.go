@@ -13,5 +13,10 @@
 // Retry-After and tries again, a bounded number of times; a 401 drops the cached token
 // and tries once more with a new one.
 //
-// Code maps an error of this package to a mim error code for the adapter.
+// Tokens are cached per scope until 5 minutes before they expire; callers that need
+// one while it is being fetched share that fetch. The Connector sends its token only
+// to an https serviceUrl (or to this machine, for tests).
+//
+// Code maps an error of this package to a mim error code for the adapter, Temporary
+// tells whether the same call may work later.
 package msapi

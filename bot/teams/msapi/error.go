@@ -56,15 +56,14 @@ var ErrNameTaken = errors.New("msapi: channel name already taken")
 // installed the app, so the bot may not write to them.
 var ErrNotInstalled = errors.New("msapi: the app is not installed for the user")
 
-// errBusy is the error of a call that could not go out (or be tried again) within
-// its time budget: the caller tries again later.
+// errBusy is the error of a call that could not go out within its time budget, held
+// back by the pace or a Retry-After for wait more: the caller tries again later.
 type errBusy struct {
-	call string
 	wait time.Duration
 }
 
 func (e *errBusy) Error() string {
-	return fmt.Sprintf("%s: Teams' rate limit leaves no room for %s; try again later", e.call, e.wait.Round(time.Millisecond))
+	return fmt.Sprintf("held back by the rate limit for %s more; try again later", e.wait.Round(time.Millisecond))
 }
 
 // Temporary reports whether the call may succeed later: a 429, a 5xx, a 408, a

@@ -28,7 +28,7 @@ func TestCode(t *testing.T) {
 		{"network", wrap(&url.Error{Op: "Post", URL: "x", Err: io.ErrUnexpectedEOF}), mim.EUNAVAILABLE, true},
 		{"context ended", wrap(context.DeadlineExceeded), mim.EUNAVAILABLE, true},
 		{"stopping", wrap(mim.ErrStopping), mim.EUNAVAILABLE, true},
-		{"paced past the budget", wrap(&errBusy{call: "x", wait: time.Minute}), mim.EUNAVAILABLE, true},
+		{"paced past the budget", wrap(&errBusy{wait: time.Minute}), mim.EUNAVAILABLE, true},
 		{"token refused", wrap(&Error{Status: 401, Code: "invalid_client"}), mim.EUNAVAILABLE, false},
 		{"too big", wrap(&Error{Status: 413, Code: "MessageSizeTooBig"}), mim.EINVALID, false},
 		{"no such conversation", wrap(&Error{Status: 404, Code: "ConversationNotFound"}), mim.EINVALID, false},

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"mimbot/mim"
@@ -21,18 +22,50 @@ type Channel struct {
 }
 
 // Graph is Microsoft Graph for one team, with tokens of GraphScope. A 429 or a 503
-// waits its Retry-After and tries again, as the Connector's calls do.
+// waits its Retry-After and tries again, as the Connector's calls do, and holds back
+// every other call of this client until then: Graph throttles the app, not a
+// resource.
 type Graph struct {
 	url, team string
 	client    client
+
+	mu    sync.Mutex
+	until time.Time // no call before this (the end of the last Retry-After)
 }
 
-// NewGraph returns the Graph client of team, at graphURL ("" is DefaultGraphURL).
+// NewGraph returns the Graph client of team, at graphURL ("" is DefaultGraphURL),
+// calling through hc (nil: http.DefaultClient), timed by clock (nil: the wall clock).
 func NewGraph(graphURL, team string, tokens *Tokens, hc *http.Client, clock mim.Clock) *Graph {
 	if graphURL == "" {
 		graphURL = DefaultGraphURL
 	}
 	return &Graph{url: strings.TrimRight(graphURL, "/"), team: team, client: newClient(hc, tokens, clock)}
+}
+
+// do runs r after any Retry-After Graph gave.
+func (g *Graph) do(ctx context.Context, r request, out any) error {
+	r.scope = GraphScope
+	r.before = func(ctx context.Context, deadline time.Time) error {
+		g.mu.Lock()
+		until := g.until
+		g.mu.Unlock()
+		now := g.client.clock.Now()
+		if !until.After(now) {
+			return nil
+		}
+		if until.After(deadline) {
+			return &errBusy{wait: until.Sub(now)}
+		}
+		return sleepUntil(ctx, g.client.clock, until)
+	}
+	r.held = func(until time.Time) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if until.After(g.until) {
+			g.until = until
+		}
+	}
+	return g.client.do(ctx, r, out)
 }
 
 // channelJSON is Graph's channel resource.
@@ -60,12 +93,11 @@ func (g *Graph) channelsURL() string {
 // name stays taken for a while).
 func (g *Graph) CreateChannel(ctx context.Context, name, description string) (Channel, error) {
 	var out channelJSON
-	err := g.client.do(ctx, request{
+	err := g.do(ctx, request{
 		name:   "POST /v1.0/teams/{team}/channels",
 		method: http.MethodPost,
 		url:    g.channelsURL(),
 		body:   map[string]string{"displayName": name, "description": description, "membershipType": "standard"},
-		scope:  GraphScope,
 	}, &out)
 	if err != nil {
 		return Channel{}, err
@@ -103,11 +135,10 @@ func (g *Graph) list(ctx context.Context, u string) ([]Channel, error) {
 			Value    []channelJSON `json:"value"`
 			NextLink string        `json:"@odata.nextLink"`
 		}
-		err := g.client.do(ctx, request{
+		err := g.do(ctx, request{
 			name:       "GET /v1.0/teams/{team}/channels",
 			method:     http.MethodGet,
 			url:        u,
-			scope:      GraphScope,
 			idempotent: true,
 		}, &out)
 		if err != nil {
@@ -130,12 +161,11 @@ func (g *Graph) list(ctx context.Context, u string) ([]Channel, error) {
 // RenameChannel renames the channel id; the error wraps ErrNameTaken when another
 // channel has the name.
 func (g *Graph) RenameChannel(ctx context.Context, id, name string) error {
-	return g.client.do(ctx, request{
+	return g.do(ctx, request{
 		name:       "PATCH /v1.0/teams/{team}/channels/{id}",
 		method:     http.MethodPatch,
 		url:        g.channelsURL() + "/" + url.PathEscape(id),
 		body:       map[string]string{"displayName": name},
-		scope:      GraphScope,
 		idempotent: true,
 	}, nil)
 }
@@ -147,7 +177,7 @@ func (g *Graph) CreateMeeting(ctx context.Context, organizer, subject string, st
 		ID      string `json:"id"`
 		JoinURL string `json:"joinWebUrl"`
 	}
-	err = g.client.do(ctx, request{
+	err = g.do(ctx, request{
 		name:   "POST /v1.0/users/{id}/onlineMeetings",
 		method: http.MethodPost,
 		url:    g.url + "/v1.0/users/" + url.PathEscape(organizer) + "/onlineMeetings",
@@ -156,7 +186,6 @@ func (g *Graph) CreateMeeting(ctx context.Context, organizer, subject string, st
 			"startDateTime": start.UTC().Format(time.RFC3339),
 			"endDateTime":   end.UTC().Format(time.RFC3339),
 		},
-		scope: GraphScope,
 	}, &out)
 	if err != nil {
 		return "", err

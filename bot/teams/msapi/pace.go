@@ -9,13 +9,15 @@ import (
 	"mimbot/mim"
 )
 
-// windows are the pace Teams enforces per conversation (POST activities and PUT
-// updates count): at most n calls in any span of per. Kept before each call, so
-// that a 429 is the exception.
-var windows = [...]struct {
+// window is a limit Teams keeps per conversation: at most n calls in any span of per.
+type window struct {
 	n   int
 	per time.Duration
-}{{7, time.Second}, {60, 30 * time.Second}}
+}
+
+// windows are the pace Teams enforces per conversation (POST activities and PUT
+// updates count). Kept before each call, so that a 429 is the exception.
+var windows = [...]window{{7, time.Second}, {60, 30 * time.Second}}
 
 // margin is added to each window: a call counted when it leaves may reach Teams a
 // little sooner after the one before it than it left (that one was slower on the
@@ -31,12 +33,14 @@ const keep = 60
 type pace struct {
 	limits *bot.RateLimits
 	lanes  *bot.Lanes
+	scale  float64 // the windows' lengths are divided by it; guarded by limits.Mu
 }
 
 func newPace(clock mim.Clock) *pace {
 	return &pace{
 		limits: bot.NewRateLimits(clock, func(string) *bot.RateBucket { return &bot.RateBucket{} }),
 		lanes:  bot.NewLanes(),
+		scale:  1,
 	}
 }
 
@@ -53,7 +57,7 @@ func conversationKey(serviceURL, conv string) string {
 // Retry-After, and counts it as sent. It returns an *errBusy at once when that would
 // be after deadline. Calls on one key are made one at a time (the caller holds its
 // lane), so the check and the count cannot be overtaken.
-func (p *pace) wait(ctx context.Context, key, call string, deadline time.Time) error {
+func (p *pace) wait(ctx context.Context, key string, deadline time.Time) error {
 	for {
 		now := p.limits.Clock.Now()
 		p.limits.Mu.Lock()
@@ -61,7 +65,8 @@ func (p *pace) wait(ctx context.Context, key, call string, deadline time.Time) e
 		until := b.Until
 		for _, w := range windows {
 			if len(b.Sent) >= w.n {
-				if t := b.Sent[len(b.Sent)-w.n].Add(w.per + margin); t.After(until) {
+				per := time.Duration(float64(w.per) / p.scale)
+				if t := b.Sent[len(b.Sent)-w.n].Add(per + margin); t.After(until) {
 					until = t
 				}
 			}
@@ -76,7 +81,7 @@ func (p *pace) wait(ctx context.Context, key, call string, deadline time.Time) e
 		}
 		p.limits.Mu.Unlock()
 		if until.After(deadline) {
-			return &errBusy{call: call, wait: until.Sub(now)}
+			return &errBusy{wait: until.Sub(now)}
 		}
 		if err := sleepUntil(ctx, p.limits.Clock, until); err != nil {
 			return err

@@ -151,3 +151,20 @@ func advanceUntil(t *testing.T, clock *mimtest.Clock, step time.Duration, max in
 		t.Fatalf("%s: not after %d steps of %s", what, max, step)
 	}
 }
+
+// gate holds the test server's handlers until open is called, and opens by itself
+// when the test ends, so that a failing test does not leave them waiting (and the
+// server's Close with them).
+type gate struct {
+	ch   chan struct{}
+	once sync.Once
+}
+
+func newGate(t *testing.T) *gate {
+	g := &gate{ch: make(chan struct{})}
+	t.Cleanup(g.open) // runs before the server's Close, registered earlier
+	return g
+}
+
+func (g *gate) open() { g.once.Do(func() { close(g.ch) }) }
+func (g *gate) wait() { <-g.ch }

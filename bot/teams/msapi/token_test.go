@@ -2,6 +2,7 @@ package msapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -69,9 +70,9 @@ func TestTokenCachedPerScopeUntilFiveMinutesBeforeExpiry(t *testing.T) {
 
 func TestTokenOneFetchForConcurrentCallers(t *testing.T) {
 	s := newServer(t)
-	release := make(chan struct{})
+	release := newGate(t)
 	s.tokenFor = func(n int) (int, string) {
-		<-release
+		release.wait()
 		return http.StatusOK, `{"token_type":"Bearer","expires_in":3599,"access_token":"shared"}`
 	}
 	tokens := s.tokensClient()
@@ -90,7 +91,7 @@ func TestTokenOneFetchForConcurrentCallers(t *testing.T) {
 	started.Wait()
 	waitFor(t, "the token request", func() bool { return len(s.tokenCalls()) > 0 })
 	settle() // every caller is waiting on the fetch in flight
-	close(release)
+	release.open()
 	done.Wait()
 	for i := range got {
 		if errs[i] != nil || got[i] != "shared" {
@@ -104,9 +105,9 @@ func TestTokenOneFetchForConcurrentCallers(t *testing.T) {
 
 func TestTokenFetchOutlivesTheCallerThatStartedIt(t *testing.T) {
 	s := newServer(t)
-	release := make(chan struct{})
+	release := newGate(t)
 	s.tokenFor = func(n int) (int, string) {
-		<-release
+		release.wait()
 		return http.StatusOK, `{"token_type":"Bearer","expires_in":3599,"access_token":"late"}`
 	}
 	tokens := s.tokensClient()
@@ -118,7 +119,7 @@ func TestTokenFetchOutlivesTheCallerThatStartedIt(t *testing.T) {
 	if err := <-first; err == nil {
 		t.Fatal("a caller whose context ended got no error")
 	}
-	close(release)
+	release.open()
 	tok, err := tokens.Token(context.Background(), ConnectorScope)
 	if err != nil || tok != "late" {
 		t.Fatalf("second caller: %q, %v", tok, err)
@@ -169,5 +170,23 @@ func TestTokenThrottledWaitsRetryAfter(t *testing.T) {
 	advanceUntil(t, s.clock, 100*time.Millisecond, 100, "the second token request", func() bool { return len(s.tokenCalls()) == 2 })
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestTokenShortLivedRefreshedAtHalfItsLife(t *testing.T) {
+	s := newServer(t)
+	s.tokenFor = func(n int) (int, string) {
+		return http.StatusOK, fmt.Sprintf(`{"token_type":"Bearer","expires_in":240,"access_token":"short-%d"}`, n)
+	}
+	tokens := s.tokensClient()
+	ctx := context.Background()
+	first, _ := tokens.Token(ctx, GraphScope)
+	s.clock.Advance(time.Minute)
+	if tok, _ := tokens.Token(ctx, GraphScope); tok != first {
+		t.Errorf("a 4-minute token was replaced after a minute: %s, %s", first, tok)
+	}
+	s.clock.Advance(time.Minute)
+	if tok, _ := tokens.Token(ctx, GraphScope); tok == first {
+		t.Errorf("a 4-minute token still used after two minutes")
 	}
 }

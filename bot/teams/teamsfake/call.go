@@ -14,7 +14,8 @@ type Call struct {
 	// RetryAfter is the wait announced with a 429 or 503.
 	RetryAfter time.Duration
 	// EarlyRetry is true when the call came before a Retry-After given for
-	// its conversation, team or faulted path had passed.
+	// it had passed: for its conversation (a message post or update), its
+	// team (a channel creation), else for the same method and path.
 	EarlyRetry bool
 	// Fault is true when an injected fault answered the call.
 	Fault bool

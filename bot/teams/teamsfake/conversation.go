@@ -161,7 +161,7 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) {
 		ChannelData *ChannelData `json:"channelData"`
 	}
 	if err := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes)).Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "BadSyntax", "The request body is not valid JSON: "+err.Error())
+		writeError(w, http.StatusBadRequest, "BadRequest", "The request body is not valid JSON: "+err.Error())
 		return
 	}
 	tenant := req.TenantID
@@ -170,16 +170,16 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case req.Bot == nil || req.Bot.ID != s.BotID():
-		writeError(w, http.StatusBadRequest, "BadArgument", "The bot id must be the calling bot's, "+s.BotID()+".")
+		writeError(w, http.StatusBadRequest, "BadRequest", "The bot id must be the calling bot's, "+s.BotID()+".")
 		return
 	case req.IsGroup:
-		writeError(w, http.StatusBadRequest, "BadArgument", "Bots cannot create group conversations.")
+		writeError(w, http.StatusBadRequest, "BadRequest", "Bots cannot create group conversations.")
 		return
 	case len(req.Members) != 1:
-		writeError(w, http.StatusBadRequest, "BadArgument", "A personal conversation has exactly one member.")
+		writeError(w, http.StatusBadRequest, "BadRequest", "A personal conversation has exactly one member.")
 		return
 	case tenant == "":
-		writeError(w, http.StatusBadRequest, "BadSyntax", "Incorrect conversation creation parameters: the tenant id is required.")
+		writeError(w, http.StatusBadRequest, "BadRequest", "Incorrect conversation creation parameters: the tenant id is required.")
 		return
 	case tenant != s.opts.TenantID:
 		writeError(w, http.StatusForbidden, "Forbidden", "The bot is not installed in tenant "+tenant+".")
@@ -251,7 +251,7 @@ func (s *Server) updateActivity(w http.ResponseWriter, r *http.Request, conv, id
 		return
 	}
 	if a.Type != "message" {
-		writeError(w, http.StatusBadRequest, "BadArgument", "Only a message activity can replace a message, not "+a.Type+".")
+		writeError(w, http.StatusBadRequest, "BadRequest", "Only a message activity can replace a message, not "+a.Type+".")
 		return
 	}
 	s.mu.Lock()
@@ -312,14 +312,23 @@ func (s *Server) readActivity(w http.ResponseWriter, r *http.Request, base, thre
 	s.mu.Lock()
 	c := s.convs[base]
 	threadOK := c != nil && !c.deleted && (thread == "" || (c.kind == "channel" && c.known[thread] == thread))
+	removed := false
+	if threadOK && c.kind == "personal" {
+		u, ok := s.userLocked(c.user)
+		removed = !ok || !u.AppInstalled
+	}
 	s.mu.Unlock()
-	if !threadOK {
+	switch {
+	case !threadOK:
 		writeError(w, http.StatusNotFound, "ConversationNotFound", "Conversation not found.")
+		return Activity{}, false
+	case removed:
+		writeError(w, http.StatusForbidden, "Forbidden", "The bot is not part of the conversation roster.")
 		return Activity{}, false
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "BadSyntax", "The request body could not be read.")
+		writeError(w, http.StatusBadRequest, "BadRequest", "The request body could not be read.")
 		return Activity{}, false
 	}
 	a, status, code, msg := validateActivity(raw)

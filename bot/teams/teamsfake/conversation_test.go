@@ -97,6 +97,14 @@ func TestPersonalConversations(t *testing.T) {
 	if a := c.send(first.id(), text("your incident")); a.status != http.StatusCreated {
 		t.Errorf("send to Alice: %d %s", a.status, a.body)
 	}
+	s.SetAppInstalled(alice.AADObjectID, false)
+	if a := c.send(first.id(), text("your incident")); a.status != http.StatusForbidden || a.code() != "Forbidden" {
+		t.Errorf("send to Alice after she removed the app: %d %s", a.status, a.body)
+	}
+	s.PersonalMessage(alice.AADObjectID, "hello again")
+	if a := c.send(first.id(), text("hi")); a.status != http.StatusCreated {
+		t.Errorf("send to Alice after she wrote to the bot: %d %s", a.status, a.body)
+	}
 }
 
 func TestUnknownConversationsAndActivities(t *testing.T) {
@@ -219,7 +227,7 @@ func TestActivityShapes(t *testing.T) {
 				}
 				return
 			}
-			if a.status != 400 || !strings.Contains(a.message(), tt.want) {
+			if a.status != 400 || a.code() != "BadRequest" || !strings.Contains(a.message(), tt.want) {
 				t.Errorf("got %d %s, want 400 naming %s", a.status, a.body, tt.want)
 			}
 		})
@@ -347,5 +355,27 @@ func TestSubmitFollowsTheCardsThread(t *testing.T) {
 	}
 	if a := c.reply(sub.Conversation.ID, sub.ID, text("acknowledged")); a.status != 201 {
 		t.Errorf("reply to the submit: %d %s", a.status, a.body)
+	}
+}
+
+func TestExecuteIsAnInvoke(t *testing.T) {
+	s, _ := start(t, Options{})
+	c := newConnector(t, s)
+	conv := c.createPersonal(alice.AADObjectID).id()
+	cardID := c.send(conv, card(goodCard)).id()
+	a := s.Execute(conv, alice.AADObjectID, cardID, "ack", map[string]any{"incident": 7})
+	var v struct {
+		Action struct {
+			Type, Verb string
+			Data       map[string]any
+		}
+		Trigger string
+	}
+	if err := json.Unmarshal(a.Value, &v); err != nil {
+		t.Fatal(err)
+	}
+	if a.Type != "invoke" || a.Name != "adaptiveCard/action" || a.ReplyToID != cardID || a.Conversation.ID != conv ||
+		v.Action.Type != "Action.Execute" || v.Action.Verb != "ack" || v.Action.Data["incident"] != float64(7) || v.Trigger != "manual" {
+		t.Errorf("execute = %+v, value %s", a, a.Value)
 	}
 }

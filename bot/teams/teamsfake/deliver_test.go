@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -101,4 +102,17 @@ func TestForgedTokensAreRefusedForTheirReason(t *testing.T) {
 			t.Errorf("Authorization = %q", auth)
 		}
 	})
+}
+
+func TestServedByHTTPTest(t *testing.T) {
+	s := New(Options{SigningKey: sharedKey(), Users: []User{alice}})
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	s.SetURL(hs.URL + "/")
+	if a := s.PersonalMessage(alice.AADObjectID, "hi"); a.ServiceURL != hs.URL+"/connector/" {
+		t.Errorf("serviceUrl = %q", a.ServiceURL)
+	}
+	if err := newVerifier(t, s, time.Now).verify("Bearer "+s.SignToken("x"), "x"); err != nil {
+		t.Errorf("verify through the served JWKS: %v", err)
+	}
 }

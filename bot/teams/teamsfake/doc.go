@@ -44,7 +44,23 @@
 //     renamed.
 //
 // Faults (InjectFault, by path prefix) and latency (SetLatency) are injected
-// at the edge, before authentication; Calls logs every request.
+// at the edge, before authentication; Calls logs every request answered,
+// UnderWay counts those still waiting for their answer.
+//
+// # Test controls beyond the platform
+//
+// AddChannel and DeleteChannel change the team as someone in Teams would;
+// SetAppInstalled installs the bot for a user; ExpireTokens ends every access
+// token at once; RotateKeys and KeyIDs follow the signing keys; SignToken
+// gives the JWT Deliver would send, for requests built by hand;
+// Options.SigningKey lets a suite share one key between servers.
+//
+// # What it does not model
+//
+// Replies and threads are checked against the activities the fake knows
+// (built here or posted by the bot): a reply to any other id is
+// ActivityNotFound. Only standard channels; no archiving; Graph lists are
+// never paged; the Connector's typing activities are accepted and not kept.
 //
 // The clock (Options.Clock) drives token expiry, JWT claims, pacing windows
 // and Retry-After, so tests move time instead of sleeping.

@@ -17,8 +17,10 @@ type Fault struct {
 	// path belongs to. Defaults follow the status (TooManyRequests, ...).
 	Code, Message string
 	// RetryAfter is sent as Retry-After (whole seconds, rounded up); 429 and
-	// 503 default to 1 s. Calls under the same prefix before it has passed
-	// count in EarlyRetries.
+	// 503 default to 1 s. It applies to what the call was for: the
+	// conversation of a message post or update, the team of a channel
+	// creation, else the same method and path. Such calls before it has
+	// passed count in EarlyRetries; after a 429, paced ones are also refused.
 	RetryAfter time.Duration
 	// Drop closes the connection without an answer.
 	Drop bool
@@ -155,7 +157,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	s.calls.begin(r.URL.Path)
 	defer s.calls.end(r.URL.Path)
 	c := Call{Method: r.Method, Path: r.URL.Path, At: at}
-	c.EarlyRetry = s.pace.early(pacedKey(r, s.opts.TeamID), r.URL.Path, at)
+	key := callKey(r, s.opts.TeamID)
+	c.EarlyRetry = s.pace.early(key, at)
 	rec := &recorder{header: http.Header{}}
 	if q, ok := s.fault.take(r.URL.Path); ok {
 		c.Fault = true
@@ -170,7 +173,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		}
 		if q.f.RetryAfter > 0 {
 			setRetryAfter(rec, q.f.RetryAfter)
-			s.pace.block(pathKey(q.prefix), at, at.Add(time.Duration(retryAfterSeconds(q.f.RetryAfter))*time.Second))
+			s.pace.block(key, q.f.Status == http.StatusTooManyRequests, at.Add(time.Duration(retryAfterSeconds(q.f.RetryAfter))*time.Second))
 		}
 		s.writeFault(rec, r.URL.Path, q.f)
 	} else {

@@ -22,6 +22,9 @@ func TestInjectedFaults(t *testing.T) {
 	if len(s.Posts(general)) != 0 {
 		t.Error("a faulted post was kept")
 	}
+	if a := c.send(s.AddChannel("inc-1").ID, text("x")); a.status != 201 || s.EarlyRetries() != 0 {
+		t.Errorf("a post to another conversation: %d, EarlyRetries %d; the Retry-After was for general", a.status, s.EarlyRetries())
+	}
 	if a := c.send(general, text("x")); a.status != 201 {
 		t.Fatalf("the fault answered more than Times: %d", a.status)
 	}
@@ -115,5 +118,24 @@ func TestUnderWayCountsUnansweredCalls(t *testing.T) {
 	}
 	if n := s.UnderWay("/connector"); n != 0 {
 		t.Errorf("UnderWay = %d after the answer", n)
+	}
+}
+
+func TestInjected429HoldsTheConversation(t *testing.T) {
+	s, clk := start(t, Options{})
+	c := newConnector(t, s)
+	general := s.generalID()
+	s.InjectFault("/connector/v3/conversations", Fault{Status: 429, RetryAfter: 3 * time.Second})
+	if a := c.send(general, text("x")); a.status != 429 || a.header.Get("Retry-After") != "3" {
+		t.Fatalf("faulted: %d %q", a.status, a.header.Get("Retry-After"))
+	}
+	clk.Advance(2 * time.Second)
+	a := c.send(general, text("x"))
+	if a.status != 429 || a.header.Get("Retry-After") != "1" || s.EarlyRetries() != 1 {
+		t.Errorf("retry a second early: %d Retry-After %q, EarlyRetries %d", a.status, a.header.Get("Retry-After"), s.EarlyRetries())
+	}
+	clk.Advance(time.Second)
+	if a := c.send(general, text("x")); a.status != 201 || s.EarlyRetries() != 1 {
+		t.Errorf("retry on time: %d, EarlyRetries %d", a.status, s.EarlyRetries())
 	}
 }

@@ -2,7 +2,6 @@ package teamsfake
 
 import (
 	"encoding/json"
-	"strconv"
 	"time"
 )
 
@@ -30,10 +29,12 @@ func (s *Server) Message(channelID, userAAD, text string) Activity {
 
 // PersonalMessage is a message in the user's 1:1 conversation with the bot
 // (no mention needed). The conversation is the same one CreatePersonal
-// answers for that user.
+// answers for that user. A user who writes to the bot has it installed in
+// their personal scope: the fake marks them so.
 func (s *Server) PersonalMessage(userAAD, text string) Activity {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.setInstalledLocked(userAAD, true)
 	id := s.nextIDLocked()
 	conv := s.personalLocked(userAAD)
 	s.convs[conv].known[id] = ""
@@ -81,6 +82,23 @@ func (s *Server) Submit(conv, userAAD, replyToID string, value map[string]any) A
 	return a
 }
 
+// Execute is an Adaptive Card Action.Execute (Universal Actions): an
+// "invoke" activity named "adaptiveCard/action" whose value carries the
+// action's verb and data. The bot answers it in the HTTP response, with an
+// invoke response ({"statusCode":200,"type":...,"value":...}).
+func (s *Server) Execute(conv, userAAD, replyToID, verb string, data map[string]any) Activity {
+	a := s.Submit(conv, userAAD, replyToID, nil)
+	raw, err := json.Marshal(map[string]any{
+		"action":  map[string]any{"type": "Action.Execute", "verb": verb, "data": data},
+		"trigger": "manual",
+	})
+	if err != nil {
+		panic("teamsfake: execute data: " + err.Error())
+	}
+	a.Type, a.Name, a.Value, a.TextFormat = "invoke", "adaptiveCard/action", raw, ""
+	return a
+}
+
 // inboundLocked is the common part of an activity from a user to the bot.
 func (s *Server) inboundLocked(id, userAAD string) Activity {
 	return Activity{
@@ -121,21 +139,16 @@ func (s *Server) userLocked(id string) (User, bool) {
 	return User{}, false
 }
 
-// nextIDLocked returns a new message id: epoch milliseconds, strictly increasing.
-func (s *Server) nextIDLocked() string {
-	ms := s.now().UnixMilli()
-	if ms <= s.lastID {
-		ms = s.lastID + 1
-	}
-	s.lastID = ms
-	return strconv.FormatInt(ms, 10)
-}
-
 // SetAppInstalled installs the bot in the user's personal scope (or removes
-// it): only then may the bot open a 1:1 conversation with them.
+// it): only then may the bot open a 1:1 conversation with them, or post in
+// one opened before.
 func (s *Server) SetAppInstalled(userAAD string, installed bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.setInstalledLocked(userAAD, installed)
+}
+
+func (s *Server) setInstalledLocked(userAAD string, installed bool) bool {
 	for i := range s.users {
 		if s.users[i].AADObjectID == userAAD {
 			s.users[i].AppInstalled = installed

@@ -27,16 +27,16 @@ var channelCreateWindows = []window{{30, time.Minute}}
 type pacer struct {
 	mu      sync.Mutex
 	hits    map[string][]time.Time
-	blocked map[string]time.Time
+	blocked map[string]time.Time // end of the last 429's Retry-After: calls before it are refused
+	told    map[string]time.Time // end of the last other Retry-After (a 503's): calls before it are early
 }
 
 func newPacer() *pacer {
-	return &pacer{hits: map[string][]time.Time{}, blocked: map[string]time.Time{}}
+	return &pacer{hits: map[string][]time.Time{}, blocked: map[string]time.Time{}, told: map[string]time.Time{}}
 }
 
 func convKey(base string) string   { return "conv:" + base }
 func createKey(team string) string { return "create:" + team }
-func pathKey(prefix string) string { return "path:" + prefix }
 
 // admit counts a call for key under the windows (their lengths divided by
 // scale). Over a limit, or inside the Retry-After last announced for key, it
@@ -79,30 +79,35 @@ func (p *pacer) admit(key string, ws []window, scale float64, now time.Time) (ok
 	return true, 0
 }
 
-// block refuses nothing but remembers a Retry-After given for key (an
-// injected fault's), so that calls before until count as early.
-func (p *pacer) block(key string, now, until time.Time) {
+// block remembers a Retry-After given for key by an injected fault: calls
+// with that key before until count as early; after a 429, paced ones are
+// refused too, as a real rate limit would.
+func (p *pacer) block(key string, refuse bool, until time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if until.After(p.blocked[key]) {
-		p.blocked[key] = until
+	m := p.told
+	if refuse {
+		m = p.blocked
+	}
+	if until.After(m[key]) {
+		m[key] = until
 	}
 }
 
-// early reports whether a call with the paced key (may be "") and path comes
-// inside a Retry-After announced for its key or for a faulted prefix of path.
-func (p *pacer) early(key, path string, now time.Time) bool {
+// early reports whether a call with key comes inside a Retry-After announced for it.
+func (p *pacer) early(key string, now time.Time) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if key != "" && now.Before(p.blocked[key]) {
-		return true
+	return now.Before(p.blocked[key]) || now.Before(p.told[key])
+}
+
+// callKey is what a Retry-After given to r applies to: the conversation or
+// team for the calls Teams paces, else the same method and path.
+func callKey(r *http.Request, team string) string {
+	if k := pacedKey(r, team); k != "" {
+		return k
 	}
-	for k, until := range p.blocked {
-		if prefix, ok := strings.CutPrefix(k, "path:"); ok && strings.HasPrefix(path, prefix) && now.Before(until) {
-			return true
-		}
-	}
-	return false
+	return "call:" + r.Method + " " + r.URL.Path
 }
 
 // pacedKey returns the pacing key of a request that Teams paces: a message

@@ -53,9 +53,21 @@ type Server struct {
 }
 
 // New builds a Server from opts: the team with its General channel, the
-// users, the extra conversations and one RSA signing key.
+// users, the extra conversations and one RSA signing key. It panics on a
+// user without an AADObjectID or a repeated id: seeds are fixtures, and a
+// broken fixture should fail loudly.
 func New(opts Options) *Server {
 	o := opts.withDefaults()
+	seen := map[string]bool{}
+	for _, u := range o.Users {
+		if u.AADObjectID == "" {
+			panic("teamsfake: user " + u.Name + " has no AADObjectID")
+		}
+		if seen[u.AADObjectID] || seen[u.ID] {
+			panic("teamsfake: user id repeated: " + u.AADObjectID)
+		}
+		seen[u.AADObjectID], seen[u.ID] = true, true
+	}
 	s := &Server{
 		opts:     o,
 		now:      o.Clock,
@@ -122,6 +134,15 @@ func (s *Server) URL() string {
 	s.lifeMu.Lock()
 	defer s.lifeMu.Unlock()
 	return s.base
+}
+
+// SetURL tells the fake its base URL when something other than Start
+// serves it, e.g. httptest.NewServer(fake): the OpenID metadata's jwks_uri
+// and the activities' serviceUrl are built from it.
+func (s *Server) SetURL(base string) {
+	s.lifeMu.Lock()
+	defer s.lifeMu.Unlock()
+	s.base = strings.TrimRight(base, "/")
 }
 
 // LoginURL is the Entra login base: tokens at LoginURL()+"/{tenant}/oauth2/v2.0/token".

@@ -24,10 +24,10 @@ var attachmentTypes = map[string]bool{
 // Connector does; status is 0 when it may go.
 func validateActivity(raw []byte) (a Activity, status int, code, msg string) {
 	bad := func(format string, args ...any) (Activity, int, string, string) {
-		return Activity{}, http.StatusBadRequest, "BadArgument", fmt.Sprintf(format, args...)
+		return Activity{}, http.StatusBadRequest, "BadRequest", fmt.Sprintf(format, args...)
 	}
 	if err := json.Unmarshal(raw, &a); err != nil {
-		return Activity{}, http.StatusBadRequest, "BadSyntax", "The request body is not a valid activity: " + err.Error()
+		return Activity{}, http.StatusBadRequest, "BadRequest", "The request body is not a valid activity: " + err.Error()
 	}
 	for i, at := range a.Attachments {
 		if at.ContentType == AdaptiveCard && len(at.Content) > maxCardBytes {
