@@ -18,7 +18,10 @@ func (a *Adapter) message(ctx context.Context, act *msapi.Activity) func() {
 	if ids := a.mentionsToLook(act); len(ids) > 0 {
 		return func() {
 			a.spawn(func(ctx context.Context) {
-				a.lookUp(ctx, act, ids)
+				if missed := a.lookUp(ctx, act, ids); len(missed) > 0 {
+					a.say(ctx, a.replyTo(act), "I could not find out who "+strings.Join(missed, ", ")+" is in Teams, so nothing was done. Try again in a moment, or name them by their mimbot key.")
+					return
+				}
 				a.typed(ctx, act)()
 			})
 		}
@@ -41,12 +44,14 @@ func (a *Adapter) typed(ctx context.Context, act *msapi.Activity) func() {
 }
 
 // lookUp asks the Connector for the Entra object id of the people an activity
-// mentions by Teams id, and remembers them.
-func (a *Adapter) lookUp(ctx context.Context, act *msapi.Activity, ids []string) {
+// mentions by Teams id, and remembers them. It returns the names of those it could
+// not look up.
+func (a *Adapter) lookUp(ctx context.Context, act *msapi.Activity, ids []string) (missed []string) {
 	for _, id := range ids {
 		m, err := a.connector.Member(ctx, act.ServiceURL, conversationID(act), id)
 		if err != nil || m.AADObjectID == "" {
 			a.log.Warn("teams: a person mentioned was not looked up", "err", err)
+			missed = append(missed, mentionedName(act, id))
 			continue
 		}
 		a.mu.Lock()
@@ -56,6 +61,17 @@ func (a *Adapter) lookUp(ctx context.Context, act *msapi.Activity, ids []string)
 		a.members[id] = m.AADObjectID
 		a.mu.Unlock()
 	}
+	return missed
+}
+
+// mentionedName is the name an activity's mention of id shows.
+func mentionedName(act *msapi.Activity, id string) string {
+	for _, e := range act.Entities {
+		if e.Mentioned != nil && e.Mentioned.ID == id && e.Mentioned.Name != "" {
+			return e.Mentioned.Name
+		}
+	}
+	return "someone you mentioned"
 }
 
 // submitted handles a card's Action.Submit: the buttons (Acknowledge, Post update,

@@ -133,3 +133,20 @@ func TestPersonalChat(t *testing.T) {
 	conv, _ := h.fake.Personal(aad("sam"))
 	h.eventually("the status", func() bool { return len(containing(h.fake.Posts(conv), "#1 Payments down")) == 1 })
 }
+
+// TestMentionNotFound: a mention the Connector cannot look up does nothing, and the
+// reply says whom it could not find.
+func TestMentionNotFound(t *testing.T) {
+	h := newHarness(t)
+	inc := h.declare(payments)
+	room := h.room(inc)
+	a := h.fake.Message(room.ID, aad(inc.IM), "incident page <at>Zed</at>")
+	a.Entities = append(a.Entities, teamsfake.Entity{Type: "mention", Text: "<at>Zed</at>", Mentioned: &teamsfake.Account{ID: "29:1nobody", Name: "Zed"}})
+	if status, body, _ := h.deliver(a); status != http.StatusOK {
+		t.Fatalf("HTTP %d %s", status, body)
+	}
+	h.eventually("the reply", func() bool { return len(containing(h.replies(room.ID, a.ID), "who Zed is in Teams")) == 1 })
+	if n := len(h.incident(1).Pages); n != 1 {
+		t.Errorf("%d pages, want only the first", n)
+	}
+}
