@@ -23,6 +23,10 @@ type RateBucket struct {
 	Known            bool
 	Limit, Remaining int
 	ResetAt          time.Time
+	// Sent holds the times of the last calls, oldest first, where the platform
+	// counts calls in sliding windows (Teams: 7 a second, 60 in 30 seconds) and the
+	// client keeps within them.
+	Sent []time.Time
 
 	used time.Time
 }

@@ -6,6 +6,7 @@
 //	mimbench report [-n 100000] [-db postgres|sqlite]
 //	mimbench slack [-latency 100ms]
 //	mimbench discord [-latency 100ms]
+//	mimbench teams [-latency 100ms]
 //	mimbench replicas [-n 50] [-cadence 2s] [-run 1m] [-kill 20s]
 //
 // Figures are printed as a table; BENCHMARKS.md keeps the ones of record with the
@@ -23,7 +24,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: mimbench timers|list|queue|report|slack|discord|replicas|similar [flags]  (-h for flags)")
+		fmt.Fprintln(os.Stderr, "usage: mimbench timers|list|queue|report|slack|discord|teams|replicas|similar [flags]  (-h for flags)")
 		os.Exit(2)
 	}
 	var err error
@@ -40,12 +41,14 @@ func main() {
 		err = slackBenchmarks(ctx, os.Args[2:])
 	case "discord":
 		err = discordBenchmarks(ctx, os.Args[2:])
+	case "teams":
+		err = teamsBenchmarks(ctx, os.Args[2:])
 	case "replicas":
 		err = replicas(ctx, os.Args[2:])
 	case "similar":
 		err = similar(ctx, os.Args[2:])
 	default:
-		fmt.Fprintf(os.Stderr, "mimbench: unknown benchmark %q (timers, list)\n", os.Args[1])
+		fmt.Fprintf(os.Stderr, "mimbench: unknown benchmark %q (timers, list, queue, report, slack, discord, teams, replicas, similar)\n", os.Args[1])
 		os.Exit(2)
 	}
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"mimbot/bot/discord"
 	"mimbot/bot/shell"
 	"mimbot/bot/slack"
+	"mimbot/bot/teams"
 	"mimbot/internal/email"
 	"mimbot/internal/llm"
 	"mimbot/internal/metrics"
@@ -201,13 +202,16 @@ func (m *Main) serve(ctx context.Context) error {
 	if m.Getenv("DISCORD_BOT_TOKEN") != "" {
 		platforms = append(platforms, discord.Platform)
 	}
+	if m.Getenv("TEAMS_APP_ID") != "" {
+		platforms = append(platforms, teams.Platform)
+	}
 	a, err := m.wire(ctx, platforms...)
 	if err != nil {
 		return err
 	}
 	defer a.store.Close()
 	if len(platforms) == 0 {
-		log.Warn("no chat platform is configured (set SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN): incidents from the API and alerts are recorded, " +
+		log.Warn("no chat platform is configured (set SLACK_BOT_TOKEN, DISCORD_BOT_TOKEN or TEAMS_APP_ID): incidents from the API and alerts are recorded, " +
 			"but pages, war rooms and stakeholder posts reach nobody but PagerDuty, and each page's timeline entry says so")
 	}
 	mux := http.NewServeMux()
@@ -259,6 +263,16 @@ func (m *Main) serve(ctx context.Context) error {
 				}
 			})
 		}
+	}
+
+	if slices.Contains(platforms, teams.Platform) {
+		ad, err := m.teams(ctx, a, log)
+		if err != nil {
+			return err
+		}
+		a.relay.Chats[teams.Platform] = ad
+		shutdowns = append(shutdowns, ad.Shutdown)
+		ad.Routes(mux)
 	}
 
 	ln := m.Listener
@@ -429,6 +443,35 @@ func (m *Main) discord(ctx context.Context, a *app, log *slog.Logger) (*discord.
 	}, a.router, log)
 	if err != nil {
 		return nil, usagef("discord: %v", err)
+	}
+	if err := ad.Start(ctx); err != nil {
+		return nil, usagef("%v", err)
+	}
+	return ad, nil
+}
+
+// teams builds and starts the Teams adapter from the environment (credentials checked
+// by a token for each API, the Bot Framework's signing keys loaded); a missing or
+// wrong setting is a configuration error.
+func (m *Main) teams(ctx context.Context, a *app, log *slog.Logger) (*teams.Adapter, error) {
+	for _, k := range []string{"TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID", "TEAMS_TEAM_ID"} {
+		if m.Getenv(k) == "" {
+			return nil, usagef("TEAMS_APP_ID is set but %s is not: Teams needs the app id, its client secret (TEAMS_APP_PASSWORD), the tenant (TEAMS_TENANT_ID) and the team whose channels are war rooms (TEAMS_TEAM_ID)", k)
+		}
+	}
+	ad, err := teams.NewAdapter(teams.Config{
+		AppID:       m.Getenv("TEAMS_APP_ID"),
+		AppPassword: m.Getenv("TEAMS_APP_PASSWORD"),
+		TenantID:    m.Getenv("TEAMS_TENANT_ID"),
+		TeamID:      m.Getenv("TEAMS_TEAM_ID"),
+		OpenIDURL:   m.Getenv("TEAMS_OPENID_URL"),
+		LoginURL:    m.Getenv("TEAMS_LOGIN_URL"),
+		GraphURL:    m.Getenv("TEAMS_GRAPH_URL"),
+		ServiceURL:  m.Getenv("TEAMS_SERVICE_URL"),
+		HTTPClient:  a.client(teams.Platform, 30*time.Second),
+	}, a.router, log)
+	if err != nil {
+		return nil, usagef("%v", err)
 	}
 	if err := ad.Start(ctx); err != nil {
 		return nil, usagef("%v", err)

@@ -48,7 +48,7 @@ func TestDemo(t *testing.T) {
 		"timezone":          "Europe/London",
 		"towers led by SMO": []string(nil),
 		"digest":            "0 * * * *",
-		"stakeholders":      2,
+		"stakeholders":      3,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("demo (-want +got):\n%s", diff)
