@@ -15,6 +15,9 @@ func TestMessageText(t *testing.T) {
 	p := a.surface.Config().People["dave"]
 	p.Teams = "aad-dave"
 	a.surface.Config().People["dave"] = p
+	h := a.surface.Config().People["hana"]
+	h.Teams = "" // someone not on Teams
+	a.surface.Config().People["hana"] = h
 	a.rememberChannel(msapi.Channel{ID: "19:room@thread.tacv2", DisplayName: "mi-4-payments-down", WebURL: "https://teams.example/l/channel/19%3Aroom?a=1&b=2"})
 	tests := []struct {
 		name, in, want string
