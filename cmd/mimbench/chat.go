@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"mimbot/mim"
 )
@@ -31,4 +34,28 @@ func (c *countingChat) Send(ctx context.Context, d mim.Delivery) (*mim.WarRoom, 
 	c.kinds[d.Message.Kind]++
 	c.mu.Unlock()
 	return nil, nil
+}
+
+// answerTimes makes the n calls of call at once and returns the answer times of the
+// ones answered 200, sorted, and how many were not.
+func answerTimes(n int, call func(i int) (status int, took time.Duration, err error)) ([]time.Duration, int) {
+	var mu sync.Mutex
+	var took []time.Duration
+	failed := 0
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			status, d, err := call(i)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil || status != http.StatusOK {
+				failed++
+				return
+			}
+			took = append(took, d)
+		})
+	}
+	wg.Wait()
+	slices.Sort(took)
+	return took, failed
 }

@@ -2,27 +2,18 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
-	"math"
-	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"mimbot/bot"
 	"mimbot/bot/discord"
 	"mimbot/bot/discord/discordfake"
-	"mimbot/internal/config"
-	"mimbot/mim"
-	"mimbot/store"
-	"mimbot/templates"
 )
 
 // discordBench is mimbot's Discord adapter, service, relay and engine on a fake guild,
@@ -37,9 +28,7 @@ type discordBench struct {
 }
 
 func newDiscordBench(ctx context.Context) (*discordBench, error) {
-	cfg := config.Demo()
-	cfg.MaxConcurrent = math.MaxInt32
-	cfg.Digest = nil
+	cfg := benchConfig()
 	opts := discordfake.Options{}
 	for _, k := range cfg.PersonKeys() {
 		p := cfg.People[k]
@@ -52,46 +41,15 @@ func newDiscordBench(ctx context.Context) (*discordBench, error) {
 	if err := fake.Start(); err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "mimbench-discord")
+	r, err := newRig(ctx, cfg, discord.Platform, fake, func(s bot.Surface, log *slog.Logger) (httpAdapter, error) {
+		return discord.NewAdapter(discord.Config{BotToken: fake.BotToken(), AppID: fake.ApplicationID(), GuildID: fake.GuildID(),
+			PublicKey: fake.PublicKeyHex(), APIURL: fake.URL()}, s, log)
+	})
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(dir, "bench.db"))
-	if err != nil {
-		return nil, err
-	}
-	log := slog.New(slog.DiscardHandler)
-	svc := mim.NewService(db, cfg, templates.Must(), nil, log, discord.Platform)
-	ad, err := discord.NewAdapter(discord.Config{BotToken: fake.BotToken(), AppID: fake.ApplicationID(), GuildID: fake.GuildID(),
-		PublicKey: fake.PublicKeyHex(), APIURL: fake.URL()}, &bot.Router{Service: svc}, log)
-	if err != nil {
-		return nil, err
-	}
-	if err := ad.Start(ctx); err != nil {
-		return nil, err
-	}
-	relay := &mim.Relay{Service: svc, Chats: map[string]mim.Chat{discord.Platform: ad}, Owner: "bench"}
-	engine := &mim.Engine{Service: svc, Relay: relay, Owner: "bench", Poll: 100 * time.Millisecond}
-	mux := http.NewServeMux()
-	ad.Routes(mux)
-	srv := httptest.NewServer(mux)
-	ectx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { engine.Run(ectx) })
 	general, _ := fake.ChannelByName("general")
-	b := &discordBench{fake: fake, srv: srv, general: general.ID, stake: cfg.Stakeholders["discord"]}
-	b.stop = func() {
-		cancel()
-		wg.Wait()
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer scancel()
-		ad.Shutdown(sctx)
-		srv.Close()
-		fake.Close()
-		db.Close()
-		os.RemoveAll(dir)
-	}
-	return b, nil
+	return &discordBench{fake: fake, srv: r.srv, general: general.ID, stake: cfg.Stakeholders["discord"], stop: r.stop}, nil
 }
 
 // declare posts a signed `/incident declare` and returns the bot's answer time.
@@ -112,15 +70,11 @@ func (b *discordBench) declare(ctx context.Context, title, impact string, towers
 }
 
 func discordBenchmarks(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("discord", flag.ExitOnError)
-	latency := fs.Duration("latency", 100*time.Millisecond, "L: the fake's answer time for declare-to-ready")
-	runs := fs.Int("runs", 9, "declare-to-ready runs")
-	gap := fs.Duration("gap", 2500*time.Millisecond, "pause between declare-to-ready runs")
-	fs.Parse(args)
+	l, runs, gap := readyFlags("discord", 2500*time.Millisecond, args)
 	if err := discordAnswer(ctx); err != nil {
 		return err
 	}
-	return discordReady(ctx, *latency, *runs, *gap)
+	return discordReady(ctx, l, runs, gap)
 }
 
 // discordAnswer sends 200 declarations at once while Discord's REST answers after 2 s;
@@ -132,24 +86,9 @@ func discordAnswer(ctx context.Context) error {
 	}
 	defer b.stop()
 	b.fake.SetLatency("", 2*time.Second)
-	var mu sync.Mutex
-	var took []time.Duration
-	failed := 0
-	var wg sync.WaitGroup
-	for i := 0; i < 200; i++ {
-		wg.Go(func() {
-			status, d, err := b.declare(ctx, fmt.Sprintf("Slow Discord %d", i), "low", "")
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil || status != http.StatusOK {
-				failed++
-				return
-			}
-			took = append(took, d)
-		})
-	}
-	wg.Wait()
-	slices.Sort(took)
+	took, failed := answerTimes(200, func(i int) (int, time.Duration, error) {
+		return b.declare(ctx, fmt.Sprintf("Slow Discord %d", i), "low", "")
+	})
 	fmt.Printf("\n## Discord: answer (after the commit) while REST answers after 2 s (200 concurrent declarations)\n\n| figure | value |\n|---|---|\n")
 	fmt.Printf("| answered | %d (failed %d) |\n| response latency p50 / p99 / max | %s / %s / %s |\n| Discord's limit | 3000ms |\n",
 		len(took), failed, pct(took, 0.5), pct(took, 0.99), pct(took, 1))

@@ -145,24 +145,9 @@ func ackLatency(ctx context.Context) error {
 	}
 	defer b.stop()
 	b.fake.SetLatency("", 2*time.Second)
-	var mu sync.Mutex
-	var took []time.Duration
-	failed := 0
-	var wg sync.WaitGroup
-	for i := 0; i < 200; i++ {
-		wg.Go(func() {
-			status, d, err := b.command(ctx, fmt.Sprintf("declare Slow Slack %d impact=low urgency=low", i))
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil || status != http.StatusOK {
-				failed++
-				return
-			}
-			took = append(took, d)
-		})
-	}
-	wg.Wait()
-	slices.Sort(took)
+	took, failed := answerTimes(200, func(i int) (int, time.Duration, error) {
+		return b.command(ctx, fmt.Sprintf("declare Slow Slack %d impact=low urgency=low", i))
+	})
 	fmt.Printf("\n## Slack: acknowledgement (after the commit) while Slack answers after 2 s (200 concurrent declarations)\n\n| figure | value |\n|---|---|\n")
 	fmt.Printf("| acked | %d (failed %d) |\n| ack latency p50 / p99 / max | %s / %s / %s |\n| Slack's limit | 3000ms |\n",
 		len(took), failed, pct(took, 0.5), pct(took, 0.99), pct(took, 1))

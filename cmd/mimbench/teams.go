@@ -4,28 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"mimbot/bot"
 	"mimbot/bot/teams"
 	"mimbot/bot/teams/msapi"
 	"mimbot/bot/teams/teamsfake"
-	"mimbot/internal/config"
 	"mimbot/mim"
-	"mimbot/store"
-	"mimbot/templates"
 )
 
 // teamsBench is mimbot's Teams adapter, service, relay and engine on a fake Microsoft
@@ -39,9 +31,7 @@ type teamsBench struct {
 }
 
 func newTeamsBench(ctx context.Context) (*teamsBench, error) {
-	cfg := config.Demo()
-	cfg.MaxConcurrent = math.MaxInt32
-	cfg.Digest = nil
+	cfg := benchConfig()
 	opts := teamsfake.Options{Conversations: []string{cfg.Stakeholders["teams"]}}
 	for _, k := range cfg.PersonKeys() {
 		p := cfg.People[k]
@@ -51,46 +41,15 @@ func newTeamsBench(ctx context.Context) (*teamsBench, error) {
 	if err := fake.Start(); err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "mimbench-teams")
+	r, err := newRig(ctx, cfg, teams.Platform, fake, func(s bot.Surface, log *slog.Logger) (httpAdapter, error) {
+		return teams.NewAdapter(teams.Config{AppID: fake.AppID(), AppPassword: fake.AppPassword(), TenantID: fake.TenantID(), TeamID: fake.TeamID(),
+			OpenIDURL: fake.OpenIDURL(), LoginURL: fake.LoginURL(), GraphURL: fake.GraphURL(), ServiceURL: fake.ServiceURL()}, s, log)
+	})
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(dir, "bench.db"))
-	if err != nil {
-		return nil, err
-	}
-	log := slog.New(slog.DiscardHandler)
-	svc := mim.NewService(db, cfg, templates.Must(), nil, log, teams.Platform)
-	ad, err := teams.NewAdapter(teams.Config{AppID: fake.AppID(), AppPassword: fake.AppPassword(), TenantID: fake.TenantID(), TeamID: fake.TeamID(),
-		OpenIDURL: fake.OpenIDURL(), LoginURL: fake.LoginURL(), GraphURL: fake.GraphURL(), ServiceURL: fake.ServiceURL()}, &bot.Router{Service: svc}, log)
-	if err != nil {
-		return nil, err
-	}
-	if err := ad.Start(ctx); err != nil {
-		return nil, err
-	}
-	relay := &mim.Relay{Service: svc, Chats: map[string]mim.Chat{teams.Platform: ad}, Owner: "bench"}
-	engine := &mim.Engine{Service: svc, Relay: relay, Owner: "bench", Poll: 100 * time.Millisecond}
-	mux := http.NewServeMux()
-	ad.Routes(mux)
-	srv := httptest.NewServer(mux)
-	ectx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { engine.Run(ectx) })
 	general, _ := fake.ChannelByName("General")
-	b := &teamsBench{fake: fake, srv: srv, cfg: cfg, general: general.ID}
-	b.stop = func() {
-		cancel()
-		wg.Wait()
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer scancel()
-		ad.Shutdown(sctx)
-		srv.Close()
-		fake.Close()
-		db.Close()
-		os.RemoveAll(dir)
-	}
-	return b, nil
+	return &teamsBench{fake: fake, srv: r.srv, cfg: cfg, general: general.ID, stop: r.stop}, nil
 }
 
 // say delivers a signed message typed by sam in the General channel and returns the
@@ -112,15 +71,11 @@ func (b *teamsBench) personal(key string) int {
 }
 
 func teamsBenchmarks(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("teams", flag.ExitOnError)
-	latency := fs.Duration("latency", 100*time.Millisecond, "L: the fake's answer time for declare-to-ready")
-	runs := fs.Int("runs", 9, "declare-to-ready runs")
-	gap := fs.Duration("gap", 1500*time.Millisecond, "pause between declare-to-ready runs")
-	fs.Parse(args)
+	l, runs, gap := readyFlags("teams", 1500*time.Millisecond, args)
 	if err := teamsAnswer(ctx); err != nil {
 		return err
 	}
-	return teamsReady(ctx, *latency, *runs, *gap)
+	return teamsReady(ctx, l, runs, gap)
 }
 
 // teamsAnswer sends 200 declarations at once while the Connector answers after 2 s:
@@ -148,33 +103,22 @@ func teamsAnswer(ctx context.Context) error {
 		}
 		reqs[i] = signed{body: body, token: b.fake.SignToken(a.ServiceURL)}
 	}
-	var mu sync.Mutex
-	var took []time.Duration
-	failed := 0
-	var wg sync.WaitGroup
-	for _, r := range reqs {
-		wg.Go(func() {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, b.srv.URL+"/teams/messages", bytes.NewReader(r.body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+r.token)
-			start := time.Now()
-			resp, err := http.DefaultClient.Do(req)
-			d := time.Since(start)
-			if err == nil {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil || resp.StatusCode != http.StatusOK {
-				failed++
-				return
-			}
-			took = append(took, d)
-		})
-	}
-	wg.Wait()
-	slices.Sort(took)
+	took, failed := answerTimes(len(reqs), func(i int) (int, time.Duration, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.srv.URL+"/teams/messages", bytes.NewReader(reqs[i].body))
+		if err != nil {
+			return 0, 0, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+reqs[i].token)
+		start := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, time.Since(start), err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, time.Since(start), nil
+	})
 	fmt.Printf("\n## Teams: answer to the Bot Framework while the Connector answers after 2 s (200 concurrent declarations)\n\n| figure | value |\n|---|---|\n")
 	fmt.Printf("| answered | %d (failed %d) |\n| response latency p50 / p99 / max | %s / %s / %s |\n| target p99 | 100ms (Teams' limit: 15 s) |\n",
 		len(took), failed, pct(took, 0.5), pct(took, 0.99), pct(took, 1))
