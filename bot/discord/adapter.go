@@ -109,18 +109,7 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 	if err != nil || target.Scheme == "" || target.Host == "" {
 		return nil, fmt.Errorf("discord: DISCORD_API_URL %q is not an absolute URL such as https://discord.com", cfg.APIURL)
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 32
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = mim.SystemClock{}
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	bot.Defaults(&cfg.HTTPClient, &cfg.Concurrency, &cfg.Clock, &log)
 	hc := *cfg.HTTPClient
 	hc.Transport = &transport{base: cfg.HTTPClient.Transport, target: target}
 	a := &Adapter{

@@ -89,20 +89,9 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 	if !strings.HasSuffix(cfg.APIURL, "/") {
 		cfg.APIURL += "/"
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 32
-	}
+	bot.Defaults(&cfg.HTTPClient, &cfg.Concurrency, &cfg.Clock, &log)
 	if cfg.RateScale <= 0 {
 		cfg.RateScale = 1
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = mim.SystemClock{}
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
 	}
 	a := &Adapter{
 		cfg:      cfg,

@@ -109,18 +109,7 @@ func NewAdapter(cfg Config, surface bot.Surface, log *slog.Logger) (*Adapter, er
 	if cfg.ServiceURL == "" {
 		cfg.ServiceURL = DefaultServiceURL
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 32
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = mim.SystemClock{}
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	bot.Defaults(&cfg.HTTPClient, &cfg.Concurrency, &cfg.Clock, &log)
 	tokens := msapi.NewTokens(cfg.LoginURL, cfg.TenantID, cfg.AppID, cfg.AppPassword, cfg.HTTPClient, cfg.Clock)
 	connector := msapi.NewConnector(tokens, cfg.HTTPClient, cfg.Clock)
 	connector.SetRateScale(cfg.RateScale)
