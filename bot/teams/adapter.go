@@ -219,8 +219,9 @@ func (a *Adapter) teamsID(key string) string {
 }
 
 // coded gives an error of the Microsoft APIs the mim code that tells the relay what
-// to do with it: EUNAVAILABLE when it may work later (429, 5xx, network, out of
-// time), EINVALID otherwise. An error that already carries a code keeps it.
+// to do with it (msapi.Code): EUNAVAILABLE when it may work later (429, 5xx, network,
+// a refused token, out of time), EINVALID for a request that will never pass. An
+// error that already carries a code keeps it.
 func coded(err error) error {
 	if err == nil {
 		return nil
@@ -229,8 +230,10 @@ func coded(err error) error {
 	if errors.As(err, &me) {
 		return err
 	}
-	code := mim.EINVALID
-	if msapi.Temporary(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+	// msapi.Code classifies Microsoft's answers (a refused secret is retried until
+	// someone fixes it, never given up); a delivery cut short is tried again too.
+	code := msapi.Code(err)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		code = mim.EUNAVAILABLE
 	}
 	return codedError{mim: mim.Errorf(code, "%s", strings.TrimPrefix(err.Error(), "msapi: ")), err: err}
