@@ -4,38 +4,63 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"mimbot/bot"
 	"mimbot/bot/teams/msapi"
 )
 
-// FuzzActivity: whatever a message's text, mention entities and card value say,
-// reading them neither panics nor leaves a mention mark in the command, and a button's
-// command is one the grammar reads.
-func FuzzActivity(f *testing.F) {
-	f.Add("<at>mimbot</at> incident note a &amp; b<br>c", "<at>mimbot</at>", "28:app-1", `{"mimbot":"update","incident":3,"text":"x=1 \"y\""}`)
-	f.Add("<p>incident page <at>Kim</at></p>", "<at>Kim</at>", "29:known", `{"action":{"verb":"ack","data":{"incident":"2"}}}`)
-	f.Add("incident \x000\x00 x", "\x000\x00", "29:x", `{"mimbot":"declare","title":"a\nb","towers":"a, b"}`)
-	a := &Adapter{cfg: Config{AppID: "app-1"}, botID: "28:app-1", members: map[string]string{"29:known": "aad-known"}}
-	f.Fuzz(func(t *testing.T, text, entity, id, value string) {
-		act := &msapi.Activity{Type: "message", Text: text, Entities: []msapi.Entity{
-			{Type: "mention", Text: entity, Mentioned: &msapi.Account{ID: id}},
-			{Type: "mention", Text: "<at>mimbot</at>", Mentioned: &msapi.Account{ID: "28:app-1"}},
-		}}
-		out := a.commandText(act)
-		if strings.Contains(out, "\x00") {
-			t.Errorf("commandText(%q) = %q keeps a mark", text, out)
+// FuzzTeamsActivity feeds activities as Teams could send them (any text, entities,
+// card values) through what the adapter reads of them. Nothing may panic; no mention
+// mark may leak into a command; a card's button always makes a line the grammar
+// takes, or a problem to tell the person; and what the bot writes back is valid UTF-8
+// when what came in was.
+func FuzzTeamsActivity(f *testing.F) {
+	seeds := []msapi.Activity{
+		{Type: "message", Text: "<at>mimbot</at> incident declare Payments down impact=high",
+			Entities: []msapi.Entity{{Type: "mention", Text: "<at>mimbot</at>", Mentioned: &msapi.Account{ID: "28:app-1", Name: "mimbot"}}}},
+		{Type: "message", Text: "<p>incident assign im <at>Bob</at>&nbsp;now</p><br>",
+			Entities: []msapi.Entity{{Type: "mention", Text: "<at>Bob</at>", Mentioned: &msapi.Account{ID: "29:known", Name: "Bob"}}}},
+		{Type: "message", Value: json.RawMessage(`{"mimbot":"update","incident":"4","text":"Failing \"over\" x=y"}`)},
+		{Type: "invoke", Name: "adaptiveCard/action", Value: json.RawMessage(`{"action":{"verb":"declare","data":{"title":"Payments","impact":"high","towers":"a, b"}}}`)},
+		{Type: "message", Text: "\x00" + "0\x00 <at></at> <at>x</at>", Entities: []msapi.Entity{{Type: "mention", Text: "<at>x</at>", Mentioned: &msapi.Account{ID: "29:x"}}}},
+	}
+	for _, s := range seeds {
+		b, err := json.Marshal(s)
+		if err != nil {
+			f.Fatal(err)
 		}
-		_ = a.mentionsToLook(act)
-		s, ok := readSubmission(json.RawMessage(value))
-		if !ok {
+		f.Add(b)
+	}
+	a := parsingAdapter(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var act msapi.Activity
+		if json.Unmarshal(data, &act) != nil {
 			return
 		}
-		cmd, problem := s.command()
-		if problem == "" && s.Button != "declare" {
-			if _, err := bot.Parse(cmd); err != nil {
-				t.Errorf("value %s gives %q, which the grammar refuses: %v", value, cmd, err)
+		text := a.commandText(&act)
+		if strings.Contains(text, "\x00") {
+			t.Fatalf("a mention mark leaked into %q", text)
+		}
+		if rest, ok := grammar(text); ok {
+			_, _ = bot.Parse(rest)
+		}
+		if len(act.Value) > 0 {
+			if s, ok := readSubmission(act.Value); ok {
+				line, problem := s.command()
+				if line == "" && problem == "" {
+					t.Fatalf("submission %+v makes neither a command nor a problem", s)
+				}
+				if line != "" {
+					if _, err := bot.Parse(line); err != nil {
+						t.Fatalf("submission %+v makes %q, which the grammar refuses: %v", s, line, err)
+					}
+				}
 			}
+		}
+		out, _ := a.messageText(act.Text)
+		if utf8.ValidString(act.Text) && !utf8.ValidString(out) {
+			t.Fatalf("messageText(%q) = %q is not valid UTF-8", act.Text, out)
 		}
 	})
 }

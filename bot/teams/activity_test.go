@@ -21,7 +21,7 @@ type configOnly struct {
 
 func (s configOnly) Config() *mim.Config { return s.cfg }
 
-func parsingAdapter(t *testing.T) *Adapter {
+func parsingAdapter(t testing.TB) *Adapter {
 	t.Helper()
 	a, err := NewAdapter(Config{AppID: "app-1", AppPassword: "secret", TenantID: "tenant", TeamID: "team"}, configOnly{cfg: config.Demo()}, nil)
 	if err != nil {
