@@ -31,7 +31,11 @@ func (a *Adapter) serveActivity(w http.ResponseWriter, r *http.Request) {
 	bad := json.Unmarshal(body, &act) != nil
 	why := "not started yet: the signing keys are not loaded"
 	if v := a.verifier.Load(); v != nil {
-		why = v.check(r.Context(), r.Header.Get("Authorization"), &act)
+		about := &act
+		if bad {
+			about = nil // no activity to bind the token to: the token alone is checked, then 400
+		}
+		why = v.check(r.Context(), r.Header.Get("Authorization"), about)
 	}
 	if why != "" {
 		a.log.Warn("teams: request refused", "reason", why) // a.log names the platform

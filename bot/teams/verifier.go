@@ -105,7 +105,8 @@ func jwksURI(ctx context.Context, hc *http.Client, openID string) (string, error
 	return meta.JWKSURI, nil
 }
 
-// check returns why the token in header does not vouch for activity a, or "". The
+// check returns why the token in header does not vouch for activity a, or "". With a
+// nil activity (a body that is no activity) only the token itself is checked. The
 // reason is for the log and never quotes the token.
 func (v *verifier) check(ctx context.Context, header string, a *msapi.Activity) string {
 	raw, ok := strings.CutPrefix(header, "Bearer ")
@@ -124,6 +125,9 @@ func (v *verifier) check(ctx context.Context, header string, a *msapi.Activity) 
 	})
 	if err != nil {
 		return reason(err)
+	}
+	if a == nil {
+		return ""
 	}
 	if su, _ := claims["serviceurl"].(string); su == "" || su != a.ServiceURL {
 		return "serviceurl claim does not match the activity's serviceUrl"

@@ -17,6 +17,7 @@ import (
 
 	"mimbot/bot/discord/discordfake"
 	"mimbot/bot/slack/slackfake"
+	"mimbot/bot/teams/teamsfake"
 	"mimbot/internal/pagerduty/pagerdutyfake"
 )
 
@@ -29,10 +30,12 @@ const (
 )
 
 // hostile is `mimbot serve` with Slack over HTTP, Discord over HTTP interactions (the
-// public key of discordKey), PagerDuty and the API on, each platform a fake.
+// public key of discordKey), Teams, PagerDuty and the API on, each platform a fake.
 type hostile struct {
 	*slackEnv
 	discord    *discordfake.Server
+	teams      *teamsfake.Server
+	tgeneral   string // the Teams team's General channel
 	pd         *pagerdutyfake.Server
 	srv        *serving
 	discordKey ed25519.PrivateKey
@@ -46,6 +49,8 @@ func newHostile(t *testing.T, socket bool, vars ...string) *hostile {
 	t.Helper()
 	e := newSlackEnv(t)
 	dfake, dgeneral := withDiscord(t, e.env)
+	tfake := withTeams(t, e.env)
+	tgeneral, _ := tfake.ChannelByName("General")
 	pd := pagerdutyfake.New(pagerdutyfake.Options{})
 	pd.Start()
 	t.Cleanup(pd.Close)
@@ -79,15 +84,15 @@ func newHostile(t *testing.T, socket bool, vars ...string) *hostile {
 		k, v, _ := strings.Cut(kv, "=")
 		e.vars[k] = v
 	}
-	h := &hostile{slackEnv: e, discord: dfake, pd: pd, discordKey: key, dgeneral: dgeneral}
+	h := &hostile{slackEnv: e, discord: dfake, teams: tfake, tgeneral: tgeneral.ID, pd: pd, discordKey: key, dgeneral: dgeneral}
 	h.samDiscord = "100000000000000012"
 	h.srv = e.serve(t)
 	return h
 }
 
 // effects counts what a request could have changed: incidents, and calls to Slack,
-// Discord and PagerDuty.
-type effects struct{ incidents, slack, discord, pagerduty int }
+// Discord, Teams and PagerDuty.
+type effects struct{ incidents, slack, discord, teams, pagerduty int }
 
 func (h *hostile) effects(t *testing.T) effects {
 	t.Helper()
@@ -102,7 +107,7 @@ func (h *hostile) effects(t *testing.T) effects {
 	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
 		t.Fatalf("GET /api/v1/incidents: %v", err)
 	}
-	return effects{len(list), len(h.fake.Calls()), len(h.discord.Calls()), h.pd.Attempts()}
+	return effects{len(list), len(h.fake.Calls()), len(h.discord.Calls()), len(h.teams.Calls()), h.pd.Attempts()}
 }
 
 // settled waits until the effects have not changed for a while (work a request
@@ -193,6 +198,22 @@ func signBearer(_ *hostile, req *http.Request, _ []byte, s signing, _ time.Time)
 	}
 }
 
+// signTeams signs as the Bot Framework does: a token of the fake's keys for the
+// activity's Connector; wrong secret is a token signed by a key the Bot Framework
+// never published, stale one that expired.
+func signTeams(h *hostile, req *http.Request, _ []byte, s signing, _ time.Time) {
+	var opts []teamsfake.SignOption
+	switch s {
+	case unsigned:
+		return
+	case wrongSecret:
+		opts = append(opts, teamsfake.Forged())
+	case stale:
+		opts = append(opts, teamsfake.Expired())
+	}
+	req.Header.Set("Authorization", "Bearer "+h.teams.SignToken(h.teams.ServiceURL(), opts...))
+}
+
 var hostileRoutes = []route{
 	{path: "/slack/commands", contentType: "application/x-www-form-urlencoded", sign: signSlack, malformed: "text=%zz&user_id=U01SAM",
 		valid: func(h *hostile, n int) []byte {
@@ -210,6 +231,11 @@ var hostileRoutes = []route{
 	{path: "/discord/interactions", contentType: "application/json", sign: signDiscord, malformed: `{"type":`,
 		valid: func(h *hostile, n int) []byte {
 			return []byte(`{"type":1,"id":"` + strconv.Itoa(1500000000000000000+n) + `","application_id":"1","token":"tok","version":1}`)
+		}},
+	{path: "/teams/messages", contentType: "application/json", sign: signTeams, malformed: `{"type":`,
+		valid: func(h *hostile, n int) []byte {
+			b, _ := json.Marshal(h.teams.Message(h.tgeneral, "00000000-0000-4000-8000-000000000012", "incident list"))
+			return b
 		}},
 	{path: "/api/v1/alerts", contentType: "application/json", sign: signBearer, malformed: `{"groupKey":`,
 		valid: func(h *hostile, n int) []byte {
@@ -327,7 +353,9 @@ func runHostile(t *testing.T, h *hostile, check bool) {
 		twice := h.quiet(t)
 		t.Logf("%-22s %-22s %d then %d", r.path, "replayed", first, second)
 		wantSecond := http.StatusConflict
-		if r.path == "/api/v1/alerts" {
+		if r.path == "/api/v1/alerts" || r.path == "/teams/messages" {
+			// Alertmanager re-sends a group, the Bot Framework an activity, when unsure
+			// it was delivered: the copy is answered as the first was, and does nothing.
 			wantSecond = http.StatusOK
 		}
 		if first != http.StatusOK || second != wantSecond {

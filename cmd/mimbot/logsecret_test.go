@@ -89,6 +89,7 @@ func secretRun(t *testing.T, format string) (string, map[string]string) {
 		"SLACK_APP_TOKEN":          h.vars["SLACK_APP_TOKEN"],
 		"SLACK_SIGNING_SECRET":     h.vars["SLACK_SIGNING_SECRET"],
 		"DISCORD_BOT_TOKEN":        h.vars["DISCORD_BOT_TOKEN"],
+		"TEAMS_APP_PASSWORD":       h.vars["TEAMS_APP_PASSWORD"],
 		"MIMBOT_API_TOKEN":         h.vars["MIMBOT_API_TOKEN"],
 		"OPENAI_API_KEY":           h.vars["OPENAI_API_KEY"],
 		"pagerduty_routing_key":    hostileRoutingKey,
