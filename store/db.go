@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,15 +29,17 @@ type DB struct {
 	// PostgreSQL): a request that races the shutdown is worth trying again on another
 	// replica.
 	closed atomic.Bool
-	// writers, on SQLite, lets this process's writes take turns in Go before they
-	// take the file's one write lock. Without it they meet at the lock itself, and
-	// SQLite's busy handler makes a waiting writer sleep (1, 2, 5 ... up to 100 ms at a
-	// time) instead of waking it when the lock is free: 200 declarations at once then
-	// took 1.7 s to commit at p99 instead of the sum of their work. nil on PostgreSQL,
-	// whose writers lock rows, not the database.
-	writers *sync.Mutex
+	// w, on SQLite, runs this process's write transactions, several in one commit
+	// (writer). Without it they met at the file's one write lock, where SQLite's
+	// busy handler makes a waiting writer sleep (1, 2, 5 ... up to 100 ms at a time)
+	// instead of waking it when the lock is free: 200 declarations at once then took
+	// 1.7 s to commit at p99. nil on PostgreSQL, whose writers lock rows, not the
+	// database.
+	w *writer
 	// docs holds the incidents' parsed documents for lists.
 	docs documents
+	// stmts keeps SQLite's statements prepared; nil on PostgreSQL.
+	stmts *statements
 }
 
 var _ mim.Store = (*DB)(nil)
@@ -55,7 +56,11 @@ var _ mim.Store = (*DB)(nil)
 //     write, and two that both read first could then each wait for the other to
 //     release its read lock: SQLITE_BUSY that no timeout resolves. Read-only
 //     transactions (sql.TxOptions.ReadOnly) still begin deferred.
-const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(memory)&_txlock=immediate"
+
+// sqliteIdle is how many SQLite connections stay open when unused: a writer and a
+// few readers (lists, the status page, the engine's searches).
+const sqliteIdle = 8
 
 // PostgreSQL pool settings, each used only when the URL does not set its own
 // (pool_max_conns, pool_health_check_period, connect_timeout).
@@ -82,7 +87,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		sdb.Close()
 		return nil, err
 	}
-	return &DB{db: sdb, d: sqliteDialect(), writers: new(sync.Mutex)}, nil
+	return &DB{db: sdb, d: sqliteDialect(), w: newWriter(sdb), stmts: newStatements(sdb)}, nil
 }
 
 // MigrateSQLite applies the pending migrations to the SQLite file at path, creating
@@ -133,6 +138,10 @@ func MigratePostgres(ctx context.Context, url string) error {
 // Close closes the database, waiting for the connections in use to be released.
 func (db *DB) Close() error {
 	db.closed.Store(true)
+	if db.w != nil {
+		db.w.close()
+	}
+	db.stmts.close()
 	if err := db.db.Close(); err != nil {
 		return db.fail("close", err)
 	}
@@ -157,6 +166,10 @@ func openSQLite(path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	// database/sql keeps 2 idle connections by default and closes the others as
+	// they are released: under a burst each request would open a connection (its
+	// pragmas, the schema read) and lose its prepared statements.
+	sdb.SetMaxIdleConns(sqliteIdle)
 	// sql.Open connects lazily; fail here rather than at the first query.
 	if err := sdb.Ping(); err != nil {
 		sdb.Close()
@@ -254,10 +267,13 @@ func postgresProvider(sdb *sql.DB) (*goose.Provider, error) {
 }
 
 // write runs fn in a write transaction and commits when fn succeeds. On SQLite it
-// begins IMMEDIATE (sqliteParams): writers take turns on the one write lock. On
+// runs on the writer, maybe in one commit with others, in a transaction begun
+// IMMEDIATE (sqliteParams): writers take turns on the one write lock. On
 // PostgreSQL it is read committed, and what must not interleave is locked by row.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	defer db.turn()()
+	if db.w != nil {
+		return db.w.write(ctx, fn)
+	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -269,15 +285,15 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// turn waits for this process's turn to write (SQLite; see DB.writers) and returns
-// what ends it. A write outside a transaction (a claim, a message marked done) takes
-// its turn too.
+// turn waits for this process's turn to write (SQLite; see DB.w) and returns what
+// ends it. A write outside a transaction (a claim, a message marked done) takes its
+// turn too.
 func (db *DB) turn() (done func()) {
-	if db.writers == nil {
+	if db.w == nil {
 		return func() {}
 	}
-	db.writers.Lock()
-	return db.writers.Unlock
+	db.w.turn.Lock()
+	return db.w.turn.Unlock
 }
 
 // read runs fn in a read-only transaction: one snapshot for several queries, without
@@ -306,13 +322,31 @@ func (db *DB) doneAt() any { return db.d.time(time.Now()) }
 
 // exec, query and queryRow run a query written with '?' placeholders on q.
 func (db *DB) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
-	return q.ExecContext(ctx, db.d.q(query), args...)
+	query = db.d.q(query)
+	if st := db.stmts.on(ctx, q, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return q.ExecContext(ctx, query, args...)
 }
 
 func (db *DB) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
 	return q.QueryContext(ctx, db.d.q(query), args...)
 }
 
+// queryThrough is query for a caller that reads every row, and closes them, before
+// it runs another statement: its statement may be kept prepared (statements).
+func (db *DB) queryThrough(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
+	query = db.d.q(query)
+	if st := db.stmts.on(ctx, q, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return q.QueryContext(ctx, query, args...)
+}
+
 func (db *DB) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
-	return q.QueryRowContext(ctx, db.d.q(query), args...)
+	query = db.d.q(query)
+	if st := db.stmts.on(ctx, q, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return q.QueryRowContext(ctx, query, args...)
 }

@@ -68,7 +68,7 @@ func (db *DB) CreateIncident(ctx context.Context, requestKey string, build func(
 		if err := db.reindex(ctx, tx, n, searchEntry{}, false, draft); err != nil {
 			return err
 		}
-		entries, err := db.save(ctx, tx, draft, ch)
+		entries, err := db.save(ctx, tx, draft, nil, ch)
 		if err != nil {
 			return err
 		}
@@ -117,6 +117,7 @@ func (db *DB) UpdateIncident(ctx context.Context, n int, fn func(*mim.Incident, 
 			return err
 		}
 		timeline := cur.Timeline
+		rooms := slices.Clone(cur.WarRooms)
 		indexed, wasIndexed := incidentEntry(cur)
 		var ch mim.Change
 		if err := fn(cur, &ch); err != nil {
@@ -131,7 +132,7 @@ func (db *DB) UpdateIncident(ctx context.Context, n int, fn func(*mim.Incident, 
 		if err := db.reindex(ctx, tx, n, indexed, wasIndexed, cur); err != nil {
 			return err
 		}
-		entries, err := db.save(ctx, tx, cur, ch)
+		entries, err := db.save(ctx, tx, cur, rooms, ch)
 		if err != nil {
 			return err
 		}
@@ -237,7 +238,7 @@ func (db *DB) Held(ctx context.Context) (map[string]int, error) {
 // held counts the open major incidents of each incident manager. The states are
 // literals, as in the index incidents_open_by_im, so that the planner can use it.
 func (db *DB) held(ctx context.Context, q querier) (map[string]int, error) {
-	rows, err := db.query(ctx, q, `
+	rows, err := db.queryThrough(ctx, q, `
 		SELECT incident_manager, count(*)
 		FROM incidents
 		WHERE `+db.d.major+` AND state NOT IN ('resolved', 'closed', 'cancelled') AND incident_manager <> ''
@@ -343,7 +344,7 @@ func (db *DB) loadIncident(ctx context.Context, tx *sql.Tx, n int, lock bool) (*
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.query(ctx, tx, `SELECT id, at, kind, actor, text, label, took_ms FROM timeline WHERE incident = ? ORDER BY at, id`, n)
+	rows, err := db.queryThrough(ctx, tx, `SELECT id, at, kind, actor, text, label, took_ms FROM timeline WHERE incident = ? ORDER BY at, id`, n)
 	if err != nil {
 		return nil, fmt.Errorf("timeline: %w", err)
 	}

@@ -43,7 +43,7 @@ func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Durat
 	served, platformArgs := db.d.in("o.platform", platforms)
 	args := append([]any{owner, db.d.time(now.Add(lease)), db.d.time(now), db.d.time(now)}, platformArgs...)
 	args = append(args, limit)
-	rows, err := db.query(ctx, db.db, `
+	rows, err := db.queryThrough(ctx, db.db, `
 		UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
 		WHERE id IN (
 			SELECT o.id FROM outbox AS o
@@ -219,25 +219,35 @@ func (db *DB) queue(ctx context.Context, tx *sql.Tx, msgs []mim.Outgoing) error 
 			}
 		}
 	}
-	for _, m := range msgs {
-		buttons, err := jsonStrings(m.Buttons)
-		if err != nil {
-			return fmt.Errorf("queue message: buttons: %w", err)
+	for chunk := range slices.Chunk(msgs, outboxBatch) {
+		values := make([]string, len(chunk))
+		args := make([]any, 0, 9*len(chunk))
+		for i, m := range chunk {
+			buttons, err := jsonStrings(m.Buttons)
+			if err != nil {
+				return fmt.Errorf("queue message: buttons: %w", err)
+			}
+			created := m.Created
+			if created.IsZero() {
+				created = time.Now()
+			}
+			values[i] = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			args = append(args, m.Platform, m.Incident, m.Queue(), m.To, m.Person, m.Kind, m.Text, buttons, db.d.time(created))
 		}
-		created := m.Created
-		if created.IsZero() {
-			created = time.Now()
-		}
-		_, err = db.exec(ctx, tx, `
+		// One statement numbers its rows in the order of its VALUES: a queue's
+		// messages keep the order they were given in.
+		_, err := db.exec(ctx, tx, `
 			INSERT INTO outbox (platform, incident, queue, audience, person, kind, text, buttons, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.Platform, m.Incident, m.Queue(), m.To, m.Person, m.Kind, m.Text, buttons, db.d.time(created))
+			VALUES `+strings.Join(values, ", "), args...)
 		if err != nil {
-			return fmt.Errorf("queue message to %s on %s: %w", m.To, m.Platform, err)
+			return fmt.Errorf("queue %d message(s) to %s on %s: %w", len(chunk), chunk[0].To, chunk[0].Platform, err)
 		}
 	}
 	return nil
 }
+
+// outboxBatch bounds the messages of one INSERT (9 parameters each).
+const outboxBatch = 300
 
 // outboxLock is the first key of PostgreSQL's transaction-level advisory lock
 // (pg_advisory_xact_lock(outboxLock, incident)) that writers of an incident's queues

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 
 	"mimbot/mim"
 )
@@ -39,8 +40,12 @@ const constraintRoom = "war_rooms_room"
 // incident already has is refused: a channel serves one incident only. Between two
 // PostgreSQL replicas recording the same channel for two incidents the
 // check-then-insert below is a race; the primary key settles it, and the loser gets
-// the same refusal.
-func (db *DB) syncRooms(ctx context.Context, tx *sql.Tx, inc *mim.Incident) error {
+// the same refusal. Rooms the same as before (the stored incident's) need no
+// statement: the index already says them.
+func (db *DB) syncRooms(ctx context.Context, tx *sql.Tx, inc *mim.Incident, before []mim.WarRoom) error {
+	if sameRooms(inc.WarRooms, before) {
+		return nil
+	}
 	var platforms []any
 	for _, r := range inc.WarRooms {
 		if r.ID == "" {
@@ -78,6 +83,21 @@ func (db *DB) syncRooms(ctx context.Context, tx *sql.Tx, inc *mim.Incident) erro
 		return fmt.Errorf("war rooms: %w", err)
 	}
 	return nil
+}
+
+// sameRooms reports whether a and b index the same rooms: the same channel on each
+// platform, rooms not created yet aside.
+func sameRooms(a, b []mim.WarRoom) bool {
+	index := func(rooms []mim.WarRoom) map[string]string {
+		m := make(map[string]string, len(rooms))
+		for _, r := range rooms {
+			if r.ID != "" {
+				m[r.Platform] = r.ID
+			}
+		}
+		return m
+	}
+	return maps.Equal(index(a), index(b))
 }
 
 func roomTaken(r mim.WarRoom, owner string) error {

@@ -54,7 +54,7 @@ func TestStatements(t *testing.T) {
 				t.Fatal(err)
 			}
 			return openCounted(dsnConnector{dsn: path + "?" + sqliteParams, d: &sqlite.Driver{}}, sqliteDialect())
-		}, 25, 1},
+		}, 6, 1},
 		{"postgres", func(t *testing.T) (*DB, *counter) {
 			url := pgtest.DB(t)
 			if err := MigratePostgres(t.Context(), url); err != nil {
@@ -65,7 +65,7 @@ func TestStatements(t *testing.T) {
 				t.Fatal(err)
 			}
 			return openCounted(stdlib.GetConnector(*cfg.ConnConfig), postgresDialect())
-		}, 26, 1},
+		}, 7, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,7 +27,7 @@ func (db *DB) ClaimTimers(ctx context.Context, now time.Time, lease time.Duratio
 		return nil, nil
 	}
 	defer db.turn()()
-	rows, err := db.query(ctx, db.db, `
+	rows, err := db.queryThrough(ctx, db.db, `
 		UPDATE timers SET lease_owner = ?, lease_until = ?
 		WHERE id IN (
 			SELECT id FROM timers

@@ -10,7 +10,8 @@
 //	mimbench replicas [-n 50] [-cadence 2s] [-run 1m] [-kill 20s]
 //
 // Figures are printed as a table; BENCHMARKS.md keeps the ones of record with the
-// command that produced them.
+// command that produced them. MIMBENCH_CPUPROFILE=file writes a CPU profile of the run
+// (go tool pprof file).
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 )
 
 func main() {
@@ -26,6 +28,18 @@ func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: mimbench timers|list|queue|report|slack|discord|teams|replicas|similar [flags]  (-h for flags)")
 		os.Exit(2)
+	}
+	if path := os.Getenv("MIMBENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mimbench:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "mimbench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var err error
 	switch os.Args[1] {
@@ -52,6 +66,7 @@ func main() {
 		os.Exit(2)
 	}
 	if err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "mimbench:", err)
 		os.Exit(1)
 	}

@@ -60,6 +60,23 @@ func (b *teamsBench) say(ctx context.Context, text string) (int, time.Duration, 
 	return status, took, err
 }
 
+// quiet waits until the bot has replied to every declaration in General and then
+// made no call to Microsoft for half a second (a minute at most).
+func (b *teamsBench) quiet(ctx context.Context) {
+	deadline := time.Now().Add(time.Minute)
+	calls, since := -1, time.Now()
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		n := len(b.fake.Calls())
+		if n != calls {
+			calls, since = n, time.Now()
+		}
+		if b.posts(b.general) > 0 && time.Since(since) > 500*time.Millisecond {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // posts counts what the bot posted in a conversation; personal ones by person key.
 func (b *teamsBench) posts(conv string) int { return len(b.fake.Posts(conv)) }
 
@@ -94,7 +111,8 @@ func teamsAnswer(ctx context.Context) error {
 		body  []byte
 		token string
 	}
-	reqs := make([]signed, 200)
+	const burst = 200
+	reqs := make([]signed, 2*burst)
 	for i := range reqs {
 		a := b.fake.Message(b.general, b.cfg.People["sam"].Teams, fmt.Sprintf("incident declare Slow Teams %d impact=low urgency=low", i))
 		body, err := json.Marshal(a)
@@ -103,25 +121,38 @@ func teamsAnswer(ctx context.Context) error {
 		}
 		reqs[i] = signed{body: body, token: b.fake.SignToken(a.ServiceURL)}
 	}
-	took, failed := answerTimes(len(reqs), func(i int) (int, time.Duration, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.srv.URL+"/teams/messages", bytes.NewReader(reqs[i].body))
+	// The first burst opens its 200 connections, as the Slack and Discord benchmarks
+	// do; the second, a moment later, finds them open, as the Bot Framework keeps them.
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: burst, MaxConnsPerHost: burst}}
+	send := func(r signed) (int, time.Duration, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.srv.URL+"/teams/messages", bytes.NewReader(r.body))
 		if err != nil {
 			return 0, 0, err
 		}
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+reqs[i].token)
+		req.Header.Set("Authorization", "Bearer "+r.token)
 		start := time.Now()
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			return 0, time.Since(start), err
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		return resp.StatusCode, time.Since(start), nil
-	})
-	fmt.Printf("\n## Teams: answer to the Bot Framework while the Connector answers after 2 s (200 concurrent declarations)\n\n| figure | value |\n|---|---|\n")
-	fmt.Printf("| answered | %d (failed %d) |\n| response latency p50 / p99 / max | %s / %s / %s |\n| target p99 | 100ms (Teams' limit: 15 s) |\n",
-		len(took), failed, pct(took, 0.5), pct(took, 0.99), pct(took, 1))
+	}
+	// The first burst also meets a process that has served nothing yet: no
+	// connection to the database kept, no statement prepared. The second comes once
+	// the first one's work is done (replies included: the Connector's 2 s).
+	fmt.Printf("\n## Teams: answer to the Bot Framework while the Connector answers after 2 s (%d concurrent declarations)\n\n", burst)
+	fmt.Printf("| burst | answered | p50 / p99 / max |\n|---|---|---|\n")
+	for i, name := range []string{"first: 200 new connections, just started", "second: the 200 connections kept open"} {
+		if i > 0 {
+			b.quiet(ctx)
+		}
+		took, failed := answerTimes(burst, func(j int) (int, time.Duration, error) { return send(reqs[i*burst+j]) })
+		fmt.Printf("| %s | %d (failed %d) | %s / %s / %s |\n", name, len(took), failed, pct(took, 0.5), pct(took, 0.99), pct(took, 1))
+	}
+	fmt.Printf("\ntarget p99: 100ms (Teams' limit: 15 s)\n")
 	return nil
 }
 
@@ -184,7 +215,7 @@ func teamsReady(ctx context.Context, l time.Duration, runs int, gap time.Duratio
 }
 
 // teamsSequential makes the calls of a declare one after another: the channel, the
-// card, the announcement, a personal conversation and a page for the IM and each
+// card with the announcement (one activity, as mimbot posts them), a personal conversation and a page for the IM and each
 // lead, the stakeholders' post.
 func teamsSequential(ctx context.Context, b *teamsBench) (time.Duration, int, error) {
 	tokens := msapi.NewTokens(b.fake.LoginURL(), b.fake.TenantID(), b.fake.AppID(), b.fake.AppPassword(), http.DefaultClient, mim.SystemClock{})
@@ -207,12 +238,9 @@ func teamsSequential(ctx context.Context, b *teamsBench) (time.Duration, int, er
 	if step(err) != nil {
 		return 0, 0, err
 	}
-	msg := msapi.Activity{Type: "message", Text: "card"}
-	for _, text := range []string{"card", "announcement"} {
-		msg.Text = text
-		if _, err := conn.Send(ctx, svc, ch.ID, msg); step(err) != nil {
-			return 0, 0, err
-		}
+	msg := msapi.Activity{Type: "message", Text: "card and announcement"}
+	if _, err := conn.Send(ctx, svc, ch.ID, msg); step(err) != nil {
+		return 0, 0, err
 	}
 	for _, k := range []string{"carol", "dave", "frank"} {
 		conv, err := conn.CreatePersonal(ctx, svc, b.fake.TenantID(), b.fake.BotID(), b.cfg.People[k].Teams)
