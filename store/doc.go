@@ -13,7 +13,8 @@
 //     UTC and truncated to Precision, whichever the database;
 //   - how writers exclude each other: SQLite has one writer, every write transaction
 //     beginning IMMEDIATE (writers queue for the lock instead of deadlocking on an
-//     upgrade); PostgreSQL lets replicas work side by side, UpdateIncident locking
+//     upgrade), and a process's write transactions run on one goroutine that commits
+//     those waiting together, each in a savepoint (writer.go); PostgreSQL lets replicas work side by side, UpdateIncident locking
 //     the incident's row (FOR UPDATE), claims of timers and messages passing over
 //     rows another claim holds (FOR UPDATE SKIP LOCKED) and leasing what they take;
 //   - numbering: SQLite's incident numbers are dense (max + 1 under the write

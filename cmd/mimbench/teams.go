@@ -95,8 +95,8 @@ func teamsBenchmarks(ctx context.Context, args []string) error {
 	return teamsReady(ctx, l, runs, gap)
 }
 
-// teamsAnswer sends 200 declarations at once while the Connector answers after 2 s:
-// the Bot Framework wants its POST answered, and the work done after.
+// teamsAnswer sends 200 declarations at once, twice, while the Connector answers
+// after 2 s: the Bot Framework wants its POST answered, and the work done after.
 func teamsAnswer(ctx context.Context) error {
 	b, err := newTeamsBench(ctx)
 	if err != nil {
