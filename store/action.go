@@ -136,7 +136,7 @@ func (db *DB) actions(ctx context.Context, q querier, f mim.ActionFilter) ([]mim
 		// Written as the actions_open partial index writes it.
 		where += " AND done_at IS NULL"
 	}
-	rows, err := db.query(ctx, q, `SELECT `+actionColumns+` FROM actions WHERE `+where+` ORDER BY number`, args...)
+	rows, err := db.queryThrough(ctx, q, `SELECT `+actionColumns+` FROM actions WHERE `+where+` ORDER BY number`, args...)
 	if err != nil {
 		return nil, err
 	}

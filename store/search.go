@@ -168,7 +168,7 @@ func (db *DB) candidates(ctx context.Context, tx *sql.Tx, kind mim.SimilarKind, 
 		query += ` AND at >= ?`
 		args = append(args, db.d.time(since))
 	}
-	rows, err := db.query(ctx, tx, query, args...)
+	rows, err := db.queryThrough(ctx, tx, query, args...)
 	if err != nil {
 		return found{}, fmt.Errorf("search %s: %w", table, err)
 	}
