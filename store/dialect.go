@@ -65,10 +65,10 @@ type dialect struct {
 	// searchKey is the column that keys the rows of the search indexes: an FTS5
 	// table's rowid, a PostgreSQL table's number.
 	searchKey string
-	// match is the full-text condition "the row's words have any of terms" (every
-	// one of them with all set) on the search index table, for words that
-	// mim.Words made (letters and digits only).
-	match func(table string, terms []string, all bool) matchCond
+	// match is the full-text condition "the row's words have every term of one of
+	// the groups" on the search index table, for words that mim.Words made (letters
+	// and digits only).
+	match func(table string, groups [][]string) matchCond
 	// unique tells whether err violates the unique constraint named constraint
 	// (SQLite does not name them: any unique violation).
 	unique func(err error, constraint string) bool
@@ -90,12 +90,8 @@ func sqliteDialect() *dialect {
 		hasTower:   `EXISTS (SELECT 1 FROM json_each(data, '$.towers') WHERE value = ?)`,
 		noLimit:    -1,
 		searchKey:  "rowid",
-		match: func(table string, terms []string, all bool) matchCond {
-			op := " OR "
-			if all {
-				op = " AND "
-			}
-			return matchCond{table + ` MATCH ?`, `"` + strings.Join(terms, `"`+op+`"`) + `"`}
+		match: func(table string, groups [][]string) matchCond {
+			return matchCond{table + ` MATCH ?`, anyOfAll(groups, " OR ", " AND ", `"`)}
 		},
 		time: func(t time.Time) any { return Truncate(t).UnixMilli() },
 		unique: func(err error, _ string) bool {
@@ -123,12 +119,8 @@ func postgresDialect() *dialect {
 		lockQueue:  `SELECT pg_advisory_xact_lock(?::integer, ?::integer)`,
 		anyArray:   true,
 		searchKey:  "number",
-		match: func(_ string, terms []string, all bool) matchCond {
-			op := " | "
-			if all {
-				op = " & "
-			}
-			return matchCond{`terms @@ to_tsquery('simple', ?)`, strings.Join(terms, op)}
+		match: func(_ string, groups [][]string) matchCond {
+			return matchCond{`terms @@ to_tsquery('simple', ?)`, anyOfAll(groups, " | ", " & ", "")}
 		},
 		time: func(t time.Time) any { return Truncate(t) },
 		unique: func(err error, constraint string) bool {
@@ -205,4 +197,21 @@ func (s *stamp) Scan(src any) error {
 		return fmt.Errorf("stored time: unexpected %T", src)
 	}
 	return nil
+}
+
+// anyOfAll writes groups as a full-text query: the groups joined by or, the terms of
+// a group by and, each term quoted by quote.
+func anyOfAll(groups [][]string, or, and, quote string) string {
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		terms := make([]string, len(g))
+		for j, t := range g {
+			terms[j] = quote + t + quote
+		}
+		parts[i] = strings.Join(terms, and)
+		if len(groups) > 1 && len(g) > 1 {
+			parts[i] = "(" + parts[i] + ")"
+		}
+	}
+	return strings.Join(parts, or)
 }

@@ -93,12 +93,20 @@ func (db *DB) indexKnown(ctx context.Context, tx *sql.Tx, k *mim.KnownError, inc
 // the dialect, then ranks them in Go (mim.RankSimilar), so that both dialects return
 // the same results.
 //
-// When at least q.Limit incidents have every term, no incident having fewer can
-// rank above them: the search asks for those first, which for a precise title is
-// a much smaller set, and asks for any term only when they are too few.
+// Incidents rank by how many of the terms they have before anything else, so when at
+// least q.Limit incidents have k of the terms or more, no incident having fewer can
+// rank above them. The search asks for those with every term first, which for a
+// precise title is a small set, then with one term fewer, and so on while the
+// query stays small (narrowGroups), and for any term only when they are all too few.
+// A title of common words that no incident has all of would otherwise read every
+// incident having any of them.
 func (db *DB) Similar(ctx context.Context, q mim.SimilarQuery) ([]mim.Similar, error) {
 	if len(q.Terms) == 0 {
 		return []mim.Similar{}, nil
+	}
+	anyTerm := make([][]string, len(q.Terms))
+	for i, t := range q.Terms {
+		anyTerm[i] = []string{t}
 	}
 	var out []mim.Similar
 	err := db.read(ctx, func(tx *sql.Tx) error {
@@ -106,23 +114,30 @@ func (db *DB) Similar(ctx context.Context, q mim.SimilarQuery) ([]mim.Similar, e
 			cands []mim.Similar
 			texts []string
 		)
-		known, err := db.candidates(ctx, tx, mim.SimilarKnownError, db.d.match("search_known", q.Terms, false), time.Time{})
+		known, err := db.candidates(ctx, tx, mim.SimilarKnownError, db.d.match("search_known", anyTerm), time.Time{})
 		if err != nil {
 			return err
 		}
 		cands, texts = append(cands, known.cands...), append(texts, known.texts...)
 		var incidents found
-		if q.Limit > 0 && len(q.Terms) > 1 {
-			incidents, err = db.candidates(ctx, tx, mim.SimilarIncident, db.d.match("search_incidents", q.Terms, true), q.Since)
-			if err != nil {
-				return err
-			}
-			if incidents.without(q.Exclude) < q.Limit {
+		if q.Limit > 0 {
+			for k := len(q.Terms); k >= 2; k-- {
+				groups := combinations(q.Terms, k)
+				if len(groups) > narrowGroups {
+					break
+				}
+				incidents, err = db.candidates(ctx, tx, mim.SimilarIncident, db.d.match("search_incidents", groups), q.Since)
+				if err != nil {
+					return err
+				}
+				if incidents.without(q.Exclude) >= q.Limit {
+					break
+				}
 				incidents = found{}
 			}
 		}
 		if len(incidents.cands) == 0 {
-			incidents, err = db.candidates(ctx, tx, mim.SimilarIncident, db.d.match("search_incidents", q.Terms, false), q.Since)
+			incidents, err = db.candidates(ctx, tx, mim.SimilarIncident, db.d.match("search_incidents", anyTerm), q.Since)
 			if err != nil {
 				return err
 			}
@@ -135,6 +150,30 @@ func (db *DB) Similar(ctx context.Context, q mim.SimilarQuery) ([]mim.Similar, e
 		return nil, db.fail("similar", err)
 	}
 	return out, nil
+}
+
+// narrowGroups bounds the groups of terms a narrowed search asks for at once: a
+// title of four terms asks for all four (1 group), any three (4), any two (6).
+const narrowGroups = 16
+
+// combinations returns every choice of k of terms, in the order of terms.
+func combinations(terms []string, k int) [][]string {
+	var out [][]string
+	pick := make([]string, 0, k)
+	var walk func(from int)
+	walk = func(from int) {
+		if len(pick) == k {
+			out = append(out, slices.Clone(pick))
+			return
+		}
+		for i := from; i <= len(terms)-(k-len(pick)); i++ {
+			pick = append(pick, terms[i])
+			walk(i + 1)
+			pick = pick[:len(pick)-1]
+		}
+	}
+	walk(0)
+	return out
 }
 
 // found is what a candidates query returned: each candidate and its indexed text.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ func similarTests() []test {
 		{"ReopenedLeavesTheIndex", testSimilarReopened},
 		{"EditsOfAResolvedIncidentReindex", testSimilarReindex},
 		{"NoTermsNoResults", testSimilarNoTerms},
+		{"NarrowedSearchRanksAsTheWhole", testSimilarNarrowed},
 	}
 }
 
@@ -184,5 +186,41 @@ func testSimilarNoTerms(t *testing.T, s mim.Store) {
 	})
 	if got := similar(t, s, mim.SimilarQuery{Since: at(-24 * time.Hour)}); len(got) != 0 {
 		t.Errorf("Similar without terms = %v, want nothing", refs(got))
+	}
+}
+
+// testSimilarNarrowed: past incidents of two or three words of a small vocabulary, so
+// that no incident has all four terms of a query and a store that narrows its search
+// (all terms, then all but one, ...) must still return exactly the best three of the
+// whole ranking (Limit 0: every candidate).
+func testSimilarNarrowed(t *testing.T, s mim.Store) {
+	vocab := []string{"payments", "checkout", "latency", "timeout", "gateway", "database"}
+	towers := []string{"application", "database", "network"}
+	rnd := rand.New(rand.NewPCG(7, 11))
+	var fixtures []similarFixture
+	for i := range 36 {
+		words := rnd.Perm(len(vocab))[:2+i%2]
+		title := ""
+		for _, w := range words {
+			title += vocab[w] + " "
+		}
+		fixtures = append(fixtures, similarFixture{title: title, towers: []string{towers[rnd.IntN(len(towers))]},
+			state: mim.Resolved, resolved: -time.Duration(1+rnd.IntN(48)) * time.Hour})
+	}
+	seedSimilar(t, s, fixtures)
+	for i := range 12 {
+		perm := rnd.Perm(len(vocab))
+		var terms []string
+		for _, w := range perm[:4-i%3] {
+			terms = append(terms, vocab[w])
+		}
+		q := mim.SimilarQuery{Terms: terms, Towers: []string{towers[i%3]}, Since: at(-72 * time.Hour), Limit: 3}
+		whole := q
+		whole.Limit = 0
+		all := similar(t, s, whole)
+		want := refs(all[:min(3, len(all))])
+		if diff := cmp.Diff(want, refs(similar(t, s, q))); diff != "" {
+			t.Errorf("Similar(%v, Limit 3) is not the top of the whole ranking (-want +got):\n%s", terms, diff)
+		}
 	}
 }
