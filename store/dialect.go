@@ -53,7 +53,7 @@ type dialect struct {
 	// anti-join on the platform alone: a scan of the whole queue for every message.
 	anyArray bool
 	// hasTower is the condition "the incident impacts the tower given as the one
-	// parameter", on the JSON document's towers.
+	// parameter", which is towerArg's, on the towers column (towersColumn).
 	hasTower string
 	// noLimit is the LIMIT that limits nothing (NULL for PostgreSQL). A list keeps
 	// its LIMIT parameter even when it has no limit: on PostgreSQL the same list
@@ -87,7 +87,7 @@ func sqliteDialect() *dialect {
 		nextNumber: `SELECT COALESCE(MAX(number), 0) + 1 FROM incidents`,
 		major:      "major = 1",
 		greatest:   "max",
-		hasTower:   `EXISTS (SELECT 1 FROM json_each(data, '$.towers') WHERE value = ?)`,
+		hasTower:   `instr(towers, ?) > 0`,
 		noLimit:    -1,
 		searchKey:  "rowid",
 		match: func(table string, groups [][]string) matchCond {
@@ -115,7 +115,7 @@ func postgresDialect() *dialect {
 		overriding: "OVERRIDING SYSTEM VALUE",
 		major:      "major",
 		greatest:   "GREATEST",
-		hasTower:   `data->'towers' @> to_jsonb(?::text)`,
+		hasTower:   `strpos(towers, ?) > 0`,
 		lockQueue:  `SELECT pg_advisory_xact_lock(?::integer, ?::integer)`,
 		anyArray:   true,
 		searchKey:  "number",

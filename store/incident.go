@@ -454,12 +454,12 @@ func (db *DB) insertIncident(ctx context.Context, tx *sql.Tx, inc *mim.Incident)
 		return nil, err
 	}
 	_, err = db.exec(ctx, tx, `
-		INSERT INTO incidents (`+incidentColumns+`, incident_manager, owner, resolve_due, trend)
+		INSERT INTO incidents (`+incidentColumns+`, incident_manager, owner, resolve_due, trend, towers)
 		`+db.d.overriding+`
-		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		inc.Number, inc.RequestKey, inc.State, inc.Priority.String(), inc.Major,
 		db.d.stamp(inc.DeclaredAt), db.d.stamp(inc.ResolvedAt), db.d.stamp(inc.ClosedAt), data, inc.IM,
-		inc.Owner, db.d.stamp(inc.ResolveDue), trend)
+		inc.Owner, db.d.stamp(inc.ResolveDue), trend, towersColumn(inc))
 	if err != nil {
 		return nil, fmt.Errorf("insert incident %d: %w", inc.Number, err)
 	}
@@ -480,11 +480,11 @@ func (db *DB) updateIncident(ctx context.Context, tx *sql.Tx, inc *mim.Incident)
 		UPDATE incidents
 		SET request_key = NULLIF(?, ''), state = ?, priority = ?, major = ?,
 		    declared_at = ?, resolved_at = ?, closed_at = ?, data = ?, incident_manager = ?,
-		    owner = ?, resolve_due = ?, trend = ?
+		    owner = ?, resolve_due = ?, trend = ?, towers = ?
 		WHERE number = ?`,
 		inc.RequestKey, inc.State, inc.Priority.String(), inc.Major,
 		db.d.stamp(inc.DeclaredAt), db.d.stamp(inc.ResolvedAt), db.d.stamp(inc.ClosedAt), data, inc.IM,
-		inc.Owner, db.d.stamp(inc.ResolveDue), trend,
+		inc.Owner, db.d.stamp(inc.ResolveDue), trend, towersColumn(inc),
 		inc.Number)
 	if err != nil {
 		return nil, fmt.Errorf("save incident %d: %w", inc.Number, err)

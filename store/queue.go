@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 
 	"mimbot/mim"
 )
@@ -15,7 +16,7 @@ func (db *DB) Queue(ctx context.Context, f mim.QueueFilter) ([]*mim.Incident, in
 	var args []any
 	if f.Tower != "" {
 		where += " AND " + db.d.hasTower
-		args = append(args, f.Tower)
+		args = append(args, towerArg(f.Tower))
 	}
 	if f.Person != "" {
 		where += " AND (owner = ? OR incident_manager = ?)"
@@ -54,3 +55,15 @@ func (db *DB) Queue(ctx context.Context, f mim.QueueFilter) ([]*mim.Incident, in
 	}
 	return out, total, nil
 }
+
+// towersColumn is the towers column of inc: each tower key between spaces, so that a
+// key is found whole (towerArg), or "" for none.
+func towersColumn(inc *mim.Incident) string {
+	if len(inc.Towers) == 0 {
+		return ""
+	}
+	return " " + strings.Join(inc.Towers, " ") + " "
+}
+
+// towerArg is what hasTower looks for in the towers column.
+func towerArg(tower string) string { return " " + tower + " " }
