@@ -116,6 +116,9 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 	sdb.SetMaxOpenConns(int(cfg.MaxConns))
 	sdb.SetMaxIdleConns(int(cfg.MaxConns))
 	sdb.SetConnMaxIdleTime(cfg.HealthCheckPeriod)
+	// pgx caches each connection's prepared statements, and PostgreSQL their plans,
+	// made for the tables as they were then; pgxpool's hour keeps no plan forever.
+	sdb.SetConnMaxLifetime(cfg.MaxConnLifetime)
 	// sql.OpenDB connects lazily; fail here rather than at the first request.
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
@@ -144,6 +147,17 @@ func (db *DB) Close() error {
 	db.stmts.close()
 	if err := db.db.Close(); err != nil {
 		return db.fail("close", err)
+	}
+	return nil
+}
+
+// Analyze updates the planner's statistics of every table, as autovacuum would after
+// a bulk load (an import, a benchmark's seed): a server whose autovacuum is off keeps
+// planning the tables as they were when they were empty. The connections' cached plans
+// are made again after it.
+func (db *DB) Analyze(ctx context.Context) error {
+	if _, err := db.db.ExecContext(ctx, "ANALYZE"); err != nil {
+		return db.fail("analyze", err)
 	}
 	return nil
 }
