@@ -4,10 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
+	"time"
+
+	"mimbot/mim"
 )
 
 // scratch opens a SQLite store with a table t(x) to write to.
@@ -172,5 +176,42 @@ func TestWriteAfterClose(t *testing.T) {
 	db.Close()
 	if err := db.write(t.Context(), insert(1, nil)); !errors.Is(err, sql.ErrConnDone) {
 		t.Errorf("write after close: %v", err)
+	}
+}
+
+// TestAnalyze: after Analyze the planner knows the incidents table's rows, on both
+// dialects (SQLite's sqlite_stat1, PostgreSQL's reltuples, -1 until analysed).
+func TestAnalyze(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		open  func(t *testing.T) *DB
+		known string
+	}{
+		{"sqlite", openSQLiteTest, `SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'incidents'`},
+		{"postgres", func(t *testing.T) *DB { return openPostgresTest(t, migrated(t)) }, `SELECT CAST(reltuples AS integer) FROM pg_class WHERE relname = 'incidents'`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db := c.open(t)
+			for i := range 3 {
+				_, _, err := db.CreateIncident(t.Context(), "", func(inc *mim.Incident, _ map[string]int, _ *mim.Change) error {
+					inc.Title, inc.State, inc.Priority = fmt.Sprintf("Incident %d", i), mim.Investigating, mim.P3
+					inc.DeclaredAt = time.Date(2026, 12, 1, 10, i, 0, 0, time.UTC)
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := db.Analyze(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := db.db.QueryRowContext(t.Context(), c.known).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n <= 0 {
+				t.Errorf("after Analyze: %s = %d, want the table's statistics", c.known, n)
+			}
+		})
 	}
 }
