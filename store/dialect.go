@@ -69,6 +69,10 @@ type dialect struct {
 	// the groups" on the search index table, for words that mim.Words made (letters
 	// and digits only).
 	match func(table string, groups [][]string) matchCond
+	// hasWord is 1 when the column named by its %s, words separated by single
+	// spaces, has the word given as the one parameter between spaces (" word "),
+	// else 0.
+	hasWord string
 	// unique tells whether err violates the unique constraint named constraint
 	// (SQLite does not name them: any unique violation).
 	unique func(err error, constraint string) bool
@@ -90,6 +94,7 @@ func sqliteDialect() *dialect {
 		hasTower:   `instr(towers, ?) > 0`,
 		noLimit:    -1,
 		searchKey:  "rowid",
+		hasWord:    `(instr(' ' || %s || ' ', ?) > 0)`,
 		match: func(table string, groups [][]string) matchCond {
 			return matchCond{table + ` MATCH ?`, anyOfAll(groups, " OR ", " AND ", `"`)}
 		},
@@ -119,6 +124,7 @@ func postgresDialect() *dialect {
 		lockQueue:  `SELECT pg_advisory_xact_lock(?::integer, ?::integer)`,
 		anyArray:   true,
 		searchKey:  "number",
+		hasWord:    `(strpos(' ' || %s || ' ', ?) > 0)::integer`,
 		match: func(_ string, groups [][]string) matchCond {
 			return matchCond{`terms @@ to_tsquery('simple', ?)`, anyOfAll(groups, " | ", " & ", "")}
 		},

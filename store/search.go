@@ -98,8 +98,9 @@ func (db *DB) indexKnown(ctx context.Context, tx *sql.Tx, k *mim.KnownError, inc
 // rank above them. The search asks for those with every term first, which for a
 // precise title is a small set, then with one term fewer, and so on while the
 // query stays small (narrowGroups), and for any term only when they are all too few.
-// A title of common words that no incident has all of would otherwise read every
-// incident having any of them.
+// With a Limit, each of those queries also orders its rows in SQL as RankSimilar
+// does and reads only the first ones (topOf): a title of common words would otherwise
+// read thousands of incidents, with their text, to keep three.
 func (db *DB) Similar(ctx context.Context, q mim.SimilarQuery) ([]mim.Similar, error) {
 	if len(q.Terms) == 0 {
 		return []mim.Similar{}, nil
@@ -108,13 +109,17 @@ func (db *DB) Similar(ctx context.Context, q mim.SimilarQuery) ([]mim.Similar, e
 	for i, t := range q.Terms {
 		anyTerm[i] = []string{t}
 	}
+	var top *sqlPart
+	if q.Limit > 0 {
+		top = db.topOf(q, q.Limit+1) // one more: q.Exclude may be among them
+	}
 	var out []mim.Similar
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		var (
 			cands []mim.Similar
 			texts []string
 		)
-		known, err := db.candidates(ctx, tx, mim.SimilarKnownError, db.d.match("search_known", anyTerm), time.Time{})
+		known, err := db.candidates(ctx, tx, mim.SimilarKnownError, db.d.match("search_known", anyTerm), time.Time{}, nil)
 		if err != nil {
 			return err
 		}
@@ -126,7 +131,7 @@ func (db *DB) Similar(ctx context.Context, q mim.SimilarQuery) ([]mim.Similar, e
 				if len(groups) > narrowGroups {
 					break
 				}
-				incidents, err = db.candidates(ctx, tx, mim.SimilarIncident, db.d.match("search_incidents", groups), q.Since)
+				incidents, err = db.candidates(ctx, tx, mim.SimilarIncident, db.d.match("search_incidents", groups), q.Since, top)
 				if err != nil {
 					return err
 				}
@@ -137,7 +142,7 @@ func (db *DB) Similar(ctx context.Context, q mim.SimilarQuery) ([]mim.Similar, e
 			}
 		}
 		if len(incidents.cands) == 0 {
-			incidents, err = db.candidates(ctx, tx, mim.SimilarIncident, db.d.match("search_incidents", anyTerm), q.Since)
+			incidents, err = db.candidates(ctx, tx, mim.SimilarIncident, db.d.match("search_incidents", anyTerm), q.Since, top)
 			if err != nil {
 				return err
 			}
@@ -193,9 +198,38 @@ func (f found) without(n int) int {
 	return c
 }
 
+// sqlPart is a piece of a query with its arguments.
+type sqlPart struct {
+	sql  string
+	args []any
+}
+
+// topOf orders a search index's rows as mim.RankSimilar orders incidents (more of
+// q.Terms, then more of q.Towers, then the most recent, then by number) and keeps the
+// first n. Both count whole words of the space-separated words and towers columns.
+func (db *DB) topOf(q mim.SimilarQuery, n int) *sqlPart {
+	var p sqlPart
+	count := func(col string, words []string) string {
+		words = slices.Compact(slices.Sorted(slices.Values(words)))
+		sum := make([]string, len(words))
+		for i, w := range words {
+			sum[i] = fmt.Sprintf(db.d.hasWord, col)
+			p.args = append(p.args, " "+w+" ")
+		}
+		return "(" + strings.Join(sum, " + ") + ") DESC, "
+	}
+	p.sql = " ORDER BY " + count("words", q.Terms)
+	if len(q.Towers) > 0 {
+		p.sql += count("towers", q.Towers)
+	}
+	p.sql += "at DESC, " + db.d.searchKey + " LIMIT ?"
+	p.args = append(p.args, n)
+	return &p
+}
+
 // candidates reads the rows of kind's index that match (a dialect condition and its
-// argument), incidents only from since on.
-func (db *DB) candidates(ctx context.Context, tx *sql.Tx, kind mim.SimilarKind, match matchCond, since time.Time) (found, error) {
+// argument), incidents only from since on; with top, only its first rows.
+func (db *DB) candidates(ctx context.Context, tx *sql.Tx, kind mim.SimilarKind, match matchCond, since time.Time, top *sqlPart) (found, error) {
 	table, took := "search_known", "0"
 	if kind == mim.SimilarIncident {
 		table, took = "search_incidents", "took"
@@ -206,6 +240,10 @@ func (db *DB) candidates(ctx context.Context, tx *sql.Tx, kind mim.SimilarKind, 
 	if kind == mim.SimilarIncident {
 		query += ` AND at >= ?`
 		args = append(args, db.d.time(since))
+	}
+	if top != nil {
+		query += top.sql
+		args = append(args, top.args...)
 	}
 	rows, err := db.queryThrough(ctx, tx, query, args...)
 	if err != nil {
