@@ -160,13 +160,3 @@ func (db *DB) insertIDs(ctx context.Context, tx *sql.Tx, query string, n int, ar
 	}
 	return ids, nil
 }
-
-// logEntry appends e to the timeline of incident n and returns it as stored, with
-// its id.
-func (db *DB) logEntry(ctx context.Context, tx *sql.Tx, n int, e mim.Entry) (mim.Entry, error) {
-	out, err := db.logEntries(ctx, tx, []timelineRow{{n, e}})
-	if err != nil {
-		return e, err
-	}
-	return out[0], nil
-}

@@ -52,9 +52,6 @@ type dialect struct {
 	// equality that it carries into the claim's NOT EXISTS, and then plans the
 	// anti-join on the platform alone: a scan of the whole queue for every message.
 	anyArray bool
-	// hasTower is the condition "the incident impacts the tower given as the one
-	// parameter", which is towerArg's, on the towers column (towersColumn).
-	hasTower string
 	// noLimit is the LIMIT that limits nothing (NULL for PostgreSQL). A list keeps
 	// its LIMIT parameter even when it has no limit: on PostgreSQL the same list
 	// written without it took 6 ms instead of 0.3 ms (mimbench list, 20,000 closed
@@ -70,8 +67,7 @@ type dialect struct {
 	// and digits only).
 	match func(table string, groups [][]string) matchCond
 	// hasWord is 1 when the column named by its %s, words separated by single
-	// spaces, has the word given as the one parameter between spaces (" word "),
-	// else 0.
+	// spaces, has the word given as the one parameter (wordArg), else 0.
 	hasWord string
 	// unique tells whether err violates the unique constraint named constraint
 	// (SQLite does not name them: any unique violation).
@@ -91,7 +87,6 @@ func sqliteDialect() *dialect {
 		nextNumber: `SELECT COALESCE(MAX(number), 0) + 1 FROM incidents`,
 		major:      "major = 1",
 		greatest:   "max",
-		hasTower:   `instr(towers, ?) > 0`,
 		noLimit:    -1,
 		searchKey:  "rowid",
 		hasWord:    `(instr(' ' || %s || ' ', ?) > 0)`,
@@ -120,7 +115,6 @@ func postgresDialect() *dialect {
 		overriding: "OVERRIDING SYSTEM VALUE",
 		major:      "major",
 		greatest:   "GREATEST",
-		hasTower:   `strpos(towers, ?) > 0`,
 		lockQueue:  `SELECT pg_advisory_xact_lock(?::integer, ?::integer)`,
 		anyArray:   true,
 		searchKey:  "number",
@@ -221,3 +215,7 @@ func anyOfAll(groups [][]string, or, and, quote string) string {
 	}
 	return strings.Join(parts, or)
 }
+
+// wordArg is hasWord's parameter for word: the word between spaces, so that it is
+// found whole.
+func wordArg(word string) string { return " " + word + " " }

@@ -14,9 +14,10 @@
 //   - how writers exclude each other: SQLite has one writer, every write transaction
 //     beginning IMMEDIATE (writers queue for the lock instead of deadlocking on an
 //     upgrade), and a process's write transactions run on one goroutine that commits
-//     those waiting together, each in a savepoint (writer.go); PostgreSQL lets replicas work side by side, UpdateIncident locking
-//     the incident's row (FOR UPDATE), claims of timers and messages passing over
-//     rows another claim holds (FOR UPDATE SKIP LOCKED) and leasing what they take;
+//     those waiting together, each in a savepoint (writer.go); PostgreSQL lets
+//     replicas work side by side, UpdateIncident locking the incident's row (FOR
+//     UPDATE), claims of timers and messages passing over rows another claim holds
+//     (FOR UPDATE SKIP LOCKED) and leasing what they take;
 //   - numbering: SQLite's incident numbers are dense (max + 1 under the write
 //     lock); PostgreSQL's come from a sequence before the incident is built, so a
 //     declaration that fails, or loses a race for its request key, leaves a gap;

@@ -323,17 +323,17 @@ func (db *DB) follow(ctx context.Context, tx *sql.Tx, incidents []int, ch mim.Ch
 			return err
 		}
 	}
-	for _, t := range slices.Concat(ch.Schedule, ch.Global) {
-		if err := db.schedule(ctx, tx, t); err != nil {
-			return err
-		}
+	if err := db.scheduleAll(ctx, tx, slices.Concat(ch.Schedule, ch.Global)); err != nil {
+		return err
 	}
+	var rows []timelineRow
 	for _, n := range incidents {
 		for _, e := range ch.Entries {
-			if _, err := db.logEntry(ctx, tx, n, e); err != nil {
-				return err
-			}
+			rows = append(rows, timelineRow{n, e})
 		}
+	}
+	if _, err := db.logEntries(ctx, tx, rows); err != nil {
+		return err
 	}
 	msgs := slices.Clone(ch.Messages)
 	for i := range msgs {

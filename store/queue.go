@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"mimbot/mim"
@@ -15,8 +16,8 @@ func (db *DB) Queue(ctx context.Context, f mim.QueueFilter) ([]*mim.Incident, in
 	where := "state NOT IN ('resolved', 'closed', 'cancelled')"
 	var args []any
 	if f.Tower != "" {
-		where += " AND " + db.d.hasTower
-		args = append(args, towerArg(f.Tower))
+		where += " AND " + fmt.Sprintf(db.d.hasWord, "towers") + " = 1"
+		args = append(args, wordArg(f.Tower))
 	}
 	if f.Person != "" {
 		where += " AND (owner = ? OR incident_manager = ?)"
@@ -56,14 +57,6 @@ func (db *DB) Queue(ctx context.Context, f mim.QueueFilter) ([]*mim.Incident, in
 	return out, total, nil
 }
 
-// towersColumn is the towers column of inc: each tower key between spaces, so that a
-// key is found whole (towerArg), or "" for none.
-func towersColumn(inc *mim.Incident) string {
-	if len(inc.Towers) == 0 {
-		return ""
-	}
-	return " " + strings.Join(inc.Towers, " ") + " "
-}
-
-// towerArg is what hasTower looks for in the towers column.
-func towerArg(tower string) string { return " " + tower + " " }
+// towersColumn is the towers column of inc: its tower keys separated by spaces, as in
+// search_incidents.
+func towersColumn(inc *mim.Incident) string { return strings.Join(inc.Towers, " ") }

@@ -31,7 +31,7 @@ func incidentEntry(inc *mim.Incident) (searchEntry, bool) {
 	if at.IsZero() {
 		return searchEntry{}, false
 	}
-	towers := strings.Join(inc.Towers, " ")
+	towers := towersColumn(inc)
 	return searchEntry{
 		words:      mim.IndexText(inc.Title, inc.Description, inc.Diagnosis, inc.Workaround, towers),
 		title:      inc.Title,
@@ -214,7 +214,7 @@ func (db *DB) topOf(q mim.SimilarQuery, n int) *sqlPart {
 		sum := make([]string, len(words))
 		for i, w := range words {
 			sum[i] = fmt.Sprintf(db.d.hasWord, col)
-			p.args = append(p.args, " "+w+" ")
+			p.args = append(p.args, wordArg(w))
 		}
 		return "(" + strings.Join(sum, " + ") + ") DESC, "
 	}

@@ -215,8 +215,8 @@ func teamsReady(ctx context.Context, l time.Duration, runs int, gap time.Duratio
 }
 
 // teamsSequential makes the calls of a declare one after another: the channel, the
-// card with the announcement (one activity, as mimbot posts them), a personal conversation and a page for the IM and each
-// lead, the stakeholders' post.
+// card with the announcement (one activity, as mimbot posts them), a personal
+// conversation and a page for the IM and each lead, the stakeholders' post.
 func teamsSequential(ctx context.Context, b *teamsBench) (time.Duration, int, error) {
 	tokens := msapi.NewTokens(b.fake.LoginURL(), b.fake.TenantID(), b.fake.AppID(), b.fake.AppPassword(), http.DefaultClient, mim.SystemClock{})
 	conn := msapi.NewConnector(tokens, http.DefaultClient, mim.SystemClock{})
