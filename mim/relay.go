@@ -36,10 +36,13 @@ type Relay struct {
 // the backoff below that is about an hour of trying.
 const maxAttempts = 20
 
-// backoff grows from one second to five minutes.
+// MaxBackoff is the longest the relay waits before it tries a message again.
+const MaxBackoff = 5 * time.Minute
+
+// backoff grows from one second to MaxBackoff.
 func backoff(attempt int) time.Duration {
 	d := time.Second << min(attempt, 9)
-	return min(d, 5*time.Minute)
+	return min(d, MaxBackoff)
 }
 
 // maxInFlight bounds the messages one relay delivers at once.
